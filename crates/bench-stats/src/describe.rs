@@ -1,0 +1,146 @@
+//! Moments of one sample: mean, standard deviation, coefficient of variation, and the t-based
+//! confidence interval of the mean.
+
+use crate::dist::t_quantile;
+use crate::error::{StatsError, check_level};
+use crate::interval::Interval;
+use crate::sample::Sample;
+
+/// Arithmetic mean.
+pub fn mean(sample: &Sample) -> f64 {
+    // Rounding can push a sum's mean an ulp past the range; the true mean never is.
+    mean_of(sample.values()).clamp(sample.min(), sample.max())
+}
+
+/// Sample variance with Bessel's correction (divisor `n - 1`); `None` for a single value.
+pub fn variance(sample: &Sample) -> Option<f64> {
+    variance_of(sample.values())
+}
+
+/// Sample standard deviation (divisor `n - 1`); `None` for a single value.
+pub fn sd(sample: &Sample) -> Option<f64> {
+    variance(sample).map(f64::sqrt)
+}
+
+/// Coefficient of variation `sd / |mean|`; `None` for a single value or a zero mean.
+pub fn cv(sample: &Sample) -> Option<f64> {
+    cv_of(sample.values())
+}
+
+/// Confidence interval of the mean from Student's t: `mean ± t(1 - (1 - level) / 2, n - 1) ·
+/// sd / sqrt(n)`. Needs at least two values.
+///
+/// ```
+/// use bench_stats::{Sample, mean_ci};
+/// let s = Sample::new(vec![1.0, 2.0, 3.0, 4.0, 5.0])?;
+/// let ci = mean_ci(&s, 0.95)?;
+/// // scipy: stats.t.interval(0.95, 4, loc=3, scale=stats.sem([1, 2, 3, 4, 5]))
+/// assert!((ci.lower - 1.036_756_838_522_442_8).abs() < 1e-9);
+/// assert!(mean_ci(&Sample::new(vec![1.0])?, 0.95).is_err());
+/// # Ok::<(), bench_stats::StatsError>(())
+/// ```
+pub fn mean_ci(sample: &Sample, level: f64) -> Result<Interval, StatsError> {
+    check_level(level)?;
+    let n = sample.len();
+    let too_few = StatsError::TooFewValues {
+        what: "a t confidence interval of the mean",
+        needed: 2,
+        got: n,
+    };
+    let (Some(sd), Some(t)) = (sd(sample), t_quantile(0.5 + level / 2.0, (n - 1) as f64)) else {
+        return Err(too_few);
+    };
+    let m = mean(sample);
+    let half = t * sd / (n as f64).sqrt();
+    Ok(Interval {
+        estimate: m,
+        lower: m - half,
+        upper: m + half,
+        level,
+    })
+}
+
+/// Mean of a non-empty slice.
+pub(crate) fn mean_of(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Two-pass sample variance (divisor `n - 1`); `None` below two values.
+pub(crate) fn variance_of(values: &[f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let m = mean_of(values);
+    let ss: f64 = values.iter().map(|v| (v - m) * (v - m)).sum();
+    Some(ss / (values.len() - 1) as f64)
+}
+
+/// `sd / |mean|` of a slice; `None` below two values or for a zero mean.
+pub(crate) fn cv_of(values: &[f64]) -> Option<f64> {
+    let var = variance_of(values)?;
+    let m = mean_of(values).abs();
+    (m > 0.0).then(|| var.sqrt() / m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+    use proptest::prelude::*;
+
+    // numpy/scipy reference:
+    //   x = [2, 4, 4, 4, 5, 5, 7, 9]
+    //   np.mean(x) = 5.0, np.std(x, ddof=1) = 2.138089935299395,
+    //   stats.t.interval(0.95, 7, loc=5, scale=stats.sem(x))
+    //     = (3.21251208176379, 6.787487918236209)
+    #[test]
+    fn textbook_values() {
+        let s = Sample::new(vec![2., 4., 4., 4., 5., 5., 7., 9.]).unwrap();
+        assert_eq!(mean(&s), 5.0);
+        assert_relative_eq!(sd(&s).unwrap(), 2.138_089_935_299_395, max_relative = 1e-12);
+        assert_relative_eq!(
+            cv(&s).unwrap(),
+            2.138_089_935_299_395 / 5.0,
+            max_relative = 1e-12
+        );
+        let ci = mean_ci(&s, 0.95).unwrap();
+        assert_relative_eq!(ci.lower, 3.212_512_081_763_79, max_relative = 1e-9);
+        assert_relative_eq!(ci.upper, 6.787_487_918_236_209, max_relative = 1e-9);
+    }
+
+    #[test]
+    fn single_value_has_no_spread() {
+        let s = Sample::new(vec![3.0]).unwrap();
+        assert_eq!((sd(&s), cv(&s)), (None, None));
+        assert!(matches!(
+            mean_ci(&s, 0.95),
+            Err(StatsError::TooFewValues { got: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn zero_mean_has_no_cv() {
+        let s = Sample::new(vec![-1.0, 1.0]).unwrap();
+        assert_eq!(cv(&s), None);
+    }
+
+    #[test]
+    fn refuses_bad_level() {
+        let s = Sample::new(vec![1.0, 2.0]).unwrap();
+        assert!(mean_ci(&s, 1.0).is_err());
+        assert!(mean_ci(&s, 0.0).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn ci_contains_mean_and_widens_with_level(
+            values in prop::collection::vec(-1e6f64..1e6, 2..100),
+        ) {
+            let s = Sample::new(values).unwrap();
+            let narrow = mean_ci(&s, 0.80).unwrap();
+            let wide = mean_ci(&s, 0.99).unwrap();
+            prop_assert!(narrow.contains(mean(&s)));
+            prop_assert!(wide.lower <= narrow.lower && narrow.upper <= wide.upper);
+        }
+    }
+}

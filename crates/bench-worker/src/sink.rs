@@ -1,0 +1,298 @@
+//! The timed token sink: the only project code that runs inside a timed region.
+//!
+//! Buffers are sized before the engine is called; each [`TokenSink::token`] call reads the clock
+//! once and writes two preallocated slots.
+
+use shared_protocol::{
+    DeviceClockKind, FinishReason, Outcome, Phase, Request, Sample, TokenCounts, TokenSource,
+};
+
+use crate::clock::{DeviceClock, DeviceTimings, Mark, mono_ns};
+
+/// Whether the engine should produce another token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Flow {
+    Continue,
+    /// `max_tokens` reached: stop generating.
+    Stop,
+}
+
+/// Receives an engine's prefill mark and tokens, timestamping each on the host monotonic clock.
+pub struct TokenSink {
+    max_tokens: u32,
+    start_ns: u64,
+    prefill_end_ns: Option<u64>,
+    stamps_ns: Vec<u64>,
+    ids: Vec<u32>,
+    eos: bool,
+    clock: Option<Box<dyn DeviceClock>>,
+}
+
+impl TokenSink {
+    /// A sink with an optional device clock. The worker loop owns one; tests and benchmarks may
+    /// build their own.
+    pub fn new(clock: Option<Box<dyn DeviceClock>>) -> Self {
+        TokenSink {
+            max_tokens: 0,
+            start_ns: 0,
+            prefill_end_ns: None,
+            stamps_ns: Vec::new(),
+            ids: Vec::new(),
+            eos: false,
+            clock,
+        }
+    }
+
+    /// Prepare for a request of at most `max_tokens` tokens. Allocates; call outside timing.
+    pub fn prepare(&mut self, max_tokens: u32) -> anyhow::Result<()> {
+        self.max_tokens = max_tokens;
+        self.prefill_end_ns = None;
+        self.eos = false;
+        self.stamps_ns.clear();
+        self.ids.clear();
+        self.stamps_ns.reserve(max_tokens as usize);
+        self.ids.reserve(max_tokens as usize);
+        if let Some(clock) = self.clock.as_mut() {
+            clock.prepare(max_tokens)?;
+        }
+        Ok(())
+    }
+
+    /// Mark submission: the host reading first, then the device mark.
+    #[inline]
+    pub fn start(&mut self) {
+        self.start_ns = mono_ns();
+        if let Some(clock) = self.clock.as_mut() {
+            clock.mark(Mark::Start);
+        }
+    }
+
+    /// The engine finished its prefill forward pass.
+    #[inline]
+    pub fn prefill_done(&mut self) {
+        self.prefill_end_ns = Some(mono_ns());
+        if let Some(clock) = self.clock.as_mut() {
+            clock.mark(Mark::PrefillEnd);
+        }
+    }
+
+    /// A generated token. Returns [`Flow::Stop`] once `max_tokens` tokens have been received;
+    /// tokens past that are ignored.
+    #[inline]
+    pub fn token(&mut self, id: u32) -> Flow {
+        let now = mono_ns();
+        let n = self.ids.len() as u32;
+        if n >= self.max_tokens {
+            return Flow::Stop;
+        }
+        self.stamps_ns.push(now);
+        self.ids.push(id);
+        if let Some(clock) = self.clock.as_mut() {
+            clock.mark(Mark::Token(n));
+        }
+        if n + 1 >= self.max_tokens {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    /// The engine stopped at its end-of-sequence token (not counted as a completion token).
+    pub fn end_of_sequence(&mut self) {
+        self.eos = true;
+    }
+
+    /// Tokens still allowed.
+    pub fn remaining(&self) -> u32 {
+        self.max_tokens.saturating_sub(self.ids.len() as u32)
+    }
+
+    /// Tokens received so far.
+    pub fn produced(&self) -> u32 {
+        self.ids.len() as u32
+    }
+
+    /// The ids received so far.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+
+    /// Turn what was recorded into a sample. `end_ns` is the host reading taken when the engine
+    /// returned; `outcome` says whether it succeeded. Reads the device clock (synchronising).
+    pub fn finish(
+        &mut self,
+        request: &Request,
+        phase: Phase,
+        end_ns: u64,
+        outcome: Outcome,
+    ) -> (Sample, Option<anyhow::Error>) {
+        let start = self.start_ns;
+        let ttft_ns = self.stamps_ns.first().map(|t| t - start);
+        let itl_ns = self.stamps_ns.windows(2).map(|w| w[1] - w[0]).collect();
+        let (device_clock, device, device_err) = self.read_device();
+        let finish_reason = match (&outcome, self.eos) {
+            (Outcome::Failed { .. }, _) => None,
+            (Outcome::Ok, true) => Some(FinishReason::Eos),
+            (Outcome::Ok, false) => Some(FinishReason::Length),
+        };
+        let sample = Sample {
+            request_id: request.id,
+            phase,
+            outcome,
+            start_mono_ns: start,
+            scheduled_mono_ns: None,
+            prefill_ns: self.prefill_end_ns.map(|t| t - start),
+            ttft_ns,
+            e2e_ns: end_ns.saturating_sub(start),
+            itl_ns,
+            tokens_per_chunk: None,
+            prompt_tokens: request
+                .prompt_token_ids
+                .as_ref()
+                .map(|ids| ids.len() as u32),
+            prompt_tokens_source: request
+                .prompt_token_ids
+                .as_ref()
+                .map(|_| TokenSource::Engine),
+            completion_tokens: self.ids.len() as u32,
+            completion_tokens_source: TokenSource::Engine,
+            token_counts: TokenCounts::default(),
+            device_clock,
+            prefill_device_ns: device.as_ref().and_then(|d| d.prefill_ns),
+            decode_device_ns: device.map(|d| d.decode_ns),
+            finish_reason,
+            output_token_ids: Some(self.ids.clone()),
+            output_text: None,
+            engine_metrics: serde_json::Map::new(),
+        };
+        (sample, device_err)
+    }
+
+    fn read_device(
+        &mut self,
+    ) -> (
+        Option<DeviceClockKind>,
+        Option<DeviceTimings>,
+        Option<anyhow::Error>,
+    ) {
+        let Some(clock) = self.clock.as_mut() else {
+            return (None, None, None);
+        };
+        match clock.read() {
+            Ok(t) => (Some(clock.kind()), Some(t), None),
+            Err(e) => (None, None, Some(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_protocol::Sampling;
+
+    fn request(max_tokens: u32) -> Request {
+        Request {
+            id: 7,
+            text: "hi".into(),
+            prompt_token_ids: Some(vec![1, 2, 3]),
+            chat: false,
+            max_tokens,
+            ignore_eos: true,
+            sampling: Sampling::default(),
+        }
+    }
+
+    #[test]
+    fn stops_at_max_tokens_and_ignores_extra() {
+        let mut sink = TokenSink::new(None);
+        sink.prepare(3).expect("prepare");
+        sink.start();
+        assert_eq!(sink.token(10), Flow::Continue);
+        assert_eq!(sink.token(11), Flow::Continue);
+        assert_eq!(sink.token(12), Flow::Stop);
+        assert_eq!(sink.token(13), Flow::Stop);
+        assert_eq!(sink.ids(), &[10, 11, 12]);
+        assert_eq!(sink.remaining(), 0);
+    }
+
+    #[test]
+    fn sample_figures_follow_the_stamps() {
+        let mut sink = TokenSink::new(None);
+        sink.prepare(4).expect("prepare");
+        sink.start();
+        std::thread::sleep(std::time::Duration::from_millis(3));
+        sink.prefill_done();
+        let _ = sink.token(1);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let _ = sink.token(2);
+        sink.end_of_sequence();
+        let end = mono_ns();
+        let (s, err) = sink.finish(&request(4), Phase::Measure, end, Outcome::Ok);
+        assert!(err.is_none());
+        let ttft = s.ttft_ns.expect("ttft");
+        assert!(ttft >= 3_000_000, "ttft {ttft}");
+        assert!(s.prefill_ns.expect("prefill") <= ttft);
+        assert_eq!(s.itl_ns.len(), 1);
+        assert!(s.itl_ns[0] >= 2_000_000);
+        assert!(s.e2e_ns >= ttft + s.itl_ns[0]);
+        assert_eq!(s.completion_tokens, 2);
+        assert_eq!(s.prompt_tokens, Some(3));
+        assert_eq!(s.finish_reason, Some(FinishReason::Eos));
+        assert_eq!(s.output_token_ids.as_deref(), Some(&[1, 2][..]));
+        assert!(s.device_clock.is_none());
+    }
+
+    /// A fake device clock that records marks, standing in for CUDA events.
+    struct FakeClock {
+        marks: Vec<Mark>,
+        capacity: usize,
+    }
+
+    impl DeviceClock for FakeClock {
+        fn kind(&self) -> DeviceClockKind {
+            DeviceClockKind::CudaEvent
+        }
+        fn prepare(&mut self, max_tokens: u32) -> anyhow::Result<()> {
+            self.marks.clear();
+            self.marks.reserve(max_tokens as usize + 2);
+            self.capacity = self.marks.capacity();
+            Ok(())
+        }
+        fn mark(&mut self, mark: Mark) {
+            self.marks.push(mark);
+        }
+        fn read(&mut self) -> anyhow::Result<DeviceTimings> {
+            assert_eq!(self.marks.capacity(), self.capacity, "mark() reallocated");
+            let tokens = self
+                .marks
+                .iter()
+                .filter(|m| matches!(m, Mark::Token(_)))
+                .count();
+            Ok(DeviceTimings {
+                prefill_ns: Some(100),
+                decode_ns: vec![10; tokens],
+            })
+        }
+    }
+
+    #[test]
+    fn device_clock_sees_every_mark_in_order() {
+        let clock = FakeClock {
+            marks: Vec::new(),
+            capacity: 0,
+        };
+        let mut sink = TokenSink::new(Some(Box::new(clock)));
+        sink.prepare(2).expect("prepare");
+        sink.start();
+        sink.prefill_done();
+        let _ = sink.token(5);
+        let _ = sink.token(6);
+        let (s, err) = sink.finish(&request(2), Phase::Measure, mono_ns(), Outcome::Ok);
+        assert!(err.is_none());
+        assert_eq!(s.device_clock, Some(DeviceClockKind::CudaEvent));
+        assert_eq!(s.prefill_device_ns, Some(100));
+        assert_eq!(s.decode_device_ns, Some(vec![10, 10]));
+        assert_eq!(s.finish_reason, Some(FinishReason::Length));
+    }
+}

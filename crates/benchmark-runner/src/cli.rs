@@ -1,0 +1,127 @@
+//! The command line: clap types live here and nowhere else; each command turns its arguments
+//! into a validated plan before anything runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Failure, exit_code};
+
+/// Benchmarks LLM inference engines fairly: one isolated worker process per engine, one set of
+/// metric definitions, statistics that decide.
+#[derive(Debug, Parser)]
+#[command(name = "benchmark-runner", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every engine id, its worker binary, whether it is built, and its devices.
+    ListEngines(ListEnginesArgs),
+    /// Run the same workload on each engine, one isolated worker process at a time.
+    Compare(Box<CompareArgs>),
+    /// Re-render summary and reports of a run directory from its samples.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListEnginesArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run directory (holding manifest.json and samples.jsonl).
+    pub dir: PathBuf,
+}
+
+/// `compare` options. Anything left unset comes from `--config`, then from built-in defaults.
+#[derive(Debug, Args, Default)]
+pub struct CompareArgs {
+    /// Comma-separated engine ids (see `list-engines`).
+    #[arg(long, value_delimiter = ',')]
+    pub engines: Option<Vec<String>>,
+    /// A TOML config (see configs/); command-line options override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Measured requests per engine and repetition.
+    #[arg(long)]
+    pub requests: Option<u32>,
+    /// Maximum generated tokens per request.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Warm-up requests per engine and repetition (recorded, excluded from statistics).
+    #[arg(long)]
+    pub warmup: Option<u32>,
+    /// Repetitions (cycles) of the whole workload; engines alternate A B, B A, ... between them.
+    #[arg(long)]
+    pub repetitions: Option<u32>,
+    /// Generate exactly --max-tokens tokens, ignoring end-of-sequence.
+    #[arg(long)]
+    pub ignore_eos: bool,
+    /// Seed for request order, engine order, sampling and synthetic engines.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run name, used in the results directory name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Results directory (default: results/<utc-timestamp>-<name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Device for in-process engines: cpu, cuda:0, ...
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Engine option, ENGINE.KEY=VALUE (VALUE as JSON, else a string); repeatable.
+    /// Example: -o sim.ttft_ms=normal:20:2
+    #[arg(short = 'o', long = "engine-opt", value_name = "ENGINE.KEY=VALUE")]
+    pub engine_opts: Vec<String>,
+    /// Seconds to wait for one request before declaring the worker hung.
+    #[arg(long, value_name = "SECONDS")]
+    pub request_timeout: Option<f64>,
+    /// Seconds to wait for a model load.
+    #[arg(long, value_name = "SECONDS")]
+    pub load_timeout: Option<f64>,
+    /// Forward each worker's stderr to this terminal.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// Parse the command line, run the command, map the outcome to an exit status:
+/// 0 success, 1 something measured failed (results are still written), 2 bad input.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line naming the problem, as for every other usage error.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("error: invalid arguments");
+            eprintln!("{first} (see --help)");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+    };
+    let result = match cli.command {
+        Command::ListEngines(args) => crate::commands::list_engines(&args),
+        Command::Compare(args) => crate::commands::compare(&args),
+        Command::Report(args) => crate::commands::report(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message());
+            exit_code(&failure)
+        }
+    }
+}
+
+/// Outcome of a command that ran.
+pub type CommandResult = Result<ExitCode, Failure>;

@@ -1,0 +1,314 @@
+//! Running a plan: preflight every engine, then each engine in each repetition in the planned
+//! order, one worker process at a time, persisting every sample as it arrives.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use shared_protocol::{
+    FailureKind, GenerateRequest, Hello, LoadPattern, LoadRequest, ModelSpec, Outcome, Phase,
+    Request, Sample, TokenCounts, TokenSource, WorkerMessage, Workload,
+};
+
+use crate::catalog::{self, EngineKind};
+use crate::error::{Failure, usage};
+use crate::locate::{LocateError, Locator};
+use crate::plan::{EnginePlan, Plan};
+use crate::progress::Bars;
+use crate::store::{EngineRun, RunDir, RunStatus, SampleRow};
+use crate::worker::{Timeouts, WorkerFailure, WorkerProcess};
+use crate::workload::Requests;
+
+/// An engine ready to run: its binary and its handshake.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub plan: EnginePlan,
+    pub path: PathBuf,
+    pub hello: Hello,
+}
+
+/// The load request an engine receives.
+pub fn load_request(engine: &EnginePlan, model: Option<&ModelSpec>) -> LoadRequest {
+    LoadRequest {
+        model: model.cloned(),
+        device: engine.device.clone(),
+        options: engine.options.clone(),
+    }
+}
+
+/// Locate (or build) each worker, spawn it, read its handshake and have it check its options.
+/// Every problem here is reported before anything is written.
+pub async fn preflight(
+    plan: &Plan,
+    model: Option<&ModelSpec>,
+    locator: &Locator,
+) -> Result<Vec<Prepared>, Failure> {
+    let mut prepared = Vec::new();
+    for engine in &plan.engines {
+        let entry = catalog::entry(engine.id);
+        let features: &[&str] = if engine.device.starts_with("cuda") {
+            &["cuda"]
+        } else {
+            &[]
+        };
+        let path = locator.ensure(&entry, features).map_err(|e| match e {
+            LocateError::NoPackage { .. } | LocateError::NotFound { .. } => usage(e.to_string()),
+            other => Failure::Run(other.into()),
+        })?;
+        let mut worker = WorkerProcess::spawn(&path, engine.id, &plan.timeouts, plan.verbose)
+            .await
+            .map_err(|e| Failure::Run(e.into()))?;
+        let rejection = worker
+            .check(&load_request(engine, model), plan.timeouts.hello)
+            .await
+            .map_err(|e| Failure::Run(e.into()))?;
+        if let Err(message) = rejection {
+            return Err(usage(format!("engine {}: {message}", engine.label)));
+        }
+        let hello = worker.hello().clone();
+        let _ = worker.shutdown(plan.timeouts.shutdown).await;
+        prepared.push(Prepared {
+            plan: engine.clone(),
+            path,
+            hello,
+        });
+    }
+    Ok(prepared)
+}
+
+/// Everything one engine run needs.
+pub struct RunContext<'a> {
+    pub plan: &'a Plan,
+    pub model: Option<&'a ModelSpec>,
+    pub requests: &'a Requests,
+    pub load: &'a LoadPattern,
+    pub bars: &'a Bars,
+}
+
+/// Run every slot of the plan's order; returns the engine-run records (also appended to
+/// `runs.jsonl` as each finishes).
+pub async fn execute(
+    ctx: &RunContext<'_>,
+    prepared: &[Prepared],
+    dir: &mut RunDir,
+) -> anyhow::Result<Vec<EngineRun>> {
+    let mut runs = Vec::new();
+    for slot in &ctx.plan.order {
+        let Some(engine) = prepared.iter().find(|p| p.plan.label == slot.label) else {
+            continue;
+        };
+        let run = run_engine(ctx, engine, slot.repetition, dir).await?;
+        dir.append_run(&run)?;
+        if let RunStatus::Failed { message, .. } = &run.status {
+            ctx.bars.println(&format!(
+                "{} (repetition {}) failed: {message}",
+                engine.plan.label, slot.repetition
+            ));
+        }
+        runs.push(run);
+    }
+    Ok(runs)
+}
+
+async fn run_engine(
+    ctx: &RunContext<'_>,
+    engine: &Prepared,
+    repetition: u32,
+    dir: &mut RunDir,
+) -> anyhow::Result<EngineRun> {
+    let id = engine.plan.id;
+    let label = engine.plan.label.clone();
+    let bar = ctx.bars.bar(&label);
+    let timeouts = &ctx.plan.timeouts;
+    let mut run = EngineRun {
+        engine: id,
+        label: label.clone(),
+        repetition,
+        worker: engine.plan.worker.clone(),
+        status: RunStatus::Ok,
+        hello: None,
+        loaded: None,
+        done: None,
+        samples: 0,
+        measure_start_mono_ns: None,
+        measure_end_mono_ns: None,
+    };
+    bar.set_message(format!("rep {repetition}: starting"));
+    let mut worker =
+        match WorkerProcess::spawn(&engine.path, id, timeouts, ctx.plan.verbose).await {
+            Ok(w) => w,
+            Err(e) => return Ok(failed(run, &e)),
+        };
+    run.hello = Some(worker.hello().clone());
+    bar.set_message(format!("rep {repetition}: loading"));
+    match worker
+        .load(&load_request(&engine.plan, ctx.model), timeouts.load)
+        .await
+    {
+        Ok(loaded) => run.loaded = Some(loaded),
+        Err(e) => return Ok(failed(run, &e)),
+    }
+    let served = catalog::entry(id).kind == EngineKind::Served || worker.hello().capabilities.workload;
+    let mut persist = |row: Sample, written_off: bool, run: &mut EngineRun| -> anyhow::Result<()> {
+        run.samples += 1;
+        // The measured window spans what the worker reported; a request the runner had to
+        // write off (worker lost or silent) would stretch it by the timeout.
+        if row.phase == Phase::Measure && !written_off {
+            let end = row.start_mono_ns + row.e2e_ns;
+            run.measure_start_mono_ns = Some(
+                run.measure_start_mono_ns
+                    .map_or(row.start_mono_ns, |s| s.min(row.start_mono_ns)),
+            );
+            run.measure_end_mono_ns = Some(run.measure_end_mono_ns.map_or(end, |e| e.max(end)));
+        }
+        if let Outcome::Ok = row.outcome {
+            bar.set_message(format!("rep {repetition}"));
+        }
+        bar.inc(1);
+        dir.append_sample(&SampleRow {
+            engine: id,
+            label: label.clone(),
+            repetition,
+            sample: row,
+        })
+    };
+    let phases = [
+        (Phase::Warmup, &ctx.requests.warmup),
+        (Phase::Measure, &ctx.requests.measure),
+    ];
+    for (phase, requests) in phases {
+        if requests.is_empty() {
+            continue;
+        }
+        let outcome = if served {
+            run_workload(&mut worker, phase, requests, ctx.load, timeouts, &mut |s, w| {
+                persist(s, w, &mut run)
+            })
+            .await
+        } else {
+            run_requests(&mut worker, phase, requests, timeouts, &mut |s, w| {
+                persist(s, w, &mut run)
+            })
+            .await
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(Stop::Worker(e)) => return Ok(failed(run, &e)),
+            Err(Stop::Store(e)) => return Err(e),
+        }
+    }
+    bar.set_message(format!("rep {repetition}: done"));
+    run.done = worker.shutdown(timeouts.shutdown).await;
+    Ok(run)
+}
+
+enum Stop {
+    Worker(WorkerFailure),
+    Store(anyhow::Error),
+}
+
+async fn run_requests(
+    worker: &mut WorkerProcess,
+    phase: Phase,
+    requests: &[Request],
+    timeouts: &Timeouts,
+    persist: &mut dyn FnMut(Sample, bool) -> anyhow::Result<()>,
+) -> Result<(), Stop> {
+    for request in requests {
+        let sent_ns = crate::clock::mono_ns();
+        let result = worker
+            .generate(
+                GenerateRequest {
+                    phase,
+                    request: request.clone(),
+                },
+                timeouts.request,
+            )
+            .await;
+        match result {
+            Ok(sample) => persist(sample, false).map_err(Stop::Store)?,
+            Err(e) => {
+                // The request in flight is lost with the worker: record it as such.
+                let lost = lost_sample(request, phase, sent_ns, &e);
+                persist(lost, true).map_err(Stop::Store)?;
+                return Err(Stop::Worker(e));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_workload(
+    worker: &mut WorkerProcess,
+    phase: Phase,
+    requests: &[Request],
+    load: &LoadPattern,
+    timeouts: &Timeouts,
+    persist: &mut dyn FnMut(Sample, bool) -> anyhow::Result<()>,
+) -> Result<(), Stop> {
+    let workload = Workload {
+        phase,
+        requests: requests.to_vec(),
+        load: load.clone(),
+        request_timeout_ms: timeouts.request.as_millis() as u64,
+    };
+    let mut store_error = None;
+    let idle = timeouts.request + Duration::from_secs(30);
+    let result = worker
+        .workload(workload, idle, |m| {
+            if let WorkerMessage::Sample(s) = m {
+                if store_error.is_none() {
+                    if let Err(e) = persist(*s, false) {
+                        store_error = Some(e);
+                    }
+                }
+            }
+        })
+        .await;
+    if let Some(e) = store_error {
+        return Err(Stop::Store(e));
+    }
+    result.map(|_| ()).map_err(Stop::Worker)
+}
+
+fn lost_sample(request: &Request, phase: Phase, sent_ns: u64, failure: &WorkerFailure) -> Sample {
+    Sample {
+        request_id: request.id,
+        phase,
+        outcome: Outcome::Failed {
+            kind: if matches!(failure, WorkerFailure::Timeout { .. }) {
+                FailureKind::Timeout
+            } else {
+                FailureKind::WorkerLost
+            },
+            message: failure.to_string(),
+            http_status: None,
+        },
+        start_mono_ns: sent_ns,
+        scheduled_mono_ns: None,
+        prefill_ns: None,
+        ttft_ns: None,
+        e2e_ns: crate::clock::mono_ns().saturating_sub(sent_ns),
+        itl_ns: Vec::new(),
+        tokens_per_chunk: None,
+        prompt_tokens: request.prompt_token_ids.as_ref().map(|p| p.len() as u32),
+        prompt_tokens_source: request.prompt_token_ids.as_ref().map(|_| TokenSource::Tokenizer),
+        completion_tokens: 0,
+        completion_tokens_source: TokenSource::Engine,
+        token_counts: TokenCounts::default(),
+        device_clock: None,
+        prefill_device_ns: None,
+        decode_device_ns: None,
+        finish_reason: None,
+        output_token_ids: None,
+        output_text: None,
+        engine_metrics: serde_json::Map::new(),
+    }
+}
+
+fn failed(mut run: EngineRun, failure: &WorkerFailure) -> EngineRun {
+    run.status = RunStatus::Failed {
+        reason: failure.reason().to_owned(),
+        message: failure.to_string(),
+    };
+    run
+}

@@ -1,0 +1,123 @@
+//! Per-request metrics derived from a sample, each defined once, here.
+//!
+//! Definitions (version [`METRICS_VERSION`]; `docs/metrics.md` has the long form):
+//! - `ttft_ms`: submission to the first generated content token (host monotonic clock).
+//! - `tpot_ms = (e2e - ttft) / (completion_tokens - 1)`: time per output token after the first;
+//!   undefined for fewer than two tokens.
+//! - `itl_ms`: each gap between successive tokens (HTTP: content chunks), pooled over requests.
+//! - `e2e_ms`: submission to completion.
+//! - `decode_tok_s = (completion_tokens - 1) / (e2e - ttft)`, i.e. `1000 / tpot_ms`.
+//! - `prefill_tok_s = prompt_tokens / prefill`, where prefill is the engine-marked end of the
+//!   prefill pass when there is one, else TTFT.
+
+use shared_protocol::Sample;
+
+/// Version of the metric definitions above; summaries name it.
+pub const METRICS_VERSION: u32 = 1;
+
+const NS_PER_MS: f64 = 1e6;
+const NS_PER_S: f64 = 1e9;
+
+/// Time to first token in milliseconds.
+pub fn ttft_ms(s: &Sample) -> Option<f64> {
+    s.ttft_ns.map(|t| t as f64 / NS_PER_MS)
+}
+
+/// End-to-end latency in milliseconds.
+pub fn e2e_ms(s: &Sample) -> f64 {
+    s.e2e_ns as f64 / NS_PER_MS
+}
+
+/// Time per output token after the first, in milliseconds.
+pub fn tpot_ms(s: &Sample) -> Option<f64> {
+    let ttft = s.ttft_ns?;
+    if s.completion_tokens < 2 || s.e2e_ns <= ttft {
+        return None;
+    }
+    Some((s.e2e_ns - ttft) as f64 / NS_PER_MS / f64::from(s.completion_tokens - 1))
+}
+
+/// Decode rate after the first token, in tokens per second.
+pub fn decode_tok_s(s: &Sample) -> Option<f64> {
+    let ttft = s.ttft_ns?;
+    if s.completion_tokens < 2 || s.e2e_ns <= ttft {
+        return None;
+    }
+    Some(f64::from(s.completion_tokens - 1) / ((s.e2e_ns - ttft) as f64 / NS_PER_S))
+}
+
+/// Prefill rate in prompt tokens per second.
+pub fn prefill_tok_s(s: &Sample) -> Option<f64> {
+    let tokens = s.prompt_tokens.filter(|&n| n > 0)?;
+    let prefill = s.prefill_ns.or(s.ttft_ns).filter(|&t| t > 0)?;
+    Some(f64::from(tokens) / (prefill as f64 / NS_PER_S))
+}
+
+/// Inter-token latencies in milliseconds.
+pub fn itl_ms(s: &Sample) -> impl Iterator<Item = f64> + '_ {
+    s.itl_ns.iter().map(|&t| t as f64 / NS_PER_MS)
+}
+
+/// Schedule lag (actual minus intended send time) in milliseconds, for open-loop runs.
+pub fn schedule_lag_ms(s: &Sample) -> Option<f64> {
+    let scheduled = s.scheduled_mono_ns?;
+    Some(s.start_mono_ns.saturating_sub(scheduled) as f64 / NS_PER_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_protocol::{Outcome, Phase, TokenCounts, TokenSource};
+
+    fn sample(ttft_ms: u64, e2e_ms: u64, tokens: u32) -> Sample {
+        Sample {
+            request_id: 0,
+            phase: Phase::Measure,
+            outcome: Outcome::Ok,
+            start_mono_ns: 1_000,
+            scheduled_mono_ns: None,
+            prefill_ns: None,
+            ttft_ns: Some(ttft_ms * 1_000_000),
+            e2e_ns: e2e_ms * 1_000_000,
+            itl_ns: vec![],
+            tokens_per_chunk: None,
+            prompt_tokens: Some(100),
+            prompt_tokens_source: Some(TokenSource::Engine),
+            completion_tokens: tokens,
+            completion_tokens_source: TokenSource::Engine,
+            token_counts: TokenCounts::default(),
+            device_clock: None,
+            prefill_device_ns: None,
+            decode_device_ns: None,
+            finish_reason: None,
+            output_token_ids: None,
+            output_text: None,
+            engine_metrics: serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn tpot_excludes_the_first_token() {
+        // 20 ms to the first token, then 10 more tokens over 50 ms.
+        let s = sample(20, 70, 11);
+        assert_eq!(tpot_ms(&s), Some(5.0));
+        assert_eq!(decode_tok_s(&s), Some(200.0));
+        assert_eq!(ttft_ms(&s), Some(20.0));
+        // 100 prompt tokens in 20 ms.
+        assert_eq!(prefill_tok_s(&s), Some(5000.0));
+    }
+
+    #[test]
+    fn one_token_has_no_tpot() {
+        let s = sample(20, 20, 1);
+        assert_eq!(tpot_ms(&s), None);
+        assert_eq!(decode_tok_s(&s), None);
+    }
+
+    #[test]
+    fn prefill_prefers_the_engine_mark() {
+        let mut s = sample(20, 70, 11);
+        s.prefill_ns = Some(10_000_000);
+        assert_eq!(prefill_tok_s(&s), Some(10_000.0));
+    }
+}

@@ -1,0 +1,406 @@
+//! The validated plan of a `compare`: everything below this module sees only these types.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use shared_protocol::EngineId;
+
+use crate::catalog::{self, EngineKind};
+use crate::cli::CompareArgs;
+use crate::config::CompareConfig;
+use crate::error::{Failure, usage};
+use crate::worker::Timeouts;
+
+/// A validated comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub name: String,
+    pub out_dir: PathBuf,
+    pub engines: Vec<EnginePlan>,
+    pub workload: WorkloadPlan,
+    pub repetitions: u32,
+    pub seed: u64,
+    /// Engine index per repetition, in the order they run.
+    pub order: Vec<Slot>,
+    #[serde(skip)]
+    pub timeouts: Timeouts,
+    #[serde(skip)]
+    pub verbose: bool,
+}
+
+/// One engine's settings. `label` names it in results: the engine id, or `ID@VARIANT` when the
+/// same engine runs in several configurations (`sim@slow`, `candle@t1`).
+#[derive(Debug, Clone, Serialize)]
+pub struct EnginePlan {
+    pub id: EngineId,
+    pub label: String,
+    pub worker: String,
+    pub device: String,
+    pub options: Map<String, Value>,
+}
+
+/// One engine (by label) in one repetition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Slot {
+    pub repetition: u32,
+    pub label: String,
+}
+
+/// What every engine runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadPlan {
+    pub requests: u32,
+    pub warmup: u32,
+    pub max_tokens: u32,
+    pub ignore_eos: bool,
+    pub dataset: String,
+}
+
+/// Defaults for anything neither the command line nor the config sets.
+pub mod defaults {
+    pub const ENGINES: &[&str] = &["sim"];
+    pub const REQUESTS: u32 = 200;
+    pub const MAX_TOKENS: u32 = 64;
+    pub const WARMUP: u32 = 3;
+    pub const REPETITIONS: u32 = 1;
+    pub const SEED: u64 = 0;
+    pub const DATASET: &str = "gsm-symbolic-1000";
+}
+
+/// Merge command line over config over defaults and validate. `now` names the results
+/// directory when `--out` is absent.
+pub fn compare_plan(args: &CompareArgs, now: &jiff::Timestamp) -> Result<Plan, Failure> {
+    let config = match &args.config {
+        Some(path) => CompareConfig::read(path)?,
+        None => CompareConfig::default(),
+    };
+    let engine_names: Vec<String> = args
+        .engines
+        .clone()
+        .or_else(|| config.engines.clone())
+        .unwrap_or_else(|| defaults::ENGINES.iter().map(|s| (*s).to_owned()).collect());
+    let mut ids = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
+    for name in &engine_names {
+        let (id, label) = parse_engine_label(name.trim())?;
+        if labels.contains(&label) {
+            return Err(usage(format!("engine {label} is listed twice")));
+        }
+        ids.push(id);
+        labels.push(label);
+    }
+    if ids.is_empty() {
+        return Err(usage("no engines given (--engines a,b,...)"));
+    }
+
+    let requests = positive("requests", args.requests.or(config.requests), defaults::REQUESTS)?;
+    let max_tokens = positive(
+        "max-tokens",
+        args.max_tokens.or(config.max_tokens),
+        defaults::MAX_TOKENS,
+    )?;
+    let repetitions = positive(
+        "repetitions",
+        args.repetitions.or(config.repetitions),
+        defaults::REPETITIONS,
+    )?;
+    let warmup = args.warmup.or(config.warmup).unwrap_or(defaults::WARMUP);
+    let seed = args.seed.or(config.seed).unwrap_or(defaults::SEED);
+    let name = args
+        .name
+        .clone()
+        .or_else(|| config.name.clone())
+        .unwrap_or_else(|| engine_names.join("-"));
+    validate_name(&name)?;
+
+    let mut options = config.options_json();
+    for (engine, key, value) in args.engine_opts.iter().map(|o| parse_engine_opt(o)).collect::<Result<Vec<_>, _>>()? {
+        options.entry(engine).or_default().insert(key, value);
+    }
+    for label in options.keys() {
+        let (_, label) = parse_engine_label(label)?;
+        if !labels.contains(&label) {
+            return Err(usage(format!(
+                "options given for engine {label}, which is not in --engines"
+            )));
+        }
+    }
+
+    let device = args
+        .device
+        .clone()
+        .or_else(|| config.device.clone())
+        .unwrap_or_else(|| "cpu".to_owned());
+    let engines = ids
+        .iter()
+        .zip(&labels)
+        .map(|(&id, label)| {
+            let entry = catalog::entry(id);
+            EnginePlan {
+                id,
+                label: label.clone(),
+                worker: entry.worker.to_owned(),
+                device: match entry.kind {
+                    EngineKind::InProcess => device.clone(),
+                    EngineKind::Served => "remote".to_owned(),
+                    EngineKind::Synthetic => "none".to_owned(),
+                },
+                options: options.remove(label).unwrap_or_default(),
+            }
+        })
+        .collect();
+
+    let mut timeouts = Timeouts::default();
+    if let Some(s) = args.request_timeout.or(config.request_timeout_s) {
+        timeouts.request = seconds("request-timeout", s)?;
+    }
+    if let Some(s) = args.load_timeout.or(config.load_timeout_s) {
+        timeouts.load = seconds("load-timeout", s)?;
+    }
+
+    let out_dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => PathBuf::from("results").join(format!(
+            "{}-{name}",
+            now.strftime("%Y%m%dT%H%M%SZ")
+        )),
+    };
+    check_out_dir(&out_dir)?;
+
+    Ok(Plan {
+        name,
+        out_dir,
+        order: interleave(&labels, repetitions, seed),
+        engines,
+        workload: WorkloadPlan {
+            requests,
+            warmup,
+            max_tokens,
+            ignore_eos: args.ignore_eos || config.ignore_eos.unwrap_or(false),
+            dataset: defaults::DATASET.to_owned(),
+        },
+        repetitions,
+        seed,
+        timeouts,
+        verbose: args.verbose,
+    })
+}
+
+fn positive(flag: &str, value: Option<u32>, default: u32) -> Result<u32, Failure> {
+    match value {
+        Some(0) => Err(usage(format!("--{flag} must be at least 1"))),
+        Some(v) => Ok(v),
+        None => Ok(default),
+    }
+}
+
+fn seconds(flag: &str, s: f64) -> Result<Duration, Failure> {
+    if s.is_finite() && s > 0.0 {
+        Ok(Duration::from_secs_f64(s))
+    } else {
+        Err(usage(format!("--{flag} must be a positive number of seconds, got {s}")))
+    }
+}
+
+fn validate_name(name: &str) -> Result<(), Failure> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(usage(format!(
+            "run name '{name}' must be non-empty and use only letters, digits, '-', '_', '.' and '@'"
+        )))
+    }
+}
+
+/// `ID` or `ID@VARIANT` (letters, digits, '-', '_'): the engine id and the label.
+fn parse_engine_label(raw: &str) -> Result<(EngineId, String), Failure> {
+    let (id, variant) = match raw.split_once('@') {
+        Some((id, variant)) => (id, Some(variant)),
+        None => (raw, None),
+    };
+    let id: EngineId = id.parse().map_err(|e| usage(format!("{e}")))?;
+    if let Some(v) = variant {
+        let ok = !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        if !ok {
+            return Err(usage(format!(
+                "engine variant '{raw}' must look like ID@NAME with letters, digits, '-' or '_' in NAME"
+            )));
+        }
+    }
+    Ok((id, raw.to_owned()))
+}
+
+/// `ENGINE.KEY=VALUE`, VALUE as JSON when it parses, else as a string.
+fn parse_engine_opt(raw: &str) -> Result<(String, String, Value), Failure> {
+    let bad = || {
+        usage(format!(
+            "engine option '{raw}' must look like ENGINE.KEY=VALUE (e.g. sim.ttft_ms=normal:20:2)"
+        ))
+    };
+    let (lhs, value) = raw.split_once('=').ok_or_else(bad)?;
+    let (engine, key) = lhs.split_once('.').ok_or_else(bad)?;
+    if engine.is_empty() || key.is_empty() {
+        return Err(bad());
+    }
+    let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+    Ok((engine.to_owned(), key.to_owned(), value))
+}
+
+/// Engine order per repetition: a seeded permutation, reversed on odd repetitions (A B, B A,
+/// ...), so slow drift over the run affects every engine alike.
+pub fn interleave(labels: &[String], repetitions: u32, seed: u64) -> Vec<Slot> {
+    let mut base: Vec<String> = labels.to_vec();
+    // Fisher-Yates with a splitmix64 stream: the order is reproducible from the seed alone.
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..base.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        base.swap(i, j);
+    }
+    (0..repetitions)
+        .flat_map(|r| {
+            let mut order = base.clone();
+            if r % 2 == 1 {
+                order.reverse();
+            }
+            order.into_iter().map(move |label| Slot {
+                repetition: r,
+                label,
+            })
+        })
+        .collect()
+}
+
+fn check_out_dir(dir: &std::path::Path) -> Result<(), Failure> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(usage(format!(
+                    "output directory {} is not empty; choose another --out",
+                    dir.display()
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(usage(format!("cannot use output directory {}: {e}", dir.display()))),
+    }
+}
+
+/// Engine options keyed by engine, for the manifest.
+pub fn options_by_engine(plan: &Plan) -> BTreeMap<String, Map<String, Value>> {
+    plan.engines
+        .iter()
+        .map(|e| (e.label.clone(), e.options.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(engines: &str) -> CompareArgs {
+        CompareArgs {
+            engines: Some(engines.split(',').map(str::to_owned).collect()),
+            ..CompareArgs::default()
+        }
+    }
+
+    fn now() -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_700_000_000).expect("valid")
+    }
+
+    #[test]
+    fn defaults_fill_what_is_unset() {
+        let plan = compare_plan(&args("sim"), &now()).expect("valid");
+        assert_eq!(plan.workload.requests, defaults::REQUESTS);
+        assert_eq!(plan.engines[0].worker, "sim-bench");
+        assert_eq!(
+            plan.out_dir,
+            PathBuf::from("results/20231114T221320Z-sim")
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_usage_errors_naming_the_problem() {
+        for (a, why) in [
+            (args("sim,candel"), "unknown engine 'candel'"),
+            (args("sim,sim"), "listed twice"),
+            (args("sim,sim@a b"), "engine variant"),
+            (
+                CompareArgs {
+                    requests: Some(0),
+                    ..args("sim")
+                },
+                "--requests must be at least 1",
+            ),
+            (
+                CompareArgs {
+                    engine_opts: vec!["sim-ttft=3".into()],
+                    ..args("sim")
+                },
+                "ENGINE.KEY=VALUE",
+            ),
+            (
+                CompareArgs {
+                    engine_opts: vec!["candle.threads=2".into()],
+                    ..args("sim")
+                },
+                "not in --engines",
+            ),
+            (
+                CompareArgs {
+                    name: Some("a b".into()),
+                    ..args("sim")
+                },
+                "run name",
+            ),
+        ] {
+            match compare_plan(&a, &now()) {
+                Err(Failure::Usage(m)) => assert!(m.contains(why), "{m}"),
+                other => panic!("expected usage error for {why}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn engine_options_parse_json_or_string() {
+        let a = CompareArgs {
+            engine_opts: vec!["sim.fail_rate=0.5".into(), "sim.ttft_ms=normal:5:1".into()],
+            ..args("sim")
+        };
+        let plan = compare_plan(&a, &now()).expect("valid");
+        assert_eq!(plan.engines[0].options["fail_rate"], 0.5);
+        assert_eq!(plan.engines[0].options["ttft_ms"], "normal:5:1");
+    }
+
+    #[test]
+    fn order_alternates_between_repetitions_and_is_seeded() {
+        let ids = ["sim".to_owned(), "lm-rs".to_owned(), "candle".to_owned()];
+        let order = interleave(&ids, 2, 7);
+        let first: Vec<_> = order[..3].iter().map(|s| s.label.clone()).collect();
+        let second: Vec<_> = order[3..].iter().map(|s| s.label.clone()).collect();
+        let mut reversed = first.clone();
+        reversed.reverse();
+        assert_eq!(second, reversed);
+        assert_eq!(interleave(&ids, 2, 7), order);
+        let mut sorted = first.clone();
+        sorted.sort();
+        let mut all = ids.to_vec();
+        all.sort();
+        assert_eq!(sorted, all, "each engine once per repetition");
+    }
+}

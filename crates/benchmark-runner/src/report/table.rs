@@ -1,0 +1,74 @@
+//! The comparison table: one row per engine, computed once and rendered for the terminal and
+//! markdown alike.
+
+use comfy_table::{ContentArrangement, Table, presets};
+
+use crate::summary::{EngineSummary, RunSummary};
+
+/// Column headers, units in the names.
+pub const HEADERS: [&str; 9] = [
+    "engine",
+    "status",
+    "ok/failed",
+    "TTFT p50 ms",
+    "TTFT p99 ms",
+    "TPOT p50 ms",
+    "ITL p99 ms",
+    "decode tok/s",
+    "output tok/s",
+];
+
+fn num(v: Option<f64>) -> String {
+    match v {
+        None => "-".to_owned(),
+        Some(v) if v.abs() >= 100.0 => format!("{v:.0}"),
+        Some(v) if v.abs() >= 10.0 => format!("{v:.1}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+/// A tail value, starred when n is too small to support it.
+fn tail(v: Option<f64>, supported: Option<bool>) -> String {
+    match (v, supported) {
+        (Some(_), Some(false)) => format!("{}*", num(v)),
+        _ => num(v),
+    }
+}
+
+fn row(e: &EngineSummary) -> Vec<String> {
+    vec![
+        e.label.clone(),
+        e.status.clone(),
+        format!("{}/{}", e.requests.ok, e.requests.failed),
+        num(e.ttft_ms.as_ref().map(|s| s.p50)),
+        tail(
+            e.ttft_ms.as_ref().map(|s| s.p99),
+            e.ttft_ms.as_ref().map(|s| s.tail.p99_supported),
+        ),
+        num(e.tpot_ms.as_ref().map(|s| s.p50)),
+        tail(
+            e.itl_ms.as_ref().map(|s| s.p99),
+            e.itl_ms.as_ref().map(|s| s.tail.p99_supported),
+        ),
+        num(e.decode_tok_s.as_ref().map(|s| s.mean)),
+        num(e.throughput.output_tok_s),
+    ]
+}
+
+/// One row per engine, in summary order.
+pub fn comparison_rows(summary: &RunSummary) -> Vec<Vec<String>> {
+    summary.engines.values().map(row).collect()
+}
+
+/// The table for a terminal.
+pub fn terminal_table(summary: &RunSummary) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(HEADERS);
+    for r in comparison_rows(summary) {
+        table.add_row(r);
+    }
+    table.to_string()
+}

@@ -1,0 +1,156 @@
+//! The results directory: `manifest.json`, then `samples.jsonl` (measured requests),
+//! `warmup.jsonl` (warm-up requests) and `runs.jsonl` appended as results arrive (a crash late in a run loses nothing measured before it), and the rendered outputs.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use shared_protocol::{Done, EngineId, Hello, Loaded, Phase, Sample};
+
+use crate::manifest::Manifest;
+
+/// One row of `samples.jsonl`: a sample with the engine and repetition it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleRow {
+    pub engine: EngineId,
+    /// The engine's label in this run (its id, or `ID@VARIANT`).
+    pub label: String,
+    pub repetition: u32,
+    #[serde(flatten)]
+    pub sample: Sample,
+}
+
+/// One row of `runs.jsonl`: what happened to one engine in one repetition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineRun {
+    pub engine: EngineId,
+    pub label: String,
+    pub repetition: u32,
+    pub worker: String,
+    pub status: RunStatus,
+    pub hello: Option<Hello>,
+    pub loaded: Option<Loaded>,
+    pub done: Option<Done>,
+    /// Samples received (warm-up included).
+    pub samples: u64,
+    /// Host monotonic time at the first and last measured request.
+    pub measure_start_mono_ns: Option<u64>,
+    pub measure_end_mono_ns: Option<u64>,
+}
+
+/// Whether an engine run finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RunStatus {
+    Ok,
+    Failed { reason: String, message: String },
+}
+
+/// An open results directory.
+pub struct RunDir {
+    dir: PathBuf,
+    samples: File,
+    warmup: File,
+    runs: File,
+}
+
+impl RunDir {
+    /// Create `dir` and write its manifest.
+    pub fn create(dir: &Path, manifest: &Manifest) -> anyhow::Result<RunDir> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create results directory {}", dir.display()))?;
+        write_json(&dir.join("manifest.json"), manifest)?;
+        let open = |name: &str| {
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(name))
+                .with_context(|| format!("cannot open {}", dir.join(name).display()))
+        };
+        Ok(RunDir {
+            dir: dir.to_path_buf(),
+            samples: open("samples.jsonl")?,
+            warmup: open("warmup.jsonl")?,
+            runs: open("runs.jsonl")?,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Append one sample row (measured rows to `samples.jsonl`, warm-up rows to
+    /// `warmup.jsonl`); written through to the file before returning.
+    pub fn append_sample(&mut self, row: &SampleRow) -> anyhow::Result<()> {
+        match row.sample.phase {
+            Phase::Measure => {
+                append_line(&mut self.samples, row).context("cannot append to samples.jsonl")
+            }
+            Phase::Warmup => {
+                append_line(&mut self.warmup, row).context("cannot append to warmup.jsonl")
+            }
+        }
+    }
+
+    /// Append one engine-run record.
+    pub fn append_run(&mut self, run: &EngineRun) -> anyhow::Result<()> {
+        append_line(&mut self.runs, run).context("cannot append to runs.jsonl")
+    }
+}
+
+fn append_line<T: Serialize>(file: &mut File, value: &T) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    // One write per row: a reader never sees half a row unless the process dies mid-write.
+    file.write_all(&line)?;
+    file.flush()
+}
+
+/// Write JSON through a temporary file and a rename, so a reader never sees half a file.
+pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    write_text(path, &text)
+}
+
+/// Write text atomically (temporary file, then rename).
+pub fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Read a JSON Lines file. A torn last line (the writer died mid-row) is skipped.
+pub fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<Vec<T>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let lines: Vec<String> = BufReader::new(file)
+        .lines()
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let last = lines.len().saturating_sub(1);
+    let mut rows = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str(line) {
+            Ok(row) => rows.push(row),
+            Err(e) if i == last => {
+                eprintln!("{}: skipping a torn last line ({e})", path.display());
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Read a JSON file.
+pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
+}

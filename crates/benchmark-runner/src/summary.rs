@@ -1,0 +1,251 @@
+//! `summary.json`: per engine, request counts, the distribution of every metric, throughput and
+//! what went wrong. Computed once from `samples.jsonl` and `runs.jsonl`, so `report` can redo it.
+
+use std::collections::BTreeMap;
+
+use bench_stats::{Summary, summarize};
+use serde::{Deserialize, Serialize};
+use shared_protocol::{EngineId, Outcome, Phase};
+
+use crate::manifest::{Manifest, SCHEMA_VERSION};
+use crate::metrics::{self, METRICS_VERSION};
+use crate::store::{EngineRun, RunStatus, SampleRow};
+
+/// The whole summary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub schema_version: u32,
+    pub metrics_version: u32,
+    pub name: String,
+    pub created_utc: String,
+    /// The clock behind every latency figure.
+    pub clock: String,
+    pub engines: BTreeMap<String, EngineSummary>,
+    /// Engine order as run: `repetition:engine`.
+    pub order: Vec<String>,
+}
+
+/// One engine's results across repetitions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EngineSummary {
+    pub engine: EngineId,
+    /// The engine's label in this run (its id, or `ID@VARIANT`).
+    pub label: String,
+    pub engine_version: Option<String>,
+    pub device: Option<String>,
+    /// `ok` when every repetition finished; `failed` otherwise (what was measured is still here).
+    pub status: String,
+    pub failures: Vec<RunFailure>,
+    pub requests: RequestCounts,
+    pub ttft_ms: Option<Summary>,
+    pub tpot_ms: Option<Summary>,
+    pub itl_ms: Option<Summary>,
+    pub e2e_ms: Option<Summary>,
+    pub decode_tok_s: Option<Summary>,
+    pub prefill_tok_s: Option<Summary>,
+    pub prompt_tokens: Option<Summary>,
+    pub completion_tokens: Option<Summary>,
+    pub schedule_lag_ms: Option<Summary>,
+    pub throughput: Throughput,
+    pub load_ms: Vec<f64>,
+    pub peak_rss_bytes: Option<u64>,
+    /// Reasons a reader should be careful with these figures.
+    pub warnings: Vec<String>,
+}
+
+/// A failed engine run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunFailure {
+    pub repetition: u32,
+    pub reason: String,
+    pub message: String,
+}
+
+/// Request counts over measured requests.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RequestCounts {
+    pub ok: u64,
+    pub failed: u64,
+    pub failed_by_reason: BTreeMap<String, u64>,
+    /// Measured requests planned (requests x repetitions).
+    pub planned: u64,
+    /// Planned but never answered (the worker died before them).
+    pub not_run: u64,
+    pub warmup: u64,
+}
+
+/// Aggregate rates over the measured wall time of each repetition.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Throughput {
+    /// Sum over repetitions of (last measured completion - first measured submission).
+    pub wall_s: f64,
+    pub output_tok_s: Option<f64>,
+    pub requests_per_s: Option<f64>,
+}
+
+fn stat(values: Vec<f64>) -> Option<Summary> {
+    bench_stats::Sample::new(values).ok().map(|s| summarize(&s))
+}
+
+/// Summarise a run from its rows.
+pub fn summarize_run(
+    manifest: &Manifest,
+    planned_per_rep: u64,
+    rows: &[SampleRow],
+    runs: &[EngineRun],
+) -> RunSummary {
+    let mut engines = BTreeMap::new();
+    let mut labels: Vec<(String, EngineId)> =
+        runs.iter().map(|r| (r.label.clone(), r.engine)).collect();
+    labels.extend(rows.iter().map(|r| (r.label.clone(), r.engine)));
+    labels.sort();
+    labels.dedup();
+    for (label, id) in labels {
+        let engine_rows: Vec<&SampleRow> = rows.iter().filter(|r| r.label == label).collect();
+        let engine_runs: Vec<&EngineRun> = runs.iter().filter(|r| r.label == label).collect();
+        let summary = summarize_engine(id, &label, manifest, planned_per_rep, &engine_rows, &engine_runs);
+        engines.insert(label, summary);
+    }
+    RunSummary {
+        schema_version: SCHEMA_VERSION,
+        metrics_version: METRICS_VERSION,
+        name: manifest.name.clone(),
+        created_utc: manifest.created_utc.clone(),
+        clock: "host monotonic (CLOCK_MONOTONIC), read by the worker; device figures, where present, name their clock per sample".to_owned(),
+        engines,
+        order: runs
+            .iter()
+            .map(|r| format!("{}:{}", r.repetition, r.label))
+            .collect(),
+    }
+}
+
+fn summarize_engine(
+    id: EngineId,
+    label: &str,
+    manifest: &Manifest,
+    planned_per_rep: u64,
+    rows: &[&SampleRow],
+    runs: &[&EngineRun],
+) -> EngineSummary {
+    let measured: Vec<&SampleRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.sample.phase == Phase::Measure)
+        .collect();
+    let ok: Vec<&shared_protocol::Sample> = measured
+        .iter()
+        .filter(|r| r.sample.outcome.is_ok())
+        .map(|r| &r.sample)
+        .collect();
+    let mut counts = RequestCounts {
+        ok: ok.len() as u64,
+        warmup: (rows.len() - measured.len()) as u64,
+        planned: planned_per_rep * runs.len().max(1) as u64,
+        ..RequestCounts::default()
+    };
+    for r in &measured {
+        if let Outcome::Failed { kind, .. } = &r.sample.outcome {
+            counts.failed += 1;
+            *counts
+                .failed_by_reason
+                .entry(kind.as_str().to_owned())
+                .or_default() += 1;
+        }
+    }
+    counts.not_run = counts.planned.saturating_sub(measured.len() as u64);
+
+    let failures: Vec<RunFailure> = runs
+        .iter()
+        .filter_map(|r| match &r.status {
+            RunStatus::Failed { reason, message } => Some(RunFailure {
+                repetition: r.repetition,
+                reason: reason.clone(),
+                message: message.clone(),
+            }),
+            RunStatus::Ok => None,
+        })
+        .collect();
+
+    let wall_s: f64 = runs
+        .iter()
+        .filter_map(|r| Some((r.measure_end_mono_ns? - r.measure_start_mono_ns?) as f64 / 1e9))
+        .sum();
+    let output_tokens: u64 = ok.iter().map(|s| u64::from(s.completion_tokens)).sum();
+    let throughput = Throughput {
+        wall_s,
+        output_tok_s: (wall_s > 0.0).then(|| output_tokens as f64 / wall_s),
+        requests_per_s: (wall_s > 0.0).then(|| ok.len() as f64 / wall_s),
+    };
+
+    let summary = EngineSummary {
+        engine: id,
+        label: label.to_owned(),
+        engine_version: manifest.engines.get(label).map(|h| h.engine_version.clone()),
+        device: runs
+            .iter()
+            .find_map(|r| r.hello.as_ref().map(|h| h.device.clone())),
+        status: if failures.is_empty() { "ok" } else { "failed" }.to_owned(),
+        failures,
+        ttft_ms: stat(ok.iter().filter_map(|s| metrics::ttft_ms(s)).collect()),
+        tpot_ms: stat(ok.iter().filter_map(|s| metrics::tpot_ms(s)).collect()),
+        itl_ms: stat(ok.iter().flat_map(|s| metrics::itl_ms(s)).collect()),
+        e2e_ms: stat(ok.iter().map(|s| metrics::e2e_ms(s)).collect()),
+        decode_tok_s: stat(ok.iter().filter_map(|s| metrics::decode_tok_s(s)).collect()),
+        prefill_tok_s: stat(ok.iter().filter_map(|s| metrics::prefill_tok_s(s)).collect()),
+        prompt_tokens: stat(
+            ok.iter()
+                .filter_map(|s| s.prompt_tokens.map(f64::from))
+                .collect(),
+        ),
+        completion_tokens: stat(ok.iter().map(|s| f64::from(s.completion_tokens)).collect()),
+        schedule_lag_ms: stat(ok.iter().filter_map(|s| metrics::schedule_lag_ms(s)).collect()),
+        throughput,
+        load_ms: runs
+            .iter()
+            .filter_map(|r| r.loaded.as_ref().map(|l| l.load_ns as f64 / 1e6))
+            .collect(),
+        peak_rss_bytes: runs
+            .iter()
+            .filter_map(|r| r.done.as_ref().and_then(|d| d.peak_rss_bytes))
+            .max(),
+        requests: counts,
+        warnings: Vec::new(),
+    };
+    with_warnings(summary)
+}
+
+fn with_warnings(mut s: EngineSummary) -> EngineSummary {
+    let mut w = Vec::new();
+    if !s.failures.is_empty() {
+        w.push(format!(
+            "{} of {} repetition(s) failed; figures cover what was measured before",
+            s.failures.len(),
+            s.load_ms.len().max(s.failures.len())
+        ));
+    }
+    if s.requests.failed > 0 {
+        w.push(format!(
+            "{} measured request(s) failed and are excluded from latency figures",
+            s.requests.failed
+        ));
+    }
+    if s.requests.not_run > 0 {
+        w.push(format!(
+            "{} planned request(s) were never run",
+            s.requests.not_run
+        ));
+    }
+    if let Some(t) = &s.ttft_ms {
+        if !t.tail.p99_supported {
+            w.push(format!("n={} is too small for p99 (needs 100)", t.n));
+        } else if !t.tail.p99_9_supported {
+            w.push(format!("n={} is too small for p99.9 (needs 1000)", t.n));
+        }
+    }
+    if s.requests.ok == 0 {
+        w.push("no successful measured request: no latency figures".to_owned());
+    }
+    s.warnings = w;
+    s
+}

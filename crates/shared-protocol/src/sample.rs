@@ -1,0 +1,158 @@
+//! One finished request: the unit every metric is derived from.
+//!
+//! Host figures come from the host monotonic clock, read by the worker at submission, at the end
+//! of prefill, at each token and at completion. Device figures (`*_device_ns`) come from the clock
+//! named by [`Sample::device_clock`]. The runner derives everything else (TPOT, rates,
+//! percentiles) once, from these fields.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::runner::Phase;
+
+/// A finished request, successful or not. A failed request keeps whatever timing it had.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub request_id: u64,
+    pub phase: Phase,
+    pub outcome: Outcome,
+    /// Host monotonic time at submission (in-process: the call into the engine; HTTP: just
+    /// before the request is written).
+    pub start_mono_ns: u64,
+    /// Open-loop runs: the intended send time; `start_mono_ns - scheduled_mono_ns` is the
+    /// schedule lag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_mono_ns: Option<u64>,
+    /// Submission to the end of the prefill forward pass, where the engine marks it.
+    pub prefill_ns: Option<u64>,
+    /// Submission to the first generated content token on the host.
+    pub ttft_ns: Option<u64>,
+    /// Submission to the last token (or to the failure).
+    pub e2e_ns: u64,
+    /// Gaps between successive tokens (HTTP: between content chunks).
+    pub itl_ns: Vec<u64>,
+    /// HTTP: tokens carried by each content chunk after the first (aligned with `itl_ns`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_chunk: Option<Vec<u32>>,
+    pub prompt_tokens: Option<u32>,
+    pub prompt_tokens_source: Option<TokenSource>,
+    pub completion_tokens: u32,
+    pub completion_tokens_source: TokenSource,
+    /// Every token count the worker could obtain, side by side.
+    #[serde(default)]
+    pub token_counts: TokenCounts,
+    /// The clock behind the `*_device_ns` figures, `None` when there are none.
+    pub device_clock: Option<DeviceClockKind>,
+    pub prefill_device_ns: Option<u64>,
+    pub decode_device_ns: Option<Vec<u64>>,
+    pub finish_reason: Option<FinishReason>,
+    /// Generated ids, for cross-engine agreement checks under greedy decoding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_token_ids: Option<Vec<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_text: Option<String>,
+    /// Figures the engine reports about itself (Ollama's `eval_duration`, llama.cpp's `timings`).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub engine_metrics: Map<String, Value>,
+}
+
+/// Success or failure of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    Failed {
+        kind: FailureKind,
+        message: String,
+        /// HTTP status, for `kind == "http_status"`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        http_status: Option<u16>,
+    },
+}
+
+impl Outcome {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Outcome::Ok)
+    }
+}
+
+/// Why a request failed; the summary counts failures by this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The engine returned an error.
+    EngineError,
+    /// The engine panicked; the worker caught it.
+    Panic,
+    /// Past the request timeout.
+    Timeout,
+    /// HTTP status other than 2xx.
+    HttpStatus,
+    /// Connection refused, reset, or closed before a response.
+    Connection,
+    /// The stream ended before its terminator.
+    StreamCut,
+    /// A stream event or body that could not be parsed.
+    Malformed,
+    /// The worker process died or stopped answering while the request was in flight
+    /// (recorded by the runner).
+    WorkerLost,
+}
+
+impl FailureKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::EngineError => "engine_error",
+            FailureKind::Panic => "panic",
+            FailureKind::Timeout => "timeout",
+            FailureKind::HttpStatus => "http_status",
+            FailureKind::Connection => "connection",
+            FailureKind::StreamCut => "stream_cut",
+            FailureKind::Malformed => "malformed",
+            FailureKind::WorkerLost => "worker_lost",
+        }
+    }
+}
+
+/// Where a token count came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenSource {
+    /// The engine itself (in-process engines count what they generate).
+    Engine,
+    /// The server's `usage` (or native counters).
+    ServerUsage,
+    /// The model tokenizer over the text.
+    Tokenizer,
+    /// The number of streamed content chunks.
+    ChunkCount,
+}
+
+/// Token counts from every source available, side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenCounts {
+    pub server_prompt: Option<u32>,
+    pub server_completion: Option<u32>,
+    pub tokenizer_completion: Option<u32>,
+    pub chunks: Option<u32>,
+}
+
+/// Device clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceClockKind {
+    /// `cudaEventElapsedTime` between events recorded on the engine's stream.
+    CudaEvent,
+}
+
+/// Why generation stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// End-of-sequence token.
+    Eos,
+    /// `max_tokens` reached.
+    Length,
+    /// A stop sequence or other server reason.
+    Stop,
+}

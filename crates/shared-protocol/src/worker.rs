@@ -1,0 +1,91 @@
+//! Messages a worker writes to its stdout.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::engine::{DeviceKind, EngineId};
+use crate::sample::Sample;
+
+/// One line from a worker to the runner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WorkerMessage {
+    /// The first line a worker writes.
+    Hello(Hello),
+    /// The answer to `check`: model and options are acceptable.
+    Checked,
+    Loaded(Loaded),
+    Sample(Box<Sample>),
+    Progress(Progress),
+    Error(ErrorMessage),
+    Done(Done),
+}
+
+/// Handshake: who the worker is and what it can do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    /// Must equal the runner's [`crate::PROTOCOL_VERSION`].
+    pub protocol: u32,
+    pub engine: EngineId,
+    /// Version of the engine itself (the framework crate, or the server's reported version).
+    pub engine_version: String,
+    /// Version of the worker binary.
+    pub worker_version: String,
+    /// The device the worker will use by default.
+    pub device: String,
+    pub capabilities: Capabilities,
+}
+
+/// What a worker supports.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Capabilities {
+    pub devices: Vec<DeviceKind>,
+    /// Accepts `prompt_token_ids` (in-process engines).
+    pub token_ids_input: bool,
+    /// Produces device-clock figures (CUDA events).
+    pub device_clock: bool,
+    /// Accepts `workload` (schedules concurrency itself).
+    pub workload: bool,
+    /// Honours `ignore_eos`.
+    pub ignore_eos: bool,
+}
+
+/// The model is loaded.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Loaded {
+    /// Wall time of the load on the host monotonic clock.
+    pub load_ns: u64,
+    /// Resident set size of the worker after loading.
+    pub rss_bytes: Option<u64>,
+    /// Device memory in use after loading, where the engine can tell.
+    pub device_memory_bytes: Option<u64>,
+    /// Bytes of weights (what a decode step reads at least once).
+    pub model_bytes: Option<u64>,
+    /// Anything else worth recording: architecture, quantization, parameter count, threads.
+    #[serde(default)]
+    pub details: Map<String, Value>,
+}
+
+/// Progress through a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// A failure the worker could put into words. `fatal` means the worker cannot go on (a failed
+/// load); otherwise it stays ready for the next message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorMessage {
+    pub message: String,
+    pub fatal: bool,
+}
+
+/// The worker finished what it was asked (a workload, or the whole session after `shutdown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done {
+    pub samples: u64,
+    /// Peak resident set size of the worker process so far.
+    #[serde(default)]
+    pub peak_rss_bytes: Option<u64>,
+}

@@ -1,0 +1,255 @@
+//! Validity flags of a run: throttling, moving clocks, other processes on the GPU, and energy
+//! windows too short to resolve, each with a reason a person can read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::reading::{Domain, Reading};
+use crate::series::{Channel, Series};
+use crate::throttle;
+
+/// Thresholds for the flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagRules {
+    /// Clocks "moved" when (max - min) / max of a busy GPU's clock exceeds this percentage.
+    pub max_clock_spread_pct: f64,
+    /// The benchmark's own processes (workers); any other process on a GPU is flagged. Empty:
+    /// the check is skipped. NVML reports host pids, which differ from pids inside a container.
+    pub own_pids: Vec<u32>,
+}
+
+impl Default for FlagRules {
+    fn default() -> Self {
+        Self {
+            max_clock_spread_pct: 10.0,
+            own_pids: Vec::new(),
+        }
+    }
+}
+
+/// Why a run's figures may not be trusted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flags {
+    /// A thermal, power-cap or hardware-slowdown throttle reason was active.
+    pub throttled: bool,
+    /// A busy GPU's clocks moved more than the allowed spread.
+    pub clocks_moved: bool,
+    /// Another process used a GPU.
+    pub foreign_process: bool,
+    /// Some energy windows were shorter than the counter can resolve.
+    pub energy_unresolved: bool,
+    /// One line per finding.
+    pub reasons: Vec<String>,
+}
+
+impl Flags {
+    /// Whether nothing was flagged.
+    pub fn is_clean(&self) -> bool {
+        !(self.throttled || self.clocks_moved || self.foreign_process || self.energy_unresolved)
+    }
+
+    /// Record that `unresolved` of `total` energy windows on `channel` were shorter than
+    /// `resolution_ns` (see [`crate::energy::EnergyCurve::resolution_ns`]).
+    pub fn note_unresolved(
+        &mut self,
+        channel: &str,
+        unresolved: usize,
+        total: usize,
+        resolution_ns: u64,
+    ) {
+        if unresolved > 0 {
+            self.energy_unresolved = true;
+            self.reasons.push(format!(
+                "{channel}: {unresolved} of {total} energy windows shorter than {:.0} ms \
+                 (three counter updates): their energy is mostly interpolation",
+                resolution_ns as f64 / 1e6
+            ));
+        }
+    }
+}
+
+/// Flags for the GPU channels of `series` over `[t0_ns, t1_ns]`.
+pub fn evaluate(series: &Series, t0_ns: u64, t1_ns: u64, rules: &FlagRules) -> Flags {
+    let mut flags = Flags::default();
+    for channel in series.in_domain(Domain::Gpu) {
+        let readings: Vec<&Reading> = channel.within(t0_ns, t1_ns).map(|p| &p.reading).collect();
+        check_throttle(channel, &readings, &mut flags);
+        check_clocks(channel, &readings, rules, &mut flags);
+        check_processes(channel, &readings, rules, &mut flags);
+    }
+    flags
+}
+
+fn check_throttle(channel: &Channel, readings: &[&Reading], flags: &mut Flags) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in readings {
+        for reason in r.throttle_reasons.iter().map(String::as_str) {
+            if throttle::is_performance_limiting(reason) {
+                *counts.entry(reason).or_default() += 1;
+            }
+        }
+    }
+    for (reason, count) in counts {
+        flags.throttled = true;
+        flags.reasons.push(format!(
+            "{}: {reason} throttling active in {count} of {} samples",
+            channel.name,
+            readings.len()
+        ));
+    }
+}
+
+/// A reading of a GPU doing work (an idle GPU lowers its clocks by design).
+fn busy(r: &Reading) -> bool {
+    !r.throttle_reasons.iter().any(|t| t == throttle::GPU_IDLE)
+        && r.gpu_util_pct.is_none_or(|u| u > 0.0)
+}
+
+fn check_clocks(channel: &Channel, readings: &[&Reading], rules: &FlagRules, flags: &mut Flags) {
+    type ClockField = fn(&Reading) -> Option<u32>;
+    let clocks: [(&str, ClockField); 2] =
+        [("SM", |r| r.sm_clock_mhz), ("memory", |r| r.mem_clock_mhz)];
+    for (label, field) in clocks {
+        let values: Vec<u32> = readings
+            .iter()
+            .filter(|r| busy(r))
+            .filter_map(|r| field(r))
+            .collect();
+        let (Some(&min), Some(&max)) = (values.iter().min(), values.iter().max()) else {
+            continue;
+        };
+        let spread_pct = if max > 0 {
+            f64::from(max - min) / f64::from(max) * 100.0
+        } else {
+            0.0
+        };
+        if spread_pct > rules.max_clock_spread_pct {
+            flags.clocks_moved = true;
+            flags.reasons.push(format!(
+                "{}: {label} clock ranged {min}-{max} MHz while busy ({spread_pct:.1}% > {}%)",
+                channel.name, rules.max_clock_spread_pct
+            ));
+        }
+    }
+}
+
+fn check_processes(
+    channel: &Channel,
+    readings: &[&Reading],
+    rules: &FlagRules,
+    flags: &mut Flags,
+) {
+    if rules.own_pids.is_empty() {
+        return;
+    }
+    let mut foreign: BTreeMap<u32, Option<u64>> = BTreeMap::new();
+    for p in readings.iter().flat_map(|r| &r.processes) {
+        if !rules.own_pids.contains(&p.pid) {
+            let peak = foreign.entry(p.pid).or_default();
+            *peak = (*peak).max(p.used_bytes);
+        }
+    }
+    if foreign.is_empty() {
+        return;
+    }
+    flags.foreign_process = true;
+    let list: Vec<String> = foreign
+        .iter()
+        .map(|(pid, bytes)| match bytes {
+            Some(b) => format!("pid {pid} ({:.1} GiB)", *b as f64 / f64::from(1u32 << 30)),
+            None => format!("pid {pid}"),
+        })
+        .collect();
+    flags.reasons.push(format!(
+        "{}: other processes used the GPU: {}",
+        channel.name,
+        list.join(", ")
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reading::ProcessUse;
+
+    fn series(readings: Vec<Reading>) -> Series {
+        let mut s = Series::default();
+        for (i, r) in readings.into_iter().enumerate() {
+            s.push("nvml:0", Domain::Gpu, i as u64 * 10, r);
+        }
+        s
+    }
+
+    fn busy_at(sm: u32) -> Reading {
+        Reading {
+            sm_clock_mhz: Some(sm),
+            gpu_util_pct: Some(95.0),
+            ..Reading::default()
+        }
+    }
+
+    #[test]
+    fn a_steady_run_is_clean() {
+        let s = series(vec![busy_at(1980), busy_at(1965), busy_at(1980)]);
+        let f = evaluate(&s, 0, 100, &FlagRules::default());
+        assert!(f.is_clean(), "{:?}", f.reasons);
+    }
+
+    #[test]
+    fn power_cap_and_moving_clocks_are_flagged_but_idle_dips_are_not() {
+        let mut capped = busy_at(1410);
+        capped.throttle_reasons = vec![throttle::SW_POWER_CAP.to_owned()];
+        let mut idle = busy_at(345);
+        idle.throttle_reasons = vec![throttle::GPU_IDLE.to_owned()];
+        let s = series(vec![busy_at(1980), capped, idle]);
+        let f = evaluate(&s, 0, 100, &FlagRules::default());
+        assert!(f.throttled && f.clocks_moved);
+        assert_eq!(
+            f.reasons,
+            vec![
+                "nvml:0: sw_power_cap throttling active in 1 of 3 samples",
+                "nvml:0: SM clock ranged 1410-1980 MHz while busy (28.8% > 10%)",
+            ]
+        );
+        // Outside the window nothing counts.
+        assert!(evaluate(&s, 0, 5, &FlagRules::default()).is_clean());
+    }
+
+    #[test]
+    fn other_processes_are_flagged_when_own_pids_are_known() {
+        let mut r = busy_at(1980);
+        r.processes = vec![
+            ProcessUse {
+                pid: 10,
+                used_bytes: Some(1 << 30),
+            },
+            ProcessUse {
+                pid: 99,
+                used_bytes: Some(3 << 29),
+            },
+        ];
+        let s = series(vec![r]);
+        assert!(evaluate(&s, 0, 100, &FlagRules::default()).is_clean());
+        let rules = FlagRules {
+            own_pids: vec![10],
+            ..FlagRules::default()
+        };
+        let f = evaluate(&s, 0, 100, &rules);
+        assert!(f.foreign_process);
+        assert_eq!(
+            f.reasons,
+            vec!["nvml:0: other processes used the GPU: pid 99 (1.5 GiB)"]
+        );
+    }
+
+    #[test]
+    fn unresolved_windows_are_noted_only_when_present() {
+        let mut f = Flags::default();
+        f.note_unresolved("nvml:0", 0, 10, 300_000_000);
+        assert!(f.is_clean());
+        f.note_unresolved("nvml:0", 4, 10, 300_000_000);
+        assert!(f.energy_unresolved);
+        assert!(f.reasons[0].starts_with("nvml:0: 4 of 10 energy windows shorter than 300 ms"));
+    }
+}

@@ -1,0 +1,51 @@
+//! http-bench: measures LLM engines served over HTTP (vLLM, SGLang, MLX, llama.cpp, TGI,
+//! Ollama, TensorRT-LLM, LiteLLM, any OpenAI-compatible server) under closed- and open-loop
+//! load, with the metric definitions the in-process engines use.
+//!
+//! # Layout
+//!
+//! - [`engine`]: [`HttpBench`], the worker's [`bench_worker::Engine`].
+//! - [`options`]: the options the runner sends, validated into a [`options::Config`].
+//! - [`url`], [`secret`]: the server's base URL; the API key, never printed.
+//! - [`api`]: flavours (OpenAI chat/completions, Ollama, TGI), routes and request bodies.
+//! - [`ready`]: readiness wait and what the server says about itself.
+//! - [`client`]: kept-alive connections and one streamed, timed request.
+//! - [`sse`], [`ndjson`]: incremental stream framing over byte chunks.
+//! - [`scan`]: lazy JSON field lookup; [`decode`]: events to measurements.
+//! - [`record`]: per-request measurements and the [`shared_protocol::Sample`] built from them.
+//! - [`arrivals`], [`pacer`], [`pool`], [`load`]: open-loop schedules, the pacing thread,
+//!   shared connections, and the closed- and open-loop drivers.
+//! - [`collect`]: samples and progress to the protocol, none lost.
+//! - [`prometheus`]: `/metrics` deltas.
+//! - [`mock`]: the mock server; [`calibrate`]: the client's own overhead against it.
+//!
+//! # Timing
+//!
+//! Request bodies are encoded before the run. `start` is read just before a request is handed
+//! to its connection; each body chunk is stamped as it arrives, before it is parsed. TTFT is
+//! the first chunk that carries generated text (a role-only chunk does not count), ITL the gap
+//! between content chunks (with the tokens each carried), E2E the arrival of the stream's
+//! terminator. TPOT is left to the runner.
+
+pub mod api;
+pub mod arrivals;
+pub mod calibrate;
+pub mod client;
+pub mod collect;
+pub mod decode;
+pub mod engine;
+pub mod load;
+pub mod mock;
+pub mod ndjson;
+pub mod options;
+pub mod pacer;
+pub mod pool;
+pub mod prometheus;
+pub mod ready;
+pub mod record;
+pub mod scan;
+pub mod secret;
+pub mod sse;
+pub mod url;
+
+pub use engine::HttpBench;

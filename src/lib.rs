@@ -1,0 +1,1 @@
+//! Root package: owns the end-to-end tests under `tests/`.

@@ -1,0 +1,67 @@
+//! Shared helpers for the end-to-end tests: build the real binaries once, run the runner, read
+//! its results.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The directory holding this profile's binaries (`target/debug`), after building the runner
+/// and the given workers into it.
+pub fn bin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "benchmark-runner",
+                "-p",
+                "sim-bench",
+            ])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the binaries failed");
+        // target/debug/deps/<test> -> target/debug
+        let exe = std::env::current_exe().expect("test executable path");
+        exe.parent()
+            .and_then(Path::parent)
+            .expect("test executable lives in target/<profile>/deps")
+            .to_path_buf()
+    })
+}
+
+/// Run `benchmark-runner` with `args`.
+pub fn runner(args: &[&str]) -> Output {
+    Command::new(bin_dir().join("benchmark-runner"))
+        .args(args)
+        .env_remove("BENCH_WORKER_DIR")
+        .output()
+        .expect("run benchmark-runner")
+}
+
+/// Stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Read `summary.json` of a run directory.
+pub fn summary(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    serde_json::from_str(&text).expect("summary.json parses")
+}
+
+/// Read a JSON Lines file.
+pub fn jsonl(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .expect("jsonl file")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("jsonl row parses"))
+        .collect()
+}
+
+/// Options that make the synthetic engine fast, for tests that do not care about its timings.
+pub const FAST_SIM: [&str; 4] = ["-o", "sim.ttft_ms=const:1", "-o", "sim.tpot_ms=const:0.1"];
