@@ -14,7 +14,9 @@ pub enum Error {
     },
     #[error("model registry {}: {message}", path.display())]
     Registry { path: PathBuf, message: String },
-    #[error("unknown model '{spec}': not a registry id (known: {known}) nor an existing .gguf file or Hugging Face model directory")]
+    #[error(
+        "unknown model '{spec}': not a registry id (known: {known}) nor an existing .gguf file or Hugging Face model directory"
+    )]
     UnknownModel { spec: String, known: String },
     #[error("{}: {message}", path.display())]
     BadModelPath { path: PathBuf, message: String },

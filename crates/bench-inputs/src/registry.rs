@@ -113,8 +113,15 @@ impl Registry {
                 Source::Pypi { .. } => Vec::new(),
             });
             for h in hashes {
-                if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-                    return Err(format!("model '{}': sha256 '{h}' is not 64 lowercase hex digits", m.id));
+                if h.len() != 64
+                    || !h
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                {
+                    return Err(format!(
+                        "model '{}': sha256 '{h}' is not 64 lowercase hex digits",
+                        m.id
+                    ));
                 }
             }
         }
@@ -186,30 +193,52 @@ source = { kind = "hf-hub", repo = "o/r", revision = "abc", files = ["config.jso
         assert_eq!(tiny.format, ModelFormat::Gguf);
         assert!(matches!(&tiny.source, Source::Pypi { member, .. } if member == "p/tiny.gguf"));
         let dir = r.get("dir").expect("dir");
-        assert!(matches!(&dir.source, Source::HfHub { endpoint: None, files, .. } if files == &["config.json"]));
+        assert!(
+            matches!(&dir.source, Source::HfHub { endpoint: None, files, .. } if files == &["config.json"])
+        );
         assert_eq!(dir.local_path(Path::new("m")), Path::new("m/dir"));
         assert_eq!(r.known_ids(), "tiny, dir");
     }
 
     #[test]
     fn rejects_duplicates_bad_hashes_paths_and_defaults() {
-        let dup = format!("{SAMPLE}\n[[model]]\nid = \"tiny\"\narchitecture = \"llama\"\nformat = \"gguf\"\nlicense = \"x\"\nfile = \"t.gguf\"\nsource = {{ kind = \"pypi\", package = \"p\", version = \"1\", member = \"m\" }}\n");
+        let dup = format!(
+            "{SAMPLE}\n[[model]]\nid = \"tiny\"\narchitecture = \"llama\"\nformat = \"gguf\"\nlicense = \"x\"\nfile = \"t.gguf\"\nsource = {{ kind = \"pypi\", package = \"p\", version = \"1\", member = \"m\" }}\n"
+        );
         assert!(Registry::parse(&dup).expect_err("dup").contains("twice"));
         let bad_hash = SAMPLE.replace("ba7816bf", "BA7816BF");
-        assert!(Registry::parse(&bad_hash).expect_err("hash").contains("sha256"));
+        assert!(
+            Registry::parse(&bad_hash)
+                .expect_err("hash")
+                .contains("sha256")
+        );
         let bad_path = SAMPLE.replace("file = \"tiny.gguf\"", "file = \"../tiny.gguf\"");
-        assert!(Registry::parse(&bad_path).expect_err("path").contains("plain name"));
+        assert!(
+            Registry::parse(&bad_path)
+                .expect_err("path")
+                .contains("plain name")
+        );
         let bad_default = SAMPLE.replace("default = \"tiny\"", "default = \"nope\"");
-        assert!(Registry::parse(&bad_default).expect_err("default").contains("nope"));
+        assert!(
+            Registry::parse(&bad_default)
+                .expect_err("default")
+                .contains("nope")
+        );
         let unknown_key = SAMPLE.replace("size_bytes = 3", "size = 3");
-        assert!(Registry::parse(&unknown_key).expect_err("key").contains("size"));
+        assert!(
+            Registry::parse(&unknown_key)
+                .expect_err("key")
+                .contains("size")
+        );
     }
 
     #[test]
     fn the_shipped_registry_names_the_default_model() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/models.toml");
         let r = Registry::load(&path).expect("models/models.toml is valid");
-        let m = r.get(DEFAULT_MODEL_ID).expect("default model is registered");
+        let m = r
+            .get(DEFAULT_MODEL_ID)
+            .expect("default model is registered");
         assert_eq!(r.default_id(), DEFAULT_MODEL_ID);
         assert_eq!(m.file, "smollm2-135m-instruct-q4_1.gguf");
         assert_eq!(m.format, ModelFormat::Gguf);

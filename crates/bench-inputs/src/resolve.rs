@@ -168,7 +168,10 @@ source = { kind = "pypi", package = "p", version = "1", member = "p/m.gguf" }
             r.to_spec().sha256.as_deref(),
             Some("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         );
-        assert_eq!(r.verify_sha256().expect("matches").as_deref(), r.sha256.as_deref());
+        assert_eq!(
+            r.verify_sha256().expect("matches").as_deref(),
+            r.sha256.as_deref()
+        );
         std::fs::write(dir.path().join("m.gguf"), b"abd").expect("write");
         assert!(matches!(r.verify_sha256(), Err(Error::HashMismatch { .. })));
     }
@@ -179,19 +182,27 @@ source = { kind = "pypi", package = "p", version = "1", member = "p/m.gguf" }
         let gguf = dir.path().join("x.gguf");
         std::fs::write(&gguf, b"g").expect("write");
         let r = resolve(gguf.to_str().expect("utf-8"), &registry(), dir.path()).expect("gguf");
-        assert_eq!((r.id.as_str(), r.format, r.sha256.clone()), ("x", ModelFormat::Gguf, None));
+        assert_eq!(
+            (r.id.as_str(), r.format, r.sha256.clone()),
+            ("x", ModelFormat::Gguf, None)
+        );
 
         let hf = dir.path().join("hf-model");
         std::fs::create_dir(&hf).expect("mkdir");
         std::fs::write(hf.join("config.json"), b"{}").expect("write");
-        let err = resolve(hf.to_str().expect("utf-8"), &registry(), dir.path()).expect_err("no tokenizer");
+        let err = resolve(hf.to_str().expect("utf-8"), &registry(), dir.path())
+            .expect_err("no tokenizer");
         assert!(err.to_string().contains("tokenizer.json"), "{err}");
         std::fs::write(hf.join("tokenizer.json"), b"{}").expect("write");
-        let err = resolve(hf.to_str().expect("utf-8"), &registry(), dir.path()).expect_err("no weights");
+        let err =
+            resolve(hf.to_str().expect("utf-8"), &registry(), dir.path()).expect_err("no weights");
         assert!(err.to_string().contains("safetensors"), "{err}");
         std::fs::write(hf.join("model.safetensors"), b"").expect("write");
         let r = resolve(hf.to_str().expect("utf-8"), &registry(), dir.path()).expect("dir");
-        assert_eq!((r.id.as_str(), r.format), ("hf-model", ModelFormat::Safetensors));
+        assert_eq!(
+            (r.id.as_str(), r.format),
+            ("hf-model", ModelFormat::Safetensors)
+        );
 
         let txt = dir.path().join("notes.txt");
         std::fs::write(&txt, b"").expect("write");

@@ -48,7 +48,9 @@ fn raw_ids_equal_llama_cpp_on_every_fixture_string() {
         let want = ids(&case["ids"]);
         let got = tok.encode(text).expect("encodes");
         if got != want {
-            mismatches.push(format!("{text:?}\n  llama.cpp {want:?}\n  ours      {got:?}"));
+            mismatches.push(format!(
+                "{text:?}\n  llama.cpp {want:?}\n  ours      {got:?}"
+            ));
         }
     }
     assert!(
@@ -71,7 +73,11 @@ fn chat_prompts_equal_llama_cpp() {
             case["prompt"].as_str().expect("prompt"),
             "template of {text:?}"
         );
-        assert_eq!(tok.encode_prompt(text, true).expect("encodes"), ids(&case["ids"]), "ids of {text:?}");
+        assert_eq!(
+            tok.encode_prompt(text, true).expect("encodes"),
+            ids(&case["ids"]),
+            "ids of {text:?}"
+        );
     }
 }
 
@@ -82,6 +88,13 @@ fn specials_and_round_trip() {
     assert_eq!(tok.eos_id(), Some(2));
     assert_eq!(tok.bos_id(), Some(1));
     let text = "Hello, world! 日本語 🦀 x² 12345";
-    assert_eq!(tok.decode(&tok.encode(text).expect("encodes")).expect("decodes"), text);
-    assert_eq!(tok.count(text).expect("counts"), tok.encode(text).expect("encodes").len());
+    assert_eq!(
+        tok.decode(&tok.encode(text).expect("encodes"))
+            .expect("decodes"),
+        text
+    );
+    assert_eq!(
+        tok.count(text).expect("counts"),
+        tok.encode(text).expect("encodes").len()
+    );
 }

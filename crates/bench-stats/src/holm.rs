@@ -40,6 +40,7 @@ pub fn holm(p_values: &[f64]) -> Result<Vec<f64>, StatsError> {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+    use proptest::prelude::*;
 
     // statsmodels 0.15: multipletests([0.2, 0.01, 0.5, 0.01, 0.03], method='holm')[1]
     // -> [0.4, 0.05, 0.5, 0.05, 0.09]
@@ -61,5 +62,22 @@ mod tests {
     #[test]
     fn single_test_is_unchanged() {
         assert_eq!(holm(&[0.042]).unwrap(), [0.042]);
+    }
+
+    proptest! {
+        #[test]
+        fn adjusted_is_at_least_raw_and_keeps_the_order(
+            p in prop::collection::vec(0.0f64..=1.0, 1..30),
+        ) {
+            let adjusted = holm(&p).unwrap();
+            for (i, (&raw, &adj)) in p.iter().zip(&adjusted).enumerate() {
+                prop_assert!(raw <= adj && adj <= 1.0);
+                for (&raw_j, &adj_j) in p.iter().zip(&adjusted).skip(i + 1) {
+                    if raw < raw_j {
+                        prop_assert!(adj <= adj_j);
+                    }
+                }
+            }
+        }
     }
 }

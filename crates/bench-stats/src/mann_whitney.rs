@@ -5,7 +5,8 @@
 //! is counted through the Gaussian binomial coefficient); otherwise it uses the normal
 //! approximation with the tie correction of the variance and a continuity correction of 0.5.
 //! This is the rule and the arithmetic of `scipy.stats.mannwhitneyu(b, a,
-//! alternative="two-sided")` with its default `method="auto"`.
+//! alternative="two-sided")` with its default `method="auto"`, except that samples with more
+//! than [`EXACT_MAX_PAIRS`] pairs always use the approximation.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,10 @@ use crate::sample::Sample;
 /// Largest size of the smaller sample for which the exact distribution is used (when there are no
 /// ties).
 pub const EXACT_MAX_LEN: usize = 8;
+
+/// Largest `n_a n_b` for which the exact distribution is used: its table holds `n_a n_b + 1`
+/// entries. Beyond it the normal approximation is accurate anyway.
+pub const EXACT_MAX_PAIRS: usize = 1_000_000;
 
 /// How a Mann-Whitney p-value was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +50,7 @@ pub fn mann_whitney_u(a: &Sample, b: &Sample) -> MannWhitney {
     let (na, nb) = (a.len(), b.len());
     let u_b = ranks.rank_sum_b - (nb * (nb + 1)) as f64 / 2.0;
     let mean_u = (na * nb) as f64 / 2.0;
-    if ranks.tie_term <= 0.0 && na.min(nb) <= EXACT_MAX_LEN {
+    if ranks.tie_term <= 0.0 && na.min(nb) <= EXACT_MAX_LEN && na * nb <= EXACT_MAX_PAIRS {
         // Without ties U is a whole number; the distribution is symmetric about its mean.
         let upper = mean_u + (u_b - mean_u).abs();
         let p_value = (2.0 * exact_upper_tail(na, nb, upper.round() as usize)).min(1.0);
@@ -144,7 +149,9 @@ fn exact_upper_tail(na: usize, nb: usize, u: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::effect_size::cliffs_delta;
     use approx::assert_relative_eq;
+    use proptest::prelude::*;
 
     fn sample(v: &[f64]) -> Sample {
         Sample::new(v.to_vec()).unwrap()
@@ -183,6 +190,24 @@ mod tests {
         assert_relative_eq!(r.p_value, 0.264_210_863_189_876_3, max_relative = 1e-9);
     }
 
+    // scipy 1.17: c = [0.5, 1.7, 2.2, 3.9, 0.1, 2.95, 4.4, 1.05]
+    //   d = np.round(np.linspace(0.03, 4.97, 200), 6)
+    //   stats.mannwhitneyu(d, c, alternative='two-sided', method='exact')
+    //   -> U 929.0, p 0.4485163940781877
+    #[test]
+    fn exact_with_a_large_second_sample_matches_scipy() {
+        let c = sample(&[0.5, 1.7, 2.2, 3.9, 0.1, 2.95, 4.4, 1.05]);
+        let d: Vec<f64> = (0..200)
+            .map(|i| {
+                let v = 0.03 + (4.97 - 0.03) * f64::from(i) / 199.0;
+                (v * 1e6).round() / 1e6
+            })
+            .collect();
+        let r = mann_whitney_u(&c, &sample(&d));
+        assert_eq!((r.u, r.method), (929.0, MannWhitneyMethod::Exact));
+        assert_relative_eq!(r.p_value, 0.448_516_394_078_187_7, max_relative = 1e-9);
+    }
+
     #[test]
     fn asymptotic_without_ties_matches_scipy() {
         let d = linspace_d();
@@ -208,6 +233,24 @@ mod tests {
             // P(U >= u) + P(U >= 13 - u) = 1 by symmetry about 6.
             let sum = exact_upper_tail(3, 4, u) + exact_upper_tail(3, 4, 13 - u);
             assert_relative_eq!(sum, 1.0, max_relative = 1e-12);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn symmetric_p_and_u_agrees_with_cliffs_delta(
+            a in prop::collection::vec(-20i32..20, 1..30),
+            b in prop::collection::vec(-20i32..20, 1..30),
+        ) {
+            let a = Sample::new(a.into_iter().map(f64::from).collect()).unwrap();
+            let b = Sample::new(b.into_iter().map(f64::from).collect()).unwrap();
+            let (ab, ba) = (mann_whitney_u(&a, &b), mann_whitney_u(&b, &a));
+            prop_assert!((0.0..=1.0).contains(&ab.p_value));
+            prop_assert!((ab.p_value - ba.p_value).abs() < 1e-12);
+            let pairs = (a.len() * b.len()) as f64;
+            prop_assert!((ab.u + ba.u - pairs).abs() < 1e-9);
+            // Cliff's delta counts the same pairs: delta = 2 U_b / (n_a n_b) - 1.
+            prop_assert!((2.0 * ab.u / pairs - 1.0 - cliffs_delta(&a, &b)).abs() < 1e-12);
         }
     }
 

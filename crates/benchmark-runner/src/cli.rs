@@ -25,6 +25,43 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// Re-render summary and reports of a run directory from its samples.
     Report(ReportArgs),
+    /// Hold a candidate run against a baseline, per engine and metric. Exit status 0: nothing
+    /// regressed; 1: something did; 2: bad input.
+    Diff(DiffArgs),
+}
+
+/// Output format of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Baseline: a run directory, or its summary.json.
+    pub baseline: PathBuf,
+    /// Candidate: a run directory, or its summary.json.
+    pub candidate: PathBuf,
+    /// Metrics to compare (default: ttft_ms,tpot_ms,e2e_ms,decode_tok_s).
+    #[arg(long, value_delimiter = ',')]
+    pub metrics: Option<Vec<String>>,
+    /// Significance level, after Holm correction over all comparisons.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Smallest relative change that counts (0.02 = 2%).
+    #[arg(long, default_value_t = 0.02)]
+    pub noise_threshold: f64,
+    /// Bootstrap resamples for each ratio CI.
+    #[arg(long, default_value_t = 10_000)]
+    pub resamples: usize,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Also write the markdown rendering here (e.g. $GITHUB_STEP_SUMMARY).
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +150,7 @@ pub fn main() -> ExitCode {
         Command::ListEngines(args) => crate::commands::list_engines(&args),
         Command::Compare(args) => crate::commands::compare(&args),
         Command::Report(args) => crate::commands::report(&args),
+        Command::Diff(args) => crate::commands::diff(&args),
     };
     match result {
         Ok(code) => code,

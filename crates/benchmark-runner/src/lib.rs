@@ -13,12 +13,14 @@
 //! - [`store`], [`manifest`]: the results directory, written as results arrive.
 //! - [`metrics`]: per-request metric definitions, once; [`summary`]: statistics per engine.
 //! - [`report`]: terminal table, `report.md`, `summary.csv`.
+//! - [`diff`]: a candidate run held against a baseline, with verdicts.
 
 pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod diff;
 pub mod error;
 pub mod execute;
 pub mod host;

@@ -121,3 +121,71 @@ mod tests {
         assert_eq!(prefill_tok_s(&s), Some(10_000.0));
     }
 }
+
+/// The metrics statistics and comparisons are computed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    TtftMs,
+    TpotMs,
+    ItlMs,
+    E2eMs,
+    DecodeTokS,
+    PrefillTokS,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 6] = [
+        Metric::TtftMs,
+        Metric::TpotMs,
+        Metric::ItlMs,
+        Metric::E2eMs,
+        Metric::DecodeTokS,
+        Metric::PrefillTokS,
+    ];
+
+    /// The name used in summaries, on the command line and in reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::TtftMs => "ttft_ms",
+            Metric::TpotMs => "tpot_ms",
+            Metric::ItlMs => "itl_ms",
+            Metric::E2eMs => "e2e_ms",
+            Metric::DecodeTokS => "decode_tok_s",
+            Metric::PrefillTokS => "prefill_tok_s",
+        }
+    }
+
+    /// Rates are better higher; latencies lower.
+    pub const fn higher_is_better(self) -> bool {
+        matches!(self, Metric::DecodeTokS | Metric::PrefillTokS)
+    }
+
+    /// The metric's values over successful samples (ITL pools every gap).
+    pub fn values<'a>(self, samples: impl IntoIterator<Item = &'a Sample>) -> Vec<f64> {
+        let samples = samples.into_iter();
+        match self {
+            Metric::TtftMs => samples.filter_map(ttft_ms).collect(),
+            Metric::TpotMs => samples.filter_map(tpot_ms).collect(),
+            Metric::ItlMs => samples.flat_map(itl_ms).collect(),
+            Metric::E2eMs => samples.map(e2e_ms).collect(),
+            Metric::DecodeTokS => samples.filter_map(decode_tok_s).collect(),
+            Metric::PrefillTokS => samples.filter_map(prefill_tok_s).collect(),
+        }
+    }
+}
+
+impl std::str::FromStr for Metric {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Metric::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+                format!("unknown metric '{s}' (known: {})", names.join(", "))
+            })
+    }
+}

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared_protocol::{EngineId, Outcome, Phase};
 
 use crate::manifest::{Manifest, SCHEMA_VERSION};
-use crate::metrics::{self, METRICS_VERSION};
+use crate::metrics::{self, METRICS_VERSION, Metric};
 use crate::store::{EngineRun, RunStatus, SampleRow};
 
 /// The whole summary.
@@ -187,12 +187,12 @@ fn summarize_engine(
             .find_map(|r| r.hello.as_ref().map(|h| h.device.clone())),
         status: if failures.is_empty() { "ok" } else { "failed" }.to_owned(),
         failures,
-        ttft_ms: stat(ok.iter().filter_map(|s| metrics::ttft_ms(s)).collect()),
-        tpot_ms: stat(ok.iter().filter_map(|s| metrics::tpot_ms(s)).collect()),
-        itl_ms: stat(ok.iter().flat_map(|s| metrics::itl_ms(s)).collect()),
-        e2e_ms: stat(ok.iter().map(|s| metrics::e2e_ms(s)).collect()),
-        decode_tok_s: stat(ok.iter().filter_map(|s| metrics::decode_tok_s(s)).collect()),
-        prefill_tok_s: stat(ok.iter().filter_map(|s| metrics::prefill_tok_s(s)).collect()),
+        ttft_ms: stat(Metric::TtftMs.values(ok.iter().copied())),
+        tpot_ms: stat(Metric::TpotMs.values(ok.iter().copied())),
+        itl_ms: stat(Metric::ItlMs.values(ok.iter().copied())),
+        e2e_ms: stat(Metric::E2eMs.values(ok.iter().copied())),
+        decode_tok_s: stat(Metric::DecodeTokS.values(ok.iter().copied())),
+        prefill_tok_s: stat(Metric::PrefillTokS.values(ok.iter().copied())),
         prompt_tokens: stat(
             ok.iter()
                 .filter_map(|s| s.prompt_tokens.map(f64::from))

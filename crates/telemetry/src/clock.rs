@@ -64,6 +64,10 @@ mod tests {
         let a = HostClock.now_ns();
         HostClock.sleep(Duration::from_millis(2));
         let b = mono_ns();
-        assert!(b - a >= 2_000_000, "slept 2 ms but clock moved {} ns", b - a);
+        assert!(
+            b - a >= 2_000_000,
+            "slept 2 ms but clock moved {} ns",
+            b - a
+        );
     }
 }

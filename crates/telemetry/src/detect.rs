@@ -141,6 +141,9 @@ mod tests {
         let Err(err) = detect(TelemetryKind::Rapl, &Roots::under(dir.path())) else {
             panic!("RAPL found in an empty tree");
         };
-        assert!(err.to_string().starts_with("--telemetry rapl is unavailable: no RAPL"));
+        assert!(
+            err.to_string()
+                .starts_with("--telemetry rapl is unavailable: no RAPL")
+        );
     }
 }

@@ -28,25 +28,54 @@ impl Default for FlagRules {
     }
 }
 
-/// Why a run's figures may not be trusted.
+/// What kind of problem a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlagKind {
+    /// A thermal, power-cap or hardware-slowdown throttle reason was active.
+    Throttled,
+    /// A busy GPU's clocks moved more than the allowed spread.
+    ClocksMoved,
+    /// Another process used a GPU.
+    ForeignProcess,
+    /// Some energy windows were shorter than the counter can resolve.
+    EnergyUnresolved,
+}
+
+/// One reason not to trust a run's figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// What kind of problem.
+    pub kind: FlagKind,
+    /// The details, for people.
+    pub reason: String,
+}
+
+/// Why a run's figures may not be trusted; empty when nothing was found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flags {
-    /// A thermal, power-cap or hardware-slowdown throttle reason was active.
-    pub throttled: bool,
-    /// A busy GPU's clocks moved more than the allowed spread.
-    pub clocks_moved: bool,
-    /// Another process used a GPU.
-    pub foreign_process: bool,
-    /// Some energy windows were shorter than the counter can resolve.
-    pub energy_unresolved: bool,
-    /// One line per finding.
-    pub reasons: Vec<String>,
+    /// One entry per finding, in the order found.
+    pub findings: Vec<Finding>,
 }
 
 impl Flags {
     /// Whether nothing was flagged.
     pub fn is_clean(&self) -> bool {
-        !(self.throttled || self.clocks_moved || self.foreign_process || self.energy_unresolved)
+        self.findings.is_empty()
+    }
+
+    /// Whether a finding of `kind` was made.
+    pub fn has(&self, kind: FlagKind) -> bool {
+        self.findings.iter().any(|f| f.kind == kind)
+    }
+
+    /// The reasons, one line each.
+    pub fn reasons(&self) -> Vec<&str> {
+        self.findings.iter().map(|f| f.reason.as_str()).collect()
+    }
+
+    fn add(&mut self, kind: FlagKind, reason: String) {
+        self.findings.push(Finding { kind, reason });
     }
 
     /// Record that `unresolved` of `total` energy windows on `channel` were shorter than
@@ -59,12 +88,14 @@ impl Flags {
         resolution_ns: u64,
     ) {
         if unresolved > 0 {
-            self.energy_unresolved = true;
-            self.reasons.push(format!(
-                "{channel}: {unresolved} of {total} energy windows shorter than {:.0} ms \
+            self.add(
+                FlagKind::EnergyUnresolved,
+                format!(
+                    "{channel}: {unresolved} of {total} energy windows shorter than {:.0} ms \
                  (three counter updates): their energy is mostly interpolation",
-                resolution_ns as f64 / 1e6
-            ));
+                    resolution_ns as f64 / 1e6
+                ),
+            );
         }
     }
 }
@@ -91,12 +122,14 @@ fn check_throttle(channel: &Channel, readings: &[&Reading], flags: &mut Flags) {
         }
     }
     for (reason, count) in counts {
-        flags.throttled = true;
-        flags.reasons.push(format!(
-            "{}: {reason} throttling active in {count} of {} samples",
-            channel.name,
-            readings.len()
-        ));
+        flags.add(
+            FlagKind::Throttled,
+            format!(
+                "{}: {reason} throttling active in {count} of {} samples",
+                channel.name,
+                readings.len()
+            ),
+        );
     }
 }
 
@@ -125,21 +158,18 @@ fn check_clocks(channel: &Channel, readings: &[&Reading], rules: &FlagRules, fla
             0.0
         };
         if spread_pct > rules.max_clock_spread_pct {
-            flags.clocks_moved = true;
-            flags.reasons.push(format!(
-                "{}: {label} clock ranged {min}-{max} MHz while busy ({spread_pct:.1}% > {}%)",
-                channel.name, rules.max_clock_spread_pct
-            ));
+            flags.add(
+                FlagKind::ClocksMoved,
+                format!(
+                    "{}: {label} clock ranged {min}-{max} MHz while busy ({spread_pct:.1}% > {}%)",
+                    channel.name, rules.max_clock_spread_pct
+                ),
+            );
         }
     }
 }
 
-fn check_processes(
-    channel: &Channel,
-    readings: &[&Reading],
-    rules: &FlagRules,
-    flags: &mut Flags,
-) {
+fn check_processes(channel: &Channel, readings: &[&Reading], rules: &FlagRules, flags: &mut Flags) {
     if rules.own_pids.is_empty() {
         return;
     }
@@ -153,7 +183,6 @@ fn check_processes(
     if foreign.is_empty() {
         return;
     }
-    flags.foreign_process = true;
     let list: Vec<String> = foreign
         .iter()
         .map(|(pid, bytes)| match bytes {
@@ -161,11 +190,14 @@ fn check_processes(
             None => format!("pid {pid}"),
         })
         .collect();
-    flags.reasons.push(format!(
-        "{}: other processes used the GPU: {}",
-        channel.name,
-        list.join(", ")
-    ));
+    flags.add(
+        FlagKind::ForeignProcess,
+        format!(
+            "{}: other processes used the GPU: {}",
+            channel.name,
+            list.join(", ")
+        ),
+    );
 }
 
 #[cfg(test)]
@@ -193,7 +225,7 @@ mod tests {
     fn a_steady_run_is_clean() {
         let s = series(vec![busy_at(1980), busy_at(1965), busy_at(1980)]);
         let f = evaluate(&s, 0, 100, &FlagRules::default());
-        assert!(f.is_clean(), "{:?}", f.reasons);
+        assert!(f.is_clean(), "{:?}", f.reasons());
     }
 
     #[test]
@@ -204,9 +236,10 @@ mod tests {
         idle.throttle_reasons = vec![throttle::GPU_IDLE.to_owned()];
         let s = series(vec![busy_at(1980), capped, idle]);
         let f = evaluate(&s, 0, 100, &FlagRules::default());
-        assert!(f.throttled && f.clocks_moved);
+        assert!(f.has(FlagKind::Throttled) && f.has(FlagKind::ClocksMoved));
+        assert!(!f.has(FlagKind::ForeignProcess));
         assert_eq!(
-            f.reasons,
+            f.reasons(),
             vec![
                 "nvml:0: sw_power_cap throttling active in 1 of 3 samples",
                 "nvml:0: SM clock ranged 1410-1980 MHz while busy (28.8% > 10%)",
@@ -236,9 +269,9 @@ mod tests {
             ..FlagRules::default()
         };
         let f = evaluate(&s, 0, 100, &rules);
-        assert!(f.foreign_process);
+        assert!(f.has(FlagKind::ForeignProcess));
         assert_eq!(
-            f.reasons,
+            f.reasons(),
             vec!["nvml:0: other processes used the GPU: pid 99 (1.5 GiB)"]
         );
     }
@@ -249,7 +282,7 @@ mod tests {
         f.note_unresolved("nvml:0", 0, 10, 300_000_000);
         assert!(f.is_clean());
         f.note_unresolved("nvml:0", 4, 10, 300_000_000);
-        assert!(f.energy_unresolved);
-        assert!(f.reasons[0].starts_with("nvml:0: 4 of 10 energy windows shorter than 300 ms"));
+        assert!(f.has(FlagKind::EnergyUnresolved));
+        assert!(f.reasons()[0].starts_with("nvml:0: 4 of 10 energy windows shorter than 300 ms"));
     }
 }

@@ -83,18 +83,22 @@ impl Recent {
         }
         let power = reading.power_w.or(counter_power);
         self.points.push_back((t_ns, power, reading.temperature_c));
-        while self
-            .points
-            .front()
-            .is_some_and(|p| p.0 + window_ns < t_ns)
-        {
+        while self.points.front().is_some_and(|p| p.0 + window_ns < t_ns) {
             self.points.pop_front();
         }
     }
 
     fn settled(&self, config: &IdleConfig) -> bool {
-        let power: Vec<(u64, f64)> = self.points.iter().filter_map(|p| Some((p.0, p.1?))).collect();
-        let temp: Vec<(u64, f64)> = self.points.iter().filter_map(|p| Some((p.0, p.2?))).collect();
+        let power: Vec<(u64, f64)> = self
+            .points
+            .iter()
+            .filter_map(|p| Some((p.0, p.1?)))
+            .collect();
+        let temp: Vec<(u64, f64)> = self
+            .points
+            .iter()
+            .filter_map(|p| Some((p.0, p.2?)))
+            .collect();
         let calm = |series: &[(u64, f64)], max: f64| slope(series).is_none_or(|s| s.abs() < max);
         calm(&power, config.max_power_slope_w_per_s) && calm(&temp, config.max_temp_slope_c_per_s)
     }
@@ -228,7 +232,7 @@ mod tests {
     }
 
     impl Collector for CoolingGpu {
-        fn name(&self) -> &str {
+        fn name(&self) -> &'static str {
             "sim:0"
         }
         fn domain(&self) -> Domain {
@@ -266,7 +270,11 @@ mod tests {
         let b = run(false, 600);
         assert!(b.settled);
         // Temperature slope is 1.25 exp(-t/20) C/s: below 0.05 C/s only after ~64 s.
-        assert!(b.cooldown_s > 60.0 && b.cooldown_s < 120.0, "{}", b.cooldown_s);
+        assert!(
+            b.cooldown_s > 60.0 && b.cooldown_s < 120.0,
+            "{}",
+            b.cooldown_s
+        );
         let p = b.power_w.expect("power");
         assert!(p > 74.0 && p < 80.0, "{p}");
         assert_eq!(b.method, Some(EnergyMethod::PowerIntegration));

@@ -40,7 +40,7 @@ pub mod throttle;
 pub use clock::mono_ns;
 pub use collector::Collector;
 pub use detect::{DetectError, Detected, Roots, detect};
-pub use flags::{FlagRules, Flags};
+pub use flags::{Finding, FlagKind, FlagRules, Flags};
 pub use host::{DeviceInfo, HostInfo, host_info};
 pub use idle::{IdleBaseline, IdleConfig, measure_idle};
 pub use kind::TelemetryKind;

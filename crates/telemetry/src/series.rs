@@ -108,12 +108,11 @@ pub struct ParseError {
 impl Series {
     /// Append a reading to the channel `name`, creating the channel when new.
     pub fn push(&mut self, name: &str, domain: Domain, t_ns: u64, reading: Reading) {
-        let index = match self.channels.iter().position(|c| c.name == name) {
-            Some(i) => i,
-            None => {
-                self.channels.push(Channel::new(name, domain));
-                self.channels.len() - 1
-            }
+        let index = if let Some(i) = self.channels.iter().position(|c| c.name == name) {
+            i
+        } else {
+            self.channels.push(Channel::new(name, domain));
+            self.channels.len() - 1
         };
         self.channels[index].points.push(Point { t_ns, reading });
     }
@@ -139,7 +138,10 @@ impl Series {
             let sample: SampleLine = serde_json::from_str(&line).map_err(|source| {
                 std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
-                    ParseError { line: i + 1, source },
+                    ParseError {
+                        line: i + 1,
+                        source,
+                    },
                 )
             })?;
             series.push(

@@ -20,12 +20,17 @@ fn rapl_reads_packages_and_dram_and_unwraps_the_counter() {
         vec!["rapl:package-0", "rapl:dram-0", "rapl:package-1"]
     );
     let domains: Vec<Domain> = found.collectors.iter().map(|c| c.domain()).collect();
-    assert_eq!(domains, vec![Domain::CpuPackage, Domain::Dram, Domain::CpuPackage]);
+    assert_eq!(
+        domains,
+        vec![Domain::CpuPackage, Domain::Dram, Domain::CpuPackage]
+    );
 
     let package = &mut found.collectors[0];
     assert_eq!(package.read().energy_j, Some(0.0));
     // The package counter is 328850 uJ short of its range: advance 20 J across the wrap.
-    let zone = root.path().join("sys/class/powercap/intel-rapl:0/energy_uj");
+    let zone = root
+        .path()
+        .join("sys/class/powercap/intel-rapl:0/energy_uj");
     std::fs::write(&zone, "19671150\n").expect("write counter");
     let e = package.read().energy_j.expect("energy");
     assert!((e - 20.0).abs() < 1e-9, "{e}");
@@ -47,7 +52,9 @@ fn rapl_without_max_range_treats_a_decrease_as_a_reset() {
             .any(|n| n.contains("max_energy_range_uj unreadable"))
     );
     package1.read();
-    let zone = root.path().join("sys/class/powercap/intel-rapl:1/energy_uj");
+    let zone = root
+        .path()
+        .join("sys/class/powercap/intel-rapl:1/energy_uj");
     std::fs::write(&zone, "1000000\n").expect("write counter");
     assert_eq!(package1.read().energy_j, Some(1.0));
 }
@@ -56,12 +63,18 @@ fn rapl_without_max_range_treats_a_decrease_as_a_reset() {
 fn rapl_reading_that_starts_failing_reports_the_file() {
     let root = scratch_copy("rapl");
     let mut found = detect(TelemetryKind::Rapl, &Roots::under(root.path())).expect("rapl");
-    std::fs::remove_file(root.path().join("sys/class/powercap/intel-rapl:0/energy_uj"))
-        .expect("remove");
+    std::fs::remove_file(
+        root.path()
+            .join("sys/class/powercap/intel-rapl:0/energy_uj"),
+    )
+    .expect("remove");
     let reading = found.collectors[0].read();
     assert_eq!(reading.energy_j, None);
     let error = reading.error.expect("error");
-    assert!(error.ends_with("intel-rapl:0/energy_uj: not found"), "{error}");
+    assert!(
+        error.ends_with("intel-rapl:0/energy_uj: not found"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -75,7 +88,10 @@ fn unreadable_rapl_counter_is_a_reason_not_a_crash() {
     assert!(text.contains("intel-rapl:0/energy_uj: "), "{text}");
 
     let auto = detect(TelemetryKind::Auto, &roots).expect("auto never fails");
-    assert!(auto.reason().is_none_or(|r| r.contains("intel-rapl:0/energy_uj")));
+    assert!(
+        auto.reason()
+            .is_none_or(|r| r.contains("intel-rapl:0/energy_uj"))
+    );
 }
 
 #[test]
@@ -109,7 +125,10 @@ fn amd_reads_hwmon_and_vram_and_skips_other_drivers_and_connectors() {
     let card2 = &mut found.collectors[1];
     assert!(!card2.static_info().energy_counter);
     let r = card2.read();
-    assert_eq!((r.power_w, r.energy_j, r.mem_used_bytes), (Some(15.0), None, None));
+    assert_eq!(
+        (r.power_w, r.energy_j, r.mem_used_bytes),
+        (Some(15.0), None, None)
+    );
 
     // Once every power source disappears, the reading says so.
     for f in ["power1_average", "energy1_input"] {
@@ -130,7 +149,12 @@ fn process_rss_of_this_process_and_of_a_fixture() {
     assert_eq!(fixed.read().rss_bytes, Some(1 << 30));
 
     let mut gone = ProcessRss::new(1, &fixture("procfs").join("proc"));
-    assert!(gone.read().error.expect("error").ends_with("1/status: not found"));
+    assert!(
+        gone.read()
+            .error
+            .expect("error")
+            .ends_with("1/status: not found")
+    );
 }
 
 #[test]
@@ -143,7 +167,10 @@ fn host_facts_from_a_fixture_tree() {
     assert_eq!(host.hostname.as_deref(), Some("bench-host"));
     assert_eq!(host.os.as_deref(), Some("Ubuntu 24.04.1 LTS"));
     assert_eq!(host.kernel.as_deref(), Some("Linux 6.8.0-45-generic"));
-    assert_eq!(host.cpu_model.as_deref(), Some("AMD EPYC 9654 96-Core Processor"));
+    assert_eq!(
+        host.cpu_model.as_deref(),
+        Some("AMD EPYC 9654 96-Core Processor")
+    );
     assert_eq!(host.cpu_logical_cores, Some(4));
     assert_eq!(host.cpu_physical_cores, Some(2));
     assert_eq!(host.memory_total_bytes, Some(16_384_000 * 1024));

@@ -34,22 +34,37 @@ fn checked(request: &LoadRequest) -> anyhow::Result<Checked<'_>> {
     let options: CandleOptions = parse_options(&request.options)?;
     options.validate()?;
     let device = DeviceSpec::parse(&request.device)?;
-    let model = request.model.as_ref().context("candle-bench needs a model")?;
-    let path = Path::new(model.path.as_deref().context("candle-bench needs a local model path")?);
+    let model = request
+        .model
+        .as_ref()
+        .context("candle-bench needs a model")?;
+    let path = Path::new(
+        model
+            .path
+            .as_deref()
+            .context("candle-bench needs a local model path")?,
+    );
     let format = match model.format {
         Some(f) => f,
         None if path.extension().is_some_and(|e| e == "gguf") => ModelFormat::Gguf,
         None => ModelFormat::Safetensors,
     };
     match format {
-        ModelFormat::Gguf if !path.is_file() => bail!("model file {} does not exist", path.display()),
+        ModelFormat::Gguf if !path.is_file() => {
+            bail!("model file {} does not exist", path.display())
+        }
         ModelFormat::Safetensors if !path.join("config.json").is_file() => {
-            bail!("{} is not a Hugging Face model directory (no config.json)", path.display())
+            bail!(
+                "{} is not a Hugging Face model directory (no config.json)",
+                path.display()
+            )
         }
         _ => {}
     }
     if format == ModelFormat::Gguf && options.dtype.is_some() {
-        bail!("invalid engine option: dtype applies to safetensors models; GGUF weights keep their quantisation");
+        bail!(
+            "invalid engine option: dtype applies to safetensors models; GGUF weights keep their quantisation"
+        );
     }
     Ok(Checked {
         options,
@@ -63,7 +78,10 @@ fn checked(request: &LoadRequest) -> anyhow::Result<Checked<'_>> {
 /// is enough: a worker loads one model.
 fn set_threads(threads: Option<usize>) -> anyhow::Result<usize> {
     if let Some(n) = threads {
-        if rayon::ThreadPoolBuilder::new().num_threads(n).build_global().is_err()
+        if rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .is_err()
             && rayon::current_num_threads() != n
         {
             bail!(
@@ -109,7 +127,11 @@ impl Engine for Candle {
             ModelFormat::Gguf => load_gguf(c.path, &device)?,
             ModelFormat::Safetensors => {
                 let dtype = c.options.dtype.map_or(
-                    if device.is_cuda() { DType::BF16 } else { DType::F32 },
+                    if device.is_cuda() {
+                        DType::BF16
+                    } else {
+                        DType::F32
+                    },
                     DType::from,
                 );
                 load_safetensors(c.path, &device, dtype)?

@@ -31,11 +31,20 @@ pub fn load_gguf(path: &Path, device: &Device) -> anyhow::Result<LoadedModel> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let content = gguf_file::Content::read(&mut file)
         .map_err(|e| anyhow::anyhow!("{}: not a readable GGUF file: {e}", path.display()))?;
-    let md_str = |k: &str| content.metadata.get(k).and_then(|v| v.to_string().ok()).cloned();
+    let md_str = |k: &str| {
+        content
+            .metadata
+            .get(k)
+            .and_then(|v| v.to_string().ok())
+            .cloned()
+    };
     let md_u32 = |k: &str| content.metadata.get(k).and_then(|v| v.to_u32().ok());
     let arch = md_str("general.architecture").unwrap_or_default();
     if arch != "llama" {
-        bail!("{}: architecture '{arch}' is not supported by candle-bench's GGUF path (llama)", path.display());
+        bail!(
+            "{}: architecture '{arch}' is not supported by candle-bench's GGUF path (llama)",
+            path.display()
+        );
     }
     let quantization = content
         .tensor_infos
@@ -51,14 +60,19 @@ pub fn load_gguf(path: &Path, device: &Device) -> anyhow::Result<LoadedModel> {
             v
         });
     let context_length = md_u32("llama.context_length").map(|n| n as usize);
-    let max_seq_len = context_length.map_or(quantized_llama::MAX_SEQ_LEN, |n| n.min(quantized_llama::MAX_SEQ_LEN));
+    let max_seq_len = context_length.map_or(quantized_llama::MAX_SEQ_LEN, |n| {
+        n.min(quantized_llama::MAX_SEQ_LEN)
+    });
     let weights = quantized_llama::ModelWeights::from_gguf(content, &mut file, device)
         .with_context(|| format!("cannot load {}", path.display()))?;
     let model_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let mut details = Map::new();
     details.insert("architecture".into(), arch.into());
     details.insert("format".into(), "gguf".into());
-    details.insert("quantization".into(), quantization.map_or(Value::Null, Value::from));
+    details.insert(
+        "quantization".into(),
+        quantization.map_or(Value::Null, Value::from),
+    );
     details.insert("max_seq_len".into(), max_seq_len.into());
     Ok(LoadedModel {
         model: Model::Quantized(weights),
@@ -72,9 +86,10 @@ pub fn load_gguf(path: &Path, device: &Device) -> anyhow::Result<LoadedModel> {
 /// Load a Hugging Face llama directory (`config.json`, `*.safetensors`) in `dtype`.
 pub fn load_safetensors(dir: &Path, device: &Device, dtype: DType) -> anyhow::Result<LoadedModel> {
     let config_path = dir.join("config.json");
-    let text = std::fs::read(&config_path).with_context(|| format!("cannot read {}", config_path.display()))?;
-    let raw: llama::LlamaConfig =
-        serde_json::from_slice(&text).with_context(|| format!("{}: not a llama config", config_path.display()))?;
+    let text = std::fs::read(&config_path)
+        .with_context(|| format!("cannot read {}", config_path.display()))?;
+    let raw: llama::LlamaConfig = serde_json::from_slice(&text)
+        .with_context(|| format!("{}: not a llama config", config_path.display()))?;
     let config = raw.into_config(false);
     let files = safetensors_files(dir)?;
     let model_bytes = files
@@ -84,7 +99,8 @@ pub fn load_safetensors(dir: &Path, device: &Device, dtype: DType) -> anyhow::Re
     // SAFETY: the weights are memory-mapped read-only; the files are not modified while the
     // worker runs (they live in the models directory and are only ever replaced by rename).
     let vb = unsafe { VarBuilder::from_mmaped_safetensors(&files, dtype, device)? };
-    let model = llama::Llama::load(vb, &config).with_context(|| format!("cannot load {}", dir.display()))?;
+    let model = llama::Llama::load(vb, &config)
+        .with_context(|| format!("cannot load {}", dir.display()))?;
     let fresh = llama::Cache::new(true, dtype, &config, device)?;
     let eos_ids = match &config.eos_token_id {
         Some(llama::LlamaEosToks::Single(id)) => vec![*id],

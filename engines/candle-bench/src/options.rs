@@ -73,8 +73,9 @@ impl DeviceSpec {
     pub fn open(self) -> anyhow::Result<Device> {
         match self {
             DeviceSpec::Cpu => Ok(Device::Cpu),
-            DeviceSpec::Cuda(n) => Device::new_cuda(n)
-                .with_context(|| format!("cannot open cuda:{n} (is candle-bench built with --features cuda?)")),
+            DeviceSpec::Cuda(n) => Device::new_cuda(n).with_context(|| {
+                format!("cannot open cuda:{n} (is candle-bench built with --features cuda?)")
+            }),
         }
     }
 }
@@ -86,8 +87,14 @@ mod tests {
     #[test]
     fn devices_parse() {
         assert_eq!(DeviceSpec::parse("cpu").expect("cpu"), DeviceSpec::Cpu);
-        assert_eq!(DeviceSpec::parse("cuda").expect("cuda"), DeviceSpec::Cuda(0));
-        assert_eq!(DeviceSpec::parse("cuda:3").expect("cuda:3"), DeviceSpec::Cuda(3));
+        assert_eq!(
+            DeviceSpec::parse("cuda").expect("cuda"),
+            DeviceSpec::Cuda(0)
+        );
+        assert_eq!(
+            DeviceSpec::parse("cuda:3").expect("cuda:3"),
+            DeviceSpec::Cuda(3)
+        );
         assert!(DeviceSpec::parse("cuda:x").is_err());
         assert!(DeviceSpec::parse("metal").is_err());
     }
@@ -98,9 +105,22 @@ mod tests {
         m.insert("threads".into(), 2.into());
         m.insert("dtype".into(), "bf16".into());
         let o: CandleOptions = bench_worker::parse_options(&m).expect("valid");
-        assert_eq!(o, CandleOptions { threads: Some(2), dtype: Some(WeightDType::Bf16) });
+        assert_eq!(
+            o,
+            CandleOptions {
+                threads: Some(2),
+                dtype: Some(WeightDType::Bf16)
+            }
+        );
         m.insert("thread".into(), 2.into());
         assert!(bench_worker::parse_options::<CandleOptions>(&m).is_err());
-        assert!(CandleOptions { threads: Some(0), dtype: None }.validate().is_err());
+        assert!(
+            CandleOptions {
+                threads: Some(0),
+                dtype: None
+            }
+            .validate()
+            .is_err()
+        );
     }
 }

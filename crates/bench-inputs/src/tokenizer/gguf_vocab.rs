@@ -38,7 +38,9 @@ fn missing(key: &str) -> Error {
 
 /// Build from parsed metadata (only the `gpt2` byte-level BPE model is supported).
 pub(crate) fn build(md: &Metadata) -> Result<GgufTokenizer> {
-    let model = md.get_str("tokenizer.ggml.model").ok_or_else(|| missing("tokenizer.ggml.model"))?;
+    let model = md
+        .get_str("tokenizer.ggml.model")
+        .ok_or_else(|| missing("tokenizer.ggml.model"))?;
     if model != "gpt2" {
         return Err(Error::Tokenizer(format!(
             "GGUF tokenizer model '{model}' is not supported (only 'gpt2', byte-level BPE); put a tokenizer.json beside the model"
@@ -46,10 +48,16 @@ pub(crate) fn build(md: &Metadata) -> Result<GgufTokenizer> {
     }
     let pre_name = md.get_str("tokenizer.ggml.pre").unwrap_or("default");
     let split = pre_split(pre_name).ok_or_else(|| {
-        Error::Tokenizer(format!("GGUF pre-tokenizer '{pre_name}' is not supported (known: {KNOWN})"))
+        Error::Tokenizer(format!(
+            "GGUF pre-tokenizer '{pre_name}' is not supported (known: {KNOWN})"
+        ))
     })?;
-    let tokens = md.get_str_array("tokenizer.ggml.tokens").ok_or_else(|| missing("tokenizer.ggml.tokens"))?;
-    let merges = md.get_str_array("tokenizer.ggml.merges").ok_or_else(|| missing("tokenizer.ggml.merges"))?;
+    let tokens = md
+        .get_str_array("tokenizer.ggml.tokens")
+        .ok_or_else(|| missing("tokenizer.ggml.tokens"))?;
+    let merges = md
+        .get_str_array("tokenizer.ggml.merges")
+        .ok_or_else(|| missing("tokenizer.ggml.merges"))?;
     let types = md.get_i32_array("tokenizer.ggml.token_type");
 
     let vocab: Vocab = tokens
@@ -69,11 +77,17 @@ pub(crate) fn build(md: &Metadata) -> Result<GgufTokenizer> {
 
     let mut pieces = Vec::with_capacity(split.regexes.len() + 1);
     for re in split.regexes {
-        let s = Split::new(SplitPattern::Regex((*re).to_owned()), SplitDelimiterBehavior::Isolated, false)
-            .map_err(tok_err)?;
+        let s = Split::new(
+            SplitPattern::Regex((*re).to_owned()),
+            SplitDelimiterBehavior::Isolated,
+            false,
+        )
+        .map_err(tok_err)?;
         pieces.push(PreTokenizerWrapper::Split(s));
     }
-    pieces.push(PreTokenizerWrapper::ByteLevel(ByteLevel::new(false, false, false)));
+    pieces.push(PreTokenizerWrapper::ByteLevel(ByteLevel::new(
+        false, false, false,
+    )));
 
     let mut inner = tokenizers::Tokenizer::new(bpe);
     inner.with_pre_tokenizer(Some(Sequence::new(pieces)));
@@ -118,8 +132,13 @@ pub(crate) fn build(md: &Metadata) -> Result<GgufTokenizer> {
 fn split_merge(merge: &str) -> Result<(String, String)> {
     let skip = merge.chars().next().map_or(0, char::len_utf8);
     match merge[skip..].find(' ') {
-        Some(i) => Ok((merge[..skip + i].to_owned(), merge[skip + i + 1..].to_owned())),
-        None => Err(Error::Tokenizer(format!("GGUF merge '{merge}' has no space"))),
+        Some(i) => Ok((
+            merge[..skip + i].to_owned(),
+            merge[skip + i + 1..].to_owned(),
+        )),
+        None => Err(Error::Tokenizer(format!(
+            "GGUF merge '{merge}' has no space"
+        ))),
     }
 }
 
@@ -130,7 +149,10 @@ mod tests {
     #[test]
     fn merges_split_at_the_first_inner_space() {
         assert_eq!(split_merge("Ġ t").expect("ok"), ("Ġ".into(), "t".into()));
-        assert_eq!(split_merge("ab cd").expect("ok"), ("ab".into(), "cd".into()));
+        assert_eq!(
+            split_merge("ab cd").expect("ok"),
+            ("ab".into(), "cd".into())
+        );
         assert!(split_merge("abc").is_err());
     }
 }

@@ -72,7 +72,10 @@ pub(crate) fn load(dir: &Path) -> Result<HfTokenizer> {
         eos_token,
         bos_id,
         eos_id,
-        add_bos: config.get("add_bos_token").and_then(Value::as_bool).unwrap_or(false),
+        add_bos: config
+            .get("add_bos_token")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         vocab_size: inner.get_vocab_size(true),
     };
     Ok(HfTokenizer {
@@ -90,9 +93,16 @@ mod tests {
     #[test]
     fn reads_both_spellings_of_tokens_and_templates() {
         assert_eq!(token_text(Some(&json!("<s>"))).as_deref(), Some("<s>"));
-        assert_eq!(token_text(Some(&json!({"content": "</s>"}))).as_deref(), Some("</s>"));
-        assert_eq!(template_text(Some(&json!("{{x}}"))).as_deref(), Some("{{x}}"));
-        let list = json!([{"name": "tool_use", "template": "a"}, {"name": "default", "template": "b"}]);
+        assert_eq!(
+            token_text(Some(&json!({"content": "</s>"}))).as_deref(),
+            Some("</s>")
+        );
+        assert_eq!(
+            template_text(Some(&json!("{{x}}"))).as_deref(),
+            Some("{{x}}")
+        );
+        let list =
+            json!([{"name": "tool_use", "template": "a"}, {"name": "default", "template": "b"}]);
         assert_eq!(template_text(Some(&list)).as_deref(), Some("b"));
         assert_eq!(first_id(Some(&json!([2, 7]))), Some(2));
         assert_eq!(first_id(Some(&json!(5))), Some(5));

@@ -104,7 +104,9 @@ impl Tokenizer {
     /// `text` as one user turn in the model's chat template, with the generation prompt.
     pub fn apply_chat_template(&self, text: &str) -> Result<String> {
         let template = self.template.as_ref().ok_or_else(|| {
-            Error::Template("the model has no chat template; use a raw (non-chat) workload".to_owned())
+            Error::Template(
+                "the model has no chat template; use a raw (non-chat) workload".to_owned(),
+            )
         })?;
         template.render_user(
             text,

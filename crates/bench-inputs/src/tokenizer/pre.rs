@@ -42,7 +42,8 @@ pub(crate) fn pre_split(pre: &str) -> Option<PreSplit> {
 }
 
 /// Names [`pre_split`] accepts, for messages.
-pub(crate) const KNOWN: &str = "default, gpt-2, smollm, starcoder, llama-bpe, qwen2 and their aliases";
+pub(crate) const KNOWN: &str =
+    "default, gpt-2, smollm, starcoder, llama-bpe, qwen2 and their aliases";
 
 #[cfg(test)]
 mod tests {

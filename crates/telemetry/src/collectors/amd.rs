@@ -121,7 +121,9 @@ impl Collector for AmdCollector {
     }
 
     fn read(&mut self) -> Reading {
-        let power = self.hw("power1_average").or_else(|| self.hw("power1_input"));
+        let power = self
+            .hw("power1_average")
+            .or_else(|| self.hw("power1_input"));
         let energy = self.hw("energy1_input");
         let mut reading = Reading {
             energy_j: energy.map(|uj| micro(self.energy.update(uj))),

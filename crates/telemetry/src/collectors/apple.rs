@@ -22,7 +22,7 @@ struct Inbox {
     closed: Option<String>,
 }
 
-/// The SoC power of an Apple Silicon Mac.
+/// The system-on-chip power of an Apple Silicon Mac.
 pub struct AppleCollector {
     child: Child,
     inbox: Arc<Mutex<Inbox>>,
@@ -116,7 +116,7 @@ fn read_stream(reader: impl BufRead, inbox: &Mutex<Inbox>) {
 }
 
 impl Collector for AppleCollector {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "apple:soc"
     }
 
@@ -174,7 +174,8 @@ mod tests {
 
     #[test]
     fn a_sample_is_stamped_at_the_middle_of_its_interval() {
-        let sample = powermetrics::start_sample("*** Sampled system activity (x) (200.00ms elapsed) ***");
+        let sample =
+            powermetrics::start_sample("*** Sampled system activity (x) (200.00ms elapsed) ***");
         let reading = reading_of(&sample, 1_000_000_000);
         assert_eq!(reading.observed_ns, Some(900_000_000));
     }

@@ -66,7 +66,9 @@ pub fn discover() -> Found {
     let count = match nvml.device_count() {
         Ok(c) => c,
         Err(e) => {
-            found.problems.push(format!("NVML device count failed: {e}"));
+            found
+                .problems
+                .push(format!("NVML device count failed: {e}"));
             return found;
         }
     };
@@ -203,10 +205,7 @@ impl Collector for NvmlCollector {
             mem_total_bytes: memory.as_ref().map(|m| m.total),
             sm_clock_mhz: d.clock_info(Clock::SM).ok(),
             mem_clock_mhz: d.clock_info(Clock::Memory).ok(),
-            temperature_c: d
-                .temperature(TemperatureSensor::Gpu)
-                .ok()
-                .map(f64::from),
+            temperature_c: d.temperature(TemperatureSensor::Gpu).ok().map(f64::from),
             power_limit_w: d.enforced_power_limit().ok().map(milli),
             throttle_reasons: d
                 .current_throttle_reasons()

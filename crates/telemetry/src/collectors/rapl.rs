@@ -73,7 +73,9 @@ pub fn discover(sys_root: &Path) -> Found {
         match RaplCollector::open(&zone) {
             Ok(Some(c)) => found.collectors.push(Box::new(c)),
             Ok(None) => {}
-            Err(e) => found.problems.push(format!("no readable RAPL powercap ({e})")),
+            Err(e) => found
+                .problems
+                .push(format!("no readable RAPL powercap ({e})")),
         }
     }
     found

@@ -193,7 +193,8 @@ fn counter_knots(counter: &[(u64, f64)]) -> Vec<(u64, f64)> {
     let mut knots: Vec<(u64, f64)> = Vec::new();
     for &(t, e) in counter {
         match knots.last() {
-            Some(&(lt, le)) if e == le || t <= lt => {}
+            // Exact equality: an unchanged counter reads back the very same value.
+            Some(&(lt, le)) if e.to_bits() == le.to_bits() || t <= lt => {}
             _ => knots.push((t, e)),
         }
     }

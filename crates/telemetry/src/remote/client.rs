@@ -61,6 +61,7 @@ pub fn connect(url: &str) -> Result<Remote, RemoteError> {
         .and_then(|text| {
             serde_json::from_str(&text).map_err(|e| http(format!("GET /info: bad JSON: {e}")))
         })?;
+    let offset_ns = clock_offset(&agent, base).map_err(http)?;
     let stream = agent
         .get(format!("{base}/samples"))
         .call()
@@ -83,13 +84,42 @@ pub fn connect(url: &str) -> Result<Remote, RemoteError> {
     }
     std::thread::Builder::new()
         .name("energy-monitor-client".to_owned())
-        .spawn(move || receive(BufReader::new(stream), &inboxes))?;
+        .spawn(move || receive(BufReader::new(stream), offset_ns, &inboxes))?;
     Ok(Remote { host, collectors })
 }
 
+/// Round trips used to estimate the clock offset.
+const TIME_PROBES: usize = 8;
+
+/// Local minus remote monotonic time, from the `/time` probe with the shortest round trip.
+fn clock_offset(agent: &ureq::Agent, base: &str) -> Result<i128, String> {
+    #[derive(serde::Deserialize)]
+    struct Time {
+        t_ns: u64,
+    }
+    let mut best: Option<(u64, i128)> = None;
+    for _ in 0..TIME_PROBES {
+        let sent = mono_ns();
+        let text = agent
+            .get(format!("{base}/time"))
+            .call()
+            .and_then(|r| r.into_body().read_to_string())
+            .map_err(|e| format!("GET /time: {e}"))?;
+        let received = mono_ns();
+        let remote: Time =
+            serde_json::from_str(&text).map_err(|e| format!("GET /time: bad JSON: {e}"))?;
+        let round_trip = received - sent;
+        let offset = i128::from(sent + round_trip / 2) - i128::from(remote.t_ns);
+        if best.is_none_or(|(rt, _)| round_trip < rt) {
+            best = Some((round_trip, offset));
+        }
+    }
+    best.map(|(_, offset)| offset)
+        .ok_or_else(|| "no /time probe".to_owned())
+}
+
 /// Dispatch stream lines to their collectors, mapping remote time onto the local clock.
-fn receive(reader: impl BufRead, inboxes: &Inboxes) {
-    let mut offset_ns: Option<i128> = None;
+fn receive(reader: impl BufRead, offset_ns: i128, inboxes: &Inboxes) {
     let mut end = "energy-monitor stream ended".to_owned();
     for line in reader.lines() {
         let line = match line {
@@ -102,15 +132,11 @@ fn receive(reader: impl BufRead, inboxes: &Inboxes) {
         let Ok(sample) = serde_json::from_str::<SampleLine>(&line) else {
             continue;
         };
-        let seen = i128::from(mono_ns()) - i128::from(sample.t_ns);
-        let offset = *offset_ns.get_or_insert(seen);
-        let offset = offset.min(seen);
-        offset_ns = Some(offset);
         let Some(inbox) = inboxes.get(&sample.collector) else {
             continue;
         };
         let mut reading = sample.reading;
-        reading.observed_ns = u64::try_from(i128::from(sample.t_ns) + offset).ok();
+        reading.observed_ns = u64::try_from(i128::from(sample.t_ns) + offset_ns).ok();
         lock(inbox).readings.push(reading);
     }
     for inbox in inboxes.values() {

@@ -3,13 +3,15 @@
 //!
 //! Protocol (HTTP/1.1, JSON):
 //! - `GET /info`: the remote [`crate::host::HostInfo`], with one device per collector.
+//! - `GET /time`: `{"t_ns": ...}`, the remote monotonic clock now.
 //! - `GET /samples`: a chunked stream of `telemetry.jsonl` lines ([`crate::series::SampleLine`]),
 //!   stamped with the remote host's monotonic clock, one per reading, as the remote sampler
 //!   takes them.
 //!
-//! The client maps remote timestamps onto the local clock with the smallest observed
-//! (receive time - remote time) difference, so a sample lands at the local moment it was taken
-//! plus the smallest network delay seen. Bind to loopback unless the network is trusted: the
+//! The client maps remote timestamps onto the local clock with an offset measured once at
+//! connection (Cristian's algorithm: of several `/time` probes, the one with the shortest round
+//! trip, assuming a symmetric path), so delivery delays of the stream do not move samples.
+//! Bind to loopback unless the network is trusted: the
 //! stream has no authentication.
 
 mod client;

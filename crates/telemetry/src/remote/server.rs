@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tiny_http::{Header, Request, Response, Server};
 
+use crate::clock::mono_ns;
 use crate::collector::Collector;
 use crate::detect::Roots;
 use crate::host::host_info;
@@ -145,9 +146,15 @@ impl Monitor {
 
 fn accept_loop(server: &Server, hub: &Arc<Hub>, info: &str) {
     for request in server.incoming_requests() {
-        let path = request.url().split('?').next().unwrap_or_default().to_owned();
+        let path = request
+            .url()
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         let result = match path.as_str() {
             "/info" => request.respond(json(info.to_owned())),
+            "/time" => request.respond(json(format!("{{\"t_ns\":{}}}", mono_ns()))),
             "/samples" => {
                 let lines = hub.subscribe();
                 // A stream lives as long as its client; it gets its own thread.
@@ -157,7 +164,8 @@ fn accept_loop(server: &Server, hub: &Arc<Hub>, info: &str) {
                 spawned.map(|_| ())
             }
             _ => request.respond(
-                Response::from_string("not found: try /info or /samples\n").with_status_code(404),
+                Response::from_string("not found: try /info, /time or /samples\n")
+                    .with_status_code(404),
             ),
         };
         if let Err(e) = result {
@@ -175,7 +183,7 @@ fn json(body: String) -> Response<std::io::Cursor<Vec<u8>>> {
 }
 
 /// Write each line as its own HTTP chunk and flush it, so samples arrive as they are taken
-/// (tiny_http's own chunked writer would hold them back until 8 KiB accumulate).
+/// (the `tiny_http` chunked chunked writer would hold them back until 8 KiB accumulate).
 fn stream(request: Request, lines: &Receiver<Arc<str>>) {
     let mut out = request.into_writer();
     let head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n\

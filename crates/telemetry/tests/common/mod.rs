@@ -1,4 +1,8 @@
 //! Fixture trees copied to a scratch directory, so tests can change counters as hardware would.
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of these helpers"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +29,45 @@ fn copy_tree(from: &Path, to: &Path) {
             copy_tree(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// A device drawing a constant 100 W since it was created, with an energy counter.
+pub struct Steady100W {
+    pub name: String,
+    pub start_ns: u64,
+}
+
+impl Steady100W {
+    pub fn boxed(name: &str) -> Box<dyn telemetry::Collector> {
+        Box::new(Self {
+            name: name.to_owned(),
+            start_ns: telemetry::mono_ns(),
+        })
+    }
+}
+
+impl telemetry::Collector for Steady100W {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn domain(&self) -> telemetry::Domain {
+        telemetry::Domain::Gpu
+    }
+    fn static_info(&mut self) -> telemetry::StaticInfo {
+        telemetry::StaticInfo {
+            device_name: Some("steady".to_owned()),
+            energy_counter: true,
+            ..telemetry::StaticInfo::default()
+        }
+    }
+    fn read(&mut self) -> telemetry::Reading {
+        let elapsed_s = (telemetry::mono_ns() - self.start_ns) as f64 / 1e9;
+        telemetry::Reading {
+            energy_j: Some(100.0 * elapsed_s),
+            power_w: Some(100.0),
+            ..telemetry::Reading::default()
         }
     }
 }

@@ -1,0 +1,255 @@
+//! Holding a candidate run against a baseline: per engine and metric, the ratio of medians with
+//! its bootstrap CI, a rank test corrected for multiple comparisons (Holm), effect sizes, and a
+//! verdict. A metric that got worse beyond the noise threshold is a regression.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use bench_stats::{CompareOptions, Sample, Verdict, compare, holm, verdict};
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::Metric;
+use crate::store::SampleRow;
+
+/// How to compare.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffOptions {
+    pub metrics: Vec<Metric>,
+    pub alpha: f64,
+    pub noise_threshold: f64,
+    pub resamples: usize,
+    pub seed: u64,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            metrics: vec![
+                Metric::TtftMs,
+                Metric::TpotMs,
+                Metric::E2eMs,
+                Metric::DecodeTokS,
+            ],
+            alpha: 0.05,
+            noise_threshold: 0.02,
+            resamples: 10_000,
+            seed: 0,
+        }
+    }
+}
+
+/// One engine and metric.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DiffRow {
+    pub engine: String,
+    pub metric: Metric,
+    pub baseline_n: usize,
+    pub candidate_n: usize,
+    pub baseline_median: f64,
+    pub candidate_median: f64,
+    /// `median(candidate) / median(baseline)`.
+    pub ratio: f64,
+    pub ratio_ci: [f64; 2],
+    /// Mann-Whitney p-value, then Holm-adjusted over every row of the diff.
+    pub p_value: f64,
+    pub p_adjusted: f64,
+    pub welch_p: Option<f64>,
+    pub cohens_d: Option<f64>,
+    pub cliffs_delta: f64,
+    pub verdict: Verdict,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffReport {
+    pub baseline: String,
+    pub candidate: String,
+    pub options: DiffOptions,
+    pub correction: &'static str,
+    pub rows: Vec<DiffRow>,
+    /// Engines or metrics present on one side only, or without enough data.
+    pub skipped: Vec<String>,
+    /// True when any row is `slower`.
+    pub regressed: bool,
+}
+
+fn ok_samples<'a>(rows: &'a [SampleRow], label: &str) -> Vec<&'a shared_protocol::Sample> {
+    rows.iter()
+        .filter(|r| r.label == label && r.sample.outcome.is_ok())
+        .map(|r| &r.sample)
+        .collect()
+}
+
+/// Compare `candidate` against `baseline` (measured rows of each run).
+pub fn diff(
+    baseline_name: &str,
+    baseline: &[SampleRow],
+    candidate_name: &str,
+    candidate: &[SampleRow],
+    options: &DiffOptions,
+) -> DiffReport {
+    let labels = |rows: &[SampleRow]| {
+        let mut l: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+        l.sort();
+        l.dedup();
+        l
+    };
+    let (base_labels, cand_labels) = (labels(baseline), labels(candidate));
+    let mut skipped: Vec<String> = base_labels
+        .iter()
+        .filter(|l| !cand_labels.contains(l))
+        .map(|l| format!("{l}: only in the baseline"))
+        .chain(
+            cand_labels
+                .iter()
+                .filter(|l| !base_labels.contains(l))
+                .map(|l| format!("{l}: only in the candidate")),
+        )
+        .collect();
+    let mut rows = Vec::new();
+    for label in base_labels.iter().filter(|l| cand_labels.contains(l)) {
+        let (a, b) = (ok_samples(baseline, label), ok_samples(candidate, label));
+        for &metric in &options.metrics {
+            let (va, vb) = (metric.values(a.iter().copied()), metric.values(b.iter().copied()));
+            let (Ok(sa), Ok(sb)) = (Sample::new(va), Sample::new(vb)) else {
+                skipped.push(format!("{label} {}: no values on one side", metric.name()));
+                continue;
+            };
+            let compare_options = CompareOptions {
+                alpha: options.alpha,
+                noise_threshold: options.noise_threshold,
+                resamples: options.resamples,
+                seed: options.seed,
+                higher_is_better: metric.higher_is_better(),
+            };
+            match compare(&sa, &sb, compare_options) {
+                Ok(c) => rows.push(DiffRow {
+                    engine: label.clone(),
+                    metric,
+                    baseline_n: sa.len(),
+                    candidate_n: sb.len(),
+                    baseline_median: bench_stats::median(&sa),
+                    candidate_median: bench_stats::median(&sb),
+                    ratio: c.ratio,
+                    ratio_ci: c.ratio_ci.bounds(),
+                    p_value: c.p_value,
+                    p_adjusted: c.p_value,
+                    welch_p: c.welch_p,
+                    cohens_d: c.cohens_d,
+                    cliffs_delta: c.cliffs_delta,
+                    verdict: c.verdict,
+                }),
+                Err(e) => skipped.push(format!("{label} {}: {e}", metric.name())),
+            }
+        }
+    }
+    // Many engines and metrics at once: correct the p-values, then decide again.
+    let raw: Vec<f64> = rows.iter().map(|r| r.p_value).collect();
+    if let Ok(adjusted) = holm(&raw) {
+        for (row, p) in rows.iter_mut().zip(adjusted) {
+            row.p_adjusted = p;
+            let ci = bench_stats::Interval {
+                estimate: row.ratio,
+                lower: row.ratio_ci[0],
+                upper: row.ratio_ci[1],
+                level: 1.0 - options.alpha,
+            };
+            let o = CompareOptions {
+                alpha: options.alpha,
+                noise_threshold: options.noise_threshold,
+                resamples: options.resamples,
+                seed: options.seed,
+                higher_is_better: row.metric.higher_is_better(),
+            };
+            row.verdict = verdict(p, &ci, &o);
+        }
+    }
+    let regressed = rows.iter().any(|r| r.verdict == Verdict::Slower);
+    DiffReport {
+        baseline: baseline_name.to_owned(),
+        candidate: candidate_name.to_owned(),
+        options: options.clone(),
+        correction: "holm",
+        rows,
+        skipped,
+        regressed,
+    }
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Faster => "faster",
+        Verdict::Slower => "SLOWER",
+        Verdict::NoDifference => "no significant difference",
+    }
+}
+
+/// Table rows shared by the terminal and markdown renderings.
+pub fn diff_rows(report: &DiffReport) -> Vec<[String; 7]> {
+    report
+        .rows
+        .iter()
+        .map(|r| {
+            [
+                r.engine.clone(),
+                r.metric.name().to_owned(),
+                format!("{:.4} -> {:.4}", r.baseline_median, r.candidate_median),
+                format!("{:.3} [{:.3}, {:.3}]", r.ratio, r.ratio_ci[0], r.ratio_ci[1]),
+                format!("{:.2e}", r.p_adjusted),
+                format!("{:.2}", r.cliffs_delta),
+                verdict_word(r.verdict).to_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// Column headers of [`diff_rows`].
+pub const DIFF_HEADERS: [&str; 7] = [
+    "engine",
+    "metric",
+    "median base -> cand",
+    "ratio [95% CI]",
+    "p (Holm)",
+    "Cliff's d",
+    "verdict",
+];
+
+/// Markdown for a CI job summary.
+pub fn diff_markdown(report: &DiffReport) -> String {
+    let mut out = String::new();
+    let status = if report.regressed {
+        "**regression**"
+    } else {
+        "no regression"
+    };
+    let _ = writeln!(
+        out,
+        "## Benchmark diff: {status}\n\nBaseline `{}` vs candidate `{}`; ratio = candidate / baseline median, 95% bootstrap CI ({} resamples); Mann-Whitney U, Holm-corrected over {} comparisons; noise threshold {:.1}%.\n",
+        report.baseline,
+        report.candidate,
+        report.options.resamples,
+        report.rows.len(),
+        report.options.noise_threshold * 100.0
+    );
+    let _ = writeln!(out, "| {} |", DIFF_HEADERS.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(DIFF_HEADERS.len()));
+    for row in diff_rows(report) {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    if !report.skipped.is_empty() {
+        let _ = writeln!(out, "\nNot compared:\n");
+        for s in &report.skipped {
+            let _ = writeln!(out, "- {s}");
+        }
+    }
+    out
+}
+
+/// Verdict counts by engine, for a one-line summary.
+pub fn verdict_counts(report: &DiffReport) -> BTreeMap<&'static str, usize> {
+    let mut m = BTreeMap::new();
+    for r in &report.rows {
+        *m.entry(verdict_word(r.verdict)).or_default() += 1;
+    }
+    m
+}

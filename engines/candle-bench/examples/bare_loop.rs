@@ -1,0 +1,96 @@
+//! The bare candle loop: the same model calls as the worker (prefill, sample, one forward per
+//! token) with no sink, no protocol and no worker loop, timed with `Instant` around each token.
+//! `scripts/bench-candle-overhead.sh` compares its decode rate with the worker's.
+//!
+//! ```text
+//! bare_loop MODEL.gguf --prompt-ids 1,2,3 [--tokens 128] [--requests 3] [--threads N]
+//! ```
+//! Prints one JSON line per request: `{"decode_tok_s": ..., "tokens": ...}`.
+
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use candle_bench::load::load_gguf;
+use candle_bench::sampler::Sampler;
+use candle_core::Device;
+use shared_protocol::Sampling;
+
+struct Args {
+    model: String,
+    prompt: Vec<u32>,
+    tokens: usize,
+    requests: usize,
+    threads: Option<usize>,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let mut args = std::env::args().skip(1);
+    let mut parsed = Args {
+        model: args.next().context("usage: bare_loop MODEL.gguf --prompt-ids 1,2,3 [--tokens N] [--requests N] [--threads N]")?,
+        prompt: Vec::new(),
+        tokens: 128,
+        requests: 3,
+        threads: None,
+    };
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--prompt-ids" => {
+                parsed.prompt = value
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()
+                    .context("--prompt-ids")?;
+            }
+            "--tokens" => parsed.tokens = value.parse().context("--tokens")?,
+            "--requests" => parsed.requests = value.parse().context("--requests")?,
+            "--threads" => parsed.threads = Some(value.parse().context("--threads")?),
+            _ => bail!("unknown flag {flag}"),
+        }
+    }
+    if parsed.prompt.is_empty() || parsed.tokens < 2 {
+        bail!("need --prompt-ids and --tokens of at least 2");
+    }
+    Ok(parsed)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = parse_args()?;
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()?;
+    }
+    let device = Device::Cpu;
+    let mut loaded = load_gguf(std::path::Path::new(&args.model), &device)?;
+    let greedy = Sampling {
+        temperature: 0.0,
+        top_p: 1.0,
+        seed: 0,
+    };
+    let mut stamps = Vec::with_capacity(args.tokens);
+    for _ in 0..args.requests {
+        stamps.clear();
+        let mut sampler = Sampler::new(&greedy);
+        let logits = loaded.model.prefill(&args.prompt, &device)?;
+        let mut next = sampler.sample(&logits)?;
+        stamps.push(Instant::now());
+        let mut pos = args.prompt.len();
+        while stamps.len() < args.tokens {
+            let logits = loaded.model.step(next, pos, &device)?;
+            pos += 1;
+            next = sampler.sample(&logits)?;
+            stamps.push(Instant::now());
+        }
+        let first = stamps[0];
+        let last = stamps[stamps.len() - 1];
+        let rate = (stamps.len() - 1) as f64 / (last - first).as_secs_f64();
+        println!(
+            "{{\"decode_tok_s\": {rate:.3}, \"tokens\": {}}}",
+            stamps.len()
+        );
+    }
+    Ok(())
+}
