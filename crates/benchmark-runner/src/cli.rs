@@ -28,6 +28,22 @@ pub enum Command {
     /// Hold a candidate run against a baseline, per engine and metric. Exit status 0: nothing
     /// regressed; 1: something did; 2: bad input.
     Diff(DiffArgs),
+    /// Run a suite, compare each run with the last good one in the history, append to the
+    /// history and write the report. Exits like `diff`.
+    Nightly(NightlyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NightlyArgs {
+    /// Suite file (see configs/nightly.toml).
+    #[arg(long)]
+    pub suite: PathBuf,
+    /// History directory (overrides the suite's `history`).
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// Forward each worker's stderr to this terminal.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// Output format of `diff`.
@@ -123,6 +139,27 @@ pub struct CompareArgs {
     /// Seconds to wait for a model load.
     #[arg(long, value_name = "SECONDS")]
     pub load_timeout: Option<f64>,
+    /// Telemetry source: auto, nvml, amd, rapl, apple or none.
+    #[arg(long, value_name = "SOURCE")]
+    pub telemetry: Option<String>,
+    /// Read sysfs/procfs from this root instead of / (fixture trees).
+    #[arg(long, value_name = "DIR")]
+    pub telemetry_root: Option<PathBuf>,
+    /// An energy-monitor on the host that serves the engine (http://HOST:PORT).
+    #[arg(long, value_name = "URL")]
+    pub telemetry_url: Option<String>,
+    /// Telemetry sampling interval in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub telemetry_interval_ms: Option<u64>,
+    /// Skip the idle-power baseline.
+    #[arg(long)]
+    pub no_idle: bool,
+    /// Longest wait for power and temperature to settle before the idle baseline.
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_cooldown: Option<f64>,
+    /// How long idle power is averaged.
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_measure: Option<f64>,
     /// Forward each worker's stderr to this terminal.
     #[arg(long, short)]
     pub verbose: bool,
@@ -151,6 +188,7 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => crate::commands::compare(&args),
         Command::Report(args) => crate::commands::report(&args),
         Command::Diff(args) => crate::commands::diff(&args),
+        Command::Nightly(args) => crate::commands::nightly(&args),
     };
     match result {
         Ok(code) => code,

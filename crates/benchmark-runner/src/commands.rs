@@ -18,7 +18,7 @@ use crate::plan::{self, Plan};
 use crate::progress::Bars;
 use crate::store::{self, EngineRun, RunDir, SampleRow};
 use crate::summary::{self, RunSummary};
-use crate::{inputs, report, workload};
+use crate::{energy, inputs, report, workload};
 
 /// `list-engines`.
 pub fn list_engines(args: &ListEnginesArgs) -> CommandResult {
@@ -67,13 +67,13 @@ pub fn list_engines(args: &ListEnginesArgs) -> CommandResult {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_stdout(text: &str) {
+pub fn write_stdout(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}");
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -89,12 +89,24 @@ pub fn compare(args: &CompareArgs) -> CommandResult {
 }
 
 async fn run_compare(plan: &Plan, now: &jiff::Timestamp) -> CommandResult {
+    let (summary, _) = run_plan(plan, now).await?;
+    write_stdout(&report::terminal_table(&summary));
+    Ok(exit_for(&summary))
+}
+
+/// Run a validated plan to the end: preflight, measure, summarise, render. Returns the summary
+/// and the results directory.
+pub async fn run_plan(
+    plan: &Plan,
+    now: &jiff::Timestamp,
+) -> Result<(RunSummary, std::path::PathBuf), Failure> {
     let locator = Locator::from_env();
     let needs_model = plan
         .engines
         .iter()
         .any(|e| catalog::entry(e.id).kind == EngineKind::InProcess);
     let inputs = inputs::prepare(plan, needs_model)?;
+    let mut sources = energy::detect(&plan.telemetry)?;
     let prepared = execute::preflight(plan, inputs.model.as_ref(), &locator).await?;
 
     // Everything is validated: from here on, results are written.
@@ -103,9 +115,35 @@ async fn run_compare(plan: &Plan, now: &jiff::Timestamp) -> CommandResult {
         .map(|p| (p.plan.label.clone(), p.hello.clone()))
         .collect();
     let plan_json = serde_json::to_value(plan).context("serialize plan")?;
-    let manifest = manifest::new_manifest(&plan.name, now, hellos, plan_json, crate::host::info());
+    let host = telemetry::host_info(&sources.roots, &mut sources.collectors);
+    let host_json = serde_json::json!({
+        "local": host,
+        "remote": sources.remote_host,
+        "telemetry": {
+            "sources": sources.collectors.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            "unavailable": sources.unavailable,
+        },
+    });
+    let manifest = manifest::new_manifest(&plan.name, now, hellos, plan_json, host_json);
     let mut dir = RunDir::create(&plan.out_dir, &manifest)?;
     eprintln!("results: {}", dir.path().display());
+    let idle = tokio::task::block_in_place(|| energy::idle_baseline(&mut sources, &plan.telemetry));
+    let source_names: Vec<String> = sources.collectors.iter().map(|c| c.name().to_owned()).collect();
+    let sampler = if sources.collectors.is_empty() {
+        None
+    } else {
+        let file = std::fs::File::create(dir.path().join("telemetry.jsonl"))
+            .context("cannot create telemetry.jsonl")?;
+        let config = telemetry::SamplerConfig {
+            interval: plan.telemetry.interval,
+            keep_in_memory: true,
+        };
+        let collectors = std::mem::take(&mut sources.collectors);
+        Some(
+            telemetry::sampler::start(collectors, &config, Some(Box::new(std::io::BufWriter::new(file))))
+                .context("cannot start the telemetry sampler")?,
+        )
+    };
 
     let requests = workload::build(&plan.workload, &inputs.prompts, inputs.chat, plan.seed);
     let labels: Vec<String> = plan.engines.iter().map(|e| e.label.clone()).collect();
@@ -122,10 +160,30 @@ async fn run_compare(plan: &Plan, now: &jiff::Timestamp) -> CommandResult {
     };
     let runs = execute::execute(&ctx, &prepared, &mut dir).await?;
     drop(bars);
+    let series = match sampler {
+        Some(s) => {
+            let finished = s.stop().context("telemetry sampler failed")?;
+            if let Some(e) = finished.write_error {
+                eprintln!("warning: telemetry.jsonl is incomplete: {e}");
+            }
+            finished.series
+        }
+        None => telemetry::Series::default(),
+    };
+    let rows: Vec<SampleRow> = store::read_jsonl(&dir.path().join("samples.jsonl"))?;
+    let energy_report = energy::analyse(
+        &series,
+        &source_names,
+        sources.unavailable.clone(),
+        plan.telemetry.interval,
+        idle,
+        &runs,
+        &rows,
+    );
+    store::write_json(&dir.path().join("energy.json"), &energy_report)?;
 
     let summary = render(dir.path(), &manifest, u64::from(plan.workload.requests), &runs)?;
-    write_stdout(&report::terminal_table(&summary));
-    Ok(exit_for(&summary))
+    Ok((summary, dir.path().to_path_buf()))
 }
 
 /// Compute the summary from the stored rows and write `summary.json`, `summary.csv` and
@@ -140,14 +198,15 @@ fn render(
     if dir.join("warmup.jsonl").is_file() {
         rows.extend(store::read_jsonl::<SampleRow>(&dir.join("warmup.jsonl"))?);
     }
-    let summary = summary::summarize_run(manifest, planned_per_rep, &rows, runs);
+    let energy = energy::read(dir)?;
+    let summary = summary::summarize_run(manifest, planned_per_rep, &rows, runs, energy.as_ref());
     store::write_json(&dir.join("summary.json"), &summary)?;
     store::write_text(&dir.join("summary.csv"), &report::summary_csv(&summary))?;
     store::write_text(&dir.join("report.md"), &report::report_md(&summary, manifest))?;
     Ok(summary)
 }
 
-fn exit_for(summary: &RunSummary) -> ExitCode {
+pub fn exit_for(summary: &RunSummary) -> ExitCode {
     if summary.engines.values().all(|e| e.status == "ok") {
         ExitCode::SUCCESS
     } else {
@@ -262,4 +321,80 @@ pub fn diff(args: &crate::cli::DiffArgs) -> CommandResult {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `nightly --suite FILE`.
+pub fn nightly(args: &crate::cli::NightlyArgs) -> CommandResult {
+    use crate::nightly::{self, HistoryEntry, Suite};
+    let suite = Suite::read(&args.suite)?;
+    let diff_options = suite.diff_options()?;
+    let history_dir = args
+        .history
+        .clone()
+        .or_else(|| suite.history.clone())
+        .unwrap_or_else(|| Path::new("results/nightly").join(&suite.name));
+    let now = jiff::Timestamp::now();
+    let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
+    // Validate every run before running any.
+    let mut plans = Vec::new();
+    for config in &suite.run {
+        let name = config.name.clone().unwrap_or_default();
+        let args = CompareArgs {
+            out: Some(history_dir.join(format!("{stamp}-{name}"))),
+            verbose: args.verbose,
+            ..CompareArgs::default()
+        };
+        plans.push((name, plan::plan_from(&args, config, &now)?));
+    }
+    std::fs::create_dir_all(&history_dir)
+        .with_context(|| format!("cannot create {}", history_dir.display()))?;
+    let rt = runtime()?;
+    let mut worst = ExitCode::SUCCESS;
+    for (name, plan) in &plans {
+        eprintln!("nightly {}: {name}", suite.name);
+        let history = nightly::read_history(&history_dir)?;
+        let baseline = nightly::last_good(&history, &history_dir, name).cloned();
+        let (summary, dir) = rt.block_on(run_plan(plan, &now))?;
+        write_stdout(&report::terminal_table(&summary));
+        let ok = summary.engines.values().all(|e| e.status == "ok");
+        let regressed = match &baseline {
+            Some(b) if ok => Some(nightly::compare_with_baseline(
+                &dir,
+                &history_dir.join(&b.dir),
+                &diff_options,
+            )?),
+            _ => None,
+        };
+        if let (Some(r), Some(b)) = (regressed, &baseline) {
+            eprintln!(
+                "{name}: compared with {}: {}",
+                b.dir,
+                if r { "REGRESSION" } else { "no regression" }
+            );
+        }
+        let rel = dir
+            .strip_prefix(&history_dir)
+            .map_or_else(|_| dir.display().to_string(), |p| p.display().to_string());
+        nightly::append_history(
+            &history_dir,
+            &HistoryEntry {
+                suite: suite.name.clone(),
+                run: name.clone(),
+                created_utc: summary.created_utc.clone(),
+                dir: rel,
+                status: if ok { "ok" } else { "failed" }.to_owned(),
+                baseline: baseline.map(|b| b.dir),
+                regressed,
+                medians: nightly::medians(&summary),
+            },
+        )?;
+        if !ok || regressed == Some(true) {
+            worst = ExitCode::from(1);
+        }
+    }
+    let history = nightly::read_history(&history_dir)?;
+    let report_path = history_dir.join("nightly-report.md");
+    store::write_text(&report_path, &nightly::history_markdown(&suite.name, &history))?;
+    eprintln!("nightly report: {}", report_path.display());
+    Ok(worst)
 }

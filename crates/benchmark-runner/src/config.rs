@@ -24,6 +24,11 @@ pub struct CompareConfig {
     pub device: Option<String>,
     pub request_timeout_s: Option<f64>,
     pub load_timeout_s: Option<f64>,
+    pub telemetry: Option<String>,
+    pub telemetry_interval_ms: Option<u64>,
+    pub idle: Option<bool>,
+    pub idle_cooldown_s: Option<f64>,
+    pub idle_measure_s: Option<f64>,
     /// `[engine_options.ENGINE]` tables, passed to that engine's worker as they are.
     #[serde(default)]
     pub engine_options: BTreeMap<String, toml::Table>,

@@ -10,10 +10,12 @@
 //! - [`worker`]: one supervised worker process (handshake, timeouts, stderr tail, kill on drop).
 //! - [`inputs`], [`workload`]: model, prompts and the requests every engine receives.
 //! - [`execute`]: preflight, then each engine in each repetition in the planned order.
+//! - [`energy`]: telemetry around a run, energy per engine run and request, validity flags.
 //! - [`store`], [`manifest`]: the results directory, written as results arrive.
 //! - [`metrics`]: per-request metric definitions, once; [`summary`]: statistics per engine.
 //! - [`report`]: terminal table, `report.md`, `summary.csv`.
-//! - [`diff`]: a candidate run held against a baseline, with verdicts.
+//! - [`diff`]: a candidate run held against a baseline, with verdicts; [`nightly`]: suites and
+//!   their history.
 
 pub mod catalog;
 pub mod cli;
@@ -21,13 +23,14 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod diff;
+pub mod energy;
 pub mod error;
 pub mod execute;
-pub mod host;
 pub mod inputs;
 pub mod locate;
 pub mod manifest;
 pub mod metrics;
+pub mod nightly;
 pub mod plan;
 pub mod progress;
 pub mod report;

@@ -12,6 +12,7 @@ use crate::catalog::{self, EngineKind};
 use crate::cli::CompareArgs;
 use crate::config::CompareConfig;
 use crate::error::{Failure, usage};
+use crate::energy::{IdleSettings, TelemetryPlan};
 use crate::worker::Timeouts;
 
 /// A validated comparison.
@@ -25,6 +26,7 @@ pub struct Plan {
     pub seed: u64,
     /// Engine index per repetition, in the order they run.
     pub order: Vec<Slot>,
+    pub telemetry: TelemetryPlan,
     #[serde(skip)]
     pub timeouts: Timeouts,
     #[serde(skip)]
@@ -77,6 +79,15 @@ pub fn compare_plan(args: &CompareArgs, now: &jiff::Timestamp) -> Result<Plan, F
         Some(path) => CompareConfig::read(path)?,
         None => CompareConfig::default(),
     };
+    plan_from(args, &config, now)
+}
+
+/// Merge command line over an already-read config over defaults and validate.
+pub fn plan_from(
+    args: &CompareArgs,
+    config: &CompareConfig,
+    now: &jiff::Timestamp,
+) -> Result<Plan, Failure> {
     let engine_names: Vec<String> = args
         .engines
         .clone()
@@ -161,6 +172,8 @@ pub fn compare_plan(args: &CompareArgs, now: &jiff::Timestamp) -> Result<Plan, F
         timeouts.load = seconds("load-timeout", s)?;
     }
 
+    let telemetry = telemetry_plan(args, config)?;
+
     let out_dir = match &args.out {
         Some(dir) => dir.clone(),
         None => PathBuf::from("results").join(format!(
@@ -184,8 +197,57 @@ pub fn compare_plan(args: &CompareArgs, now: &jiff::Timestamp) -> Result<Plan, F
         },
         repetitions,
         seed,
+        telemetry,
         timeouts,
         verbose: args.verbose,
+    })
+}
+
+fn telemetry_plan(args: &CompareArgs, config: &CompareConfig) -> Result<TelemetryPlan, Failure> {
+    let kind = match args.telemetry.as_ref().or(config.telemetry.as_ref()) {
+        Some(k) => k
+            .parse::<telemetry::TelemetryKind>()
+            .map_err(|e| usage(format!("--telemetry: {e}")))?,
+        None => telemetry::TelemetryKind::Auto,
+    };
+    let interval_ms = args
+        .telemetry_interval_ms
+        .or(config.telemetry_interval_ms)
+        .unwrap_or(50);
+    if !(1..=10_000).contains(&interval_ms) {
+        return Err(usage(format!(
+            "--telemetry-interval-ms must be within 1..=10000, got {interval_ms}"
+        )));
+    }
+    let idle_wanted = !args.no_idle && config.idle.unwrap_or(true);
+    let idle = if idle_wanted {
+        Some(IdleSettings {
+            cooldown_max: seconds(
+                "idle-cooldown",
+                args.idle_cooldown.or(config.idle_cooldown_s).unwrap_or(60.0),
+            )?,
+            measure: seconds(
+                "idle-measure",
+                args.idle_measure.or(config.idle_measure_s).unwrap_or(5.0),
+            )?,
+        })
+    } else {
+        None
+    };
+    if let Some(root) = &args.telemetry_root {
+        if !root.is_dir() {
+            return Err(usage(format!(
+                "--telemetry-root {} is not a directory",
+                root.display()
+            )));
+        }
+    }
+    Ok(TelemetryPlan {
+        kind,
+        root: args.telemetry_root.clone(),
+        url: args.telemetry_url.clone(),
+        interval: Duration::from_millis(interval_ms),
+        idle,
     })
 }
 

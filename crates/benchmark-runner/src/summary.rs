@@ -9,6 +9,7 @@ use shared_protocol::{EngineId, Outcome, Phase};
 
 use crate::manifest::{Manifest, SCHEMA_VERSION};
 use crate::metrics::{self, METRICS_VERSION, Metric};
+use crate::energy::EnergyReport;
 use crate::store::{EngineRun, RunStatus, SampleRow};
 
 /// The whole summary.
@@ -49,8 +50,40 @@ pub struct EngineSummary {
     pub throughput: Throughput,
     pub load_ms: Vec<f64>,
     pub peak_rss_bytes: Option<u64>,
+    /// Energy per telemetry channel, or why there is none.
+    pub energy: EngineEnergy,
+    /// Reasons from telemetry that this engine's run is not to be trusted (throttling, clocks
+    /// moving, another process on the device, energy windows too short to resolve).
+    pub validity: Vec<String>,
     /// Reasons a reader should be careful with these figures.
     pub warnings: Vec<String>,
+}
+
+/// Energy of one engine over its measured windows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EngineEnergy {
+    pub channels: Vec<ChannelEnergy>,
+    /// Why there are no energy figures, when there are none.
+    pub unavailable: Option<String>,
+}
+
+/// Energy on one telemetry channel, summed over repetitions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelEnergy {
+    pub channel: String,
+    pub method: telemetry::energy::EnergyMethod,
+    pub gross_j: f64,
+    pub idle_adjusted_j: Option<f64>,
+    pub duration_s: f64,
+    pub avg_power_w: Option<f64>,
+    pub peak_power_w: Option<f64>,
+    pub idle_power_w: Option<f64>,
+    pub j_per_token: Option<f64>,
+    pub idle_adjusted_j_per_token: Option<f64>,
+    pub tokens_per_j: Option<f64>,
+    /// Energy per request (J), split between overlapping requests by their overlap.
+    pub request_j: Option<Summary>,
+    pub unresolved_requests: usize,
 }
 
 /// A failed engine run.
@@ -93,6 +126,7 @@ pub fn summarize_run(
     planned_per_rep: u64,
     rows: &[SampleRow],
     runs: &[EngineRun],
+    energy: Option<&EnergyReport>,
 ) -> RunSummary {
     let mut engines = BTreeMap::new();
     let mut labels: Vec<(String, EngineId)> =
@@ -103,7 +137,9 @@ pub fn summarize_run(
     for (label, id) in labels {
         let engine_rows: Vec<&SampleRow> = rows.iter().filter(|r| r.label == label).collect();
         let engine_runs: Vec<&EngineRun> = runs.iter().filter(|r| r.label == label).collect();
-        let summary = summarize_engine(id, &label, manifest, planned_per_rep, &engine_rows, &engine_runs);
+        let mut summary =
+            summarize_engine(id, &label, manifest, planned_per_rep, &engine_rows, &engine_runs);
+        attach_energy(&mut summary, energy);
         engines.insert(label, summary);
     }
     RunSummary {
@@ -210,6 +246,8 @@ fn summarize_engine(
             .filter_map(|r| r.done.as_ref().and_then(|d| d.peak_rss_bytes))
             .max(),
         requests: counts,
+        energy: EngineEnergy::default(),
+        validity: Vec::new(),
         warnings: Vec::new(),
     };
     with_warnings(summary)
@@ -248,4 +286,57 @@ fn with_warnings(mut s: EngineSummary) -> EngineSummary {
     }
     s.warnings = w;
     s
+}
+
+/// Fold `energy.json` into an engine's summary: per channel, summed over repetitions.
+fn attach_energy(summary: &mut EngineSummary, energy: Option<&EnergyReport>) {
+    let Some(report) = energy else {
+        summary.energy.unavailable = Some("no telemetry was recorded for this run".to_owned());
+        return;
+    };
+    let records: Vec<_> = report.runs.iter().filter(|r| r.label == summary.label).collect();
+    let mut channels: Vec<&str> = records.iter().map(|r| r.channel.as_str()).collect();
+    channels.sort_unstable();
+    channels.dedup();
+    let completion: f64 = summary
+        .completion_tokens
+        .as_ref()
+        .map_or(0.0, |s| s.mean * s.n as f64);
+    for channel in channels {
+        let rs: Vec<_> = records.iter().filter(|r| r.channel == channel).collect();
+        let gross_j: f64 = rs.iter().map(|r| r.energy.gross.energy_j).sum();
+        let duration_s: f64 = rs.iter().map(|r| r.energy.gross.duration_s).sum();
+        let idle_adjusted_j: Option<f64> = rs.iter().map(|r| r.energy.idle_adjusted_j).sum();
+        let per_token = |j: f64| (completion > 0.0).then(|| j / completion);
+        summary.energy.channels.push(ChannelEnergy {
+            channel: channel.to_owned(),
+            method: rs[0].energy.gross.method,
+            gross_j,
+            idle_adjusted_j,
+            duration_s,
+            avg_power_w: (duration_s > 0.0).then(|| gross_j / duration_s),
+            peak_power_w: rs.iter().filter_map(|r| r.energy.peak_power_w).reduce(f64::max),
+            idle_power_w: rs[0].energy.idle_power_w,
+            j_per_token: per_token(gross_j),
+            idle_adjusted_j_per_token: idle_adjusted_j.and_then(per_token),
+            tokens_per_j: (gross_j > 0.0 && completion > 0.0).then(|| completion / gross_j),
+            request_j: stat(rs.iter().flat_map(|r| r.request_j.iter().copied()).collect()),
+            unresolved_requests: rs.iter().map(|r| r.unresolved_requests).sum(),
+        });
+    }
+    if summary.energy.channels.is_empty() {
+        summary.energy.unavailable = Some(
+            report
+                .unavailable
+                .clone()
+                .unwrap_or_else(|| "no energy channel covered this engine's runs".to_owned()),
+        );
+    }
+    summary.validity = report
+        .flags
+        .iter()
+        .filter(|f| f.label == summary.label)
+        .flat_map(|f| f.reasons.iter().map(move |r| format!("repetition {}: {r}", f.repetition)))
+        .collect();
+    summary.warnings.extend(summary.validity.iter().cloned());
 }

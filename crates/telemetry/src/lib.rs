@@ -1,6 +1,6 @@
 //! Power, energy, memory and clock telemetry for benchmark runs.
 //!
-//! A run detects its collectors ([`detect`]), measures an idle baseline
+//! A run detects its collectors ([`detect()`]), measures an idle baseline
 //! ([`idle::measure_idle`]), starts the sampler thread ([`sampler::start`]) around the measured
 //! work and stops it to get a [`Series`]. Energy per window, per request and per run
 //! ([`energy`]), validity flags ([`flags`]) and peaks are pure functions over that series.
@@ -14,7 +14,7 @@
 //!
 //! Layout:
 //! - [`collector`], [`reading`]: the `Collector` trait and what it returns.
-//! - [`collectors`]: one module per source; [`detect`] picks them for a [`TelemetryKind`].
+//! - [`collectors`]: one module per source; [`detect()`] picks them for a [`TelemetryKind`].
 //! - [`sampler`]: the polling thread; [`series`]: its output and `telemetry.jsonl` lines.
 //! - [`energy`]: counter interpolation, power integration, request attribution, run figures.
 //! - [`idle`]: idle baseline after a cooldown; [`flags`]: run validity; [`host`]: host facts.

@@ -153,9 +153,13 @@ impl State {
             reading,
         };
         if let Some(sink) = self.sink.as_mut() {
-            let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
-            bytes.push(b'\n');
-            match sink.write_all(&bytes) {
+            let written = serde_json::to_vec(&line)
+                .map_err(std::io::Error::from)
+                .and_then(|mut bytes| {
+                    bytes.push(b'\n');
+                    sink.write_all(&bytes)
+                });
+            match written {
                 Ok(()) => self.lines_written += 1,
                 Err(e) => self.fail_write(&e),
             }

@@ -23,6 +23,8 @@ pub struct Settings {
     pub warmup_requests: usize,
     pub client_threads: usize,
     pub mock_threads: usize,
+    /// Events the mock writes together, at most.
+    pub burst: u32,
     pub api: Api,
 }
 
@@ -36,6 +38,7 @@ pub struct Calibration {
     pub api: Api,
     pub client_threads: usize,
     pub mock_threads: usize,
+    pub mock_burst: u32,
     pub added_ttft_p50_ms: f64,
     pub added_ttft_p99_ms: f64,
     pub added_itl_p50_us: f64,
@@ -66,6 +69,7 @@ pub fn calibrate(s: &Settings) -> Result<Calibration, CalibrateError> {
     let mock = start_thread(
         MockConfig {
             chunks: Some(s.chunks),
+            burst: s.burst,
             ..MockConfig::default()
         },
         0,
@@ -162,6 +166,7 @@ fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateE
         api: s.api,
         client_threads: s.client_threads,
         mock_threads: s.mock_threads,
+        mock_burst: s.burst,
         added_ttft_p50_ms: percentile(&mut ttft, 0.50) / 1e6,
         added_ttft_p99_ms: percentile(&mut ttft, 0.99) / 1e6,
         added_itl_p50_us: percentile(&mut itl, 0.50) / 1e3,

@@ -59,6 +59,9 @@ struct MockArgs {
     /// Runtime threads for the mock.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Events written together, at most, when several are due at once.
+    #[arg(long, default_value_t = 1)]
+    burst: u32,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -89,6 +92,9 @@ struct CalibrateArgs {
     mock_threads: usize,
     #[arg(long, value_enum, default_value = "chat")]
     api: CalibrateApi,
+    /// Events the mock writes together, at most (1: one write per event).
+    #[arg(long, default_value_t = 1)]
+    burst: u32,
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -118,6 +124,7 @@ fn mock(args: &MockArgs) -> anyhow::Result<()> {
         api_key,
         model: args.model.clone(),
         record_bodies: false,
+        burst: args.burst.max(1),
     };
     let server = start_thread(config, args.port, args.threads).context("cannot start the mock")?;
     let mut out = std::io::stdout().lock();
@@ -141,6 +148,7 @@ fn run_calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
             .client_threads
             .unwrap_or_else(|| cores.saturating_sub(args.mock_threads).max(1)),
         mock_threads: args.mock_threads.max(1),
+        burst: args.burst.max(1),
         api: match args.api {
             CalibrateApi::Chat => Api::Chat,
             CalibrateApi::Completions => Api::Completions,

@@ -1,11 +1,12 @@
 //! The mock's response body: a list of frames, each due at an absolute time, sent on tokio's
 //! timer (zero delays never touch the timer), ending, cutting the connection or stalling.
 //!
-//! Like a streaming server that flushes every event, the body yields to the runtime between
-//! frames even when they are due at once, so each frame leaves in its own write and the
-//! server's connections take turns instead of one reply going out whole.
+//! Like a streaming server that flushes every event, the body yields to the runtime after every
+//! `burst` frames even when more are due at once, so frames leave in writes of at most `burst`
+//! and the server's connections take turns instead of one reply going out whole. The yield is
+//! tokio's deferred one: connections with a new request are served before the yielders resume.
 
-use std::future::Future as _;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -40,26 +41,34 @@ pub struct MockBody {
     steps: Vec<Timed>,
     next: usize,
     sleep: Option<Pin<Box<Sleep>>>,
-    /// The body returned `Pending` once since its last frame, so the frame was flushed.
-    yielded: bool,
+    /// Frames sent since the body last yielded.
+    since_yield: u32,
+    burst: u32,
+    yielding: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
 }
 
 impl MockBody {
-    pub fn new(steps: Vec<Timed>) -> MockBody {
+    /// A body that sends `steps`, yielding after every `burst` frames.
+    pub fn new(steps: Vec<Timed>, burst: u32) -> MockBody {
         MockBody {
             steps,
             next: 0,
             sleep: None,
-            yielded: true,
+            since_yield: 0,
+            burst: burst.max(1),
+            yielding: None,
         }
     }
 
     /// A body of one frame.
     pub fn full(bytes: impl Into<Bytes>) -> MockBody {
-        MockBody::new(vec![Timed {
-            at: None,
-            step: Step::Send(bytes.into()),
-        }])
+        MockBody::new(
+            vec![Timed {
+                at: None,
+                step: Step::Send(bytes.into()),
+            }],
+            1,
+        )
     }
 }
 
@@ -75,10 +84,15 @@ impl Body for MockBody {
         let Some(timed) = this.steps.get(this.next) else {
             return Poll::Ready(None);
         };
-        if !this.yielded {
-            this.yielded = true;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
+        if this.since_yield >= this.burst {
+            let y = this
+                .yielding
+                .get_or_insert_with(|| Box::pin(tokio::task::yield_now()));
+            if y.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.yielding = None;
+            this.since_yield = 0;
         }
         if let Some(at) = timed.at {
             if at > Instant::now() {
@@ -95,7 +109,7 @@ impl Body for MockBody {
             Step::Send(bytes) => {
                 let frame = Frame::data(bytes.clone());
                 this.next += 1;
-                this.yielded = false;
+                this.since_yield += 1;
                 Poll::Ready(Some(Ok(frame)))
             }
             Step::Cut => {

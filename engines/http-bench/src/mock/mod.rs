@@ -36,6 +36,9 @@ pub struct MockConfig {
     pub model: String,
     /// Keep every streaming request's JSON body (tests inspect them).
     pub record_bodies: bool,
+    /// Frames written together, at most, when several are due at once (1: every event in its
+    /// own write, as a server that flushes per token).
+    pub burst: u32,
 }
 
 impl Default for MockConfig {
@@ -50,6 +53,7 @@ impl Default for MockConfig {
             api_key: None,
             model: "mock".to_owned(),
             record_bodies: false,
+            burst: 1,
         }
     }
 }

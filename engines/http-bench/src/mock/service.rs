@@ -132,7 +132,7 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Response<Mo
         crate::api::Framing::Sse => "text/event-stream",
         crate::api::Framing::Ndjson => "application/x-ndjson",
     };
-    let mut r = Response::new(MockBody::new(steps));
+    let mut r = Response::new(MockBody::new(steps, cfg.burst));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(r)

@@ -1,0 +1,1 @@
+//! Figures and the one-file HTML report for benchmark results.

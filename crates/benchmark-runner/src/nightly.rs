@@ -1,0 +1,226 @@
+//! `nightly`: run every entry of a suite, hold each against its last good run, append the
+//! outcome to the suite's history and write a report over the history.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::config::CompareConfig;
+use crate::diff::{DiffOptions, diff, diff_markdown};
+use crate::error::{Failure, usage};
+use crate::metrics::Metric;
+use crate::store::{self, SampleRow};
+use crate::summary::RunSummary;
+
+/// A suite file: where its history lives, how to compare, and the comparisons to run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    pub name: String,
+    /// History directory (default: results/nightly/<name>).
+    pub history: Option<PathBuf>,
+    #[serde(default)]
+    pub diff: SuiteDiff,
+    /// `[[run]]` tables: compare configs, each with a unique `name`.
+    pub run: Vec<CompareConfig>,
+}
+
+/// Diff settings of a suite.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteDiff {
+    pub alpha: Option<f64>,
+    pub noise_threshold: Option<f64>,
+    pub metrics: Option<Vec<String>>,
+}
+
+impl Suite {
+    /// Read and validate a suite file.
+    pub fn read(path: &Path) -> Result<Suite, Failure> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("cannot read suite {}: {e}", path.display())))?;
+        let suite: Suite = toml::from_str(&text).map_err(|e| {
+            usage(format!(
+                "invalid suite {}: {}",
+                path.display(),
+                e.message().replace('\n', " ")
+            ))
+        })?;
+        if suite.run.is_empty() {
+            return Err(usage(format!("suite {} has no [[run]] entries", path.display())));
+        }
+        let mut names = Vec::new();
+        for run in &suite.run {
+            let Some(name) = &run.name else {
+                return Err(usage(format!(
+                    "suite {}: every [[run]] needs a name",
+                    path.display()
+                )));
+            };
+            if names.contains(name) {
+                return Err(usage(format!(
+                    "suite {}: run name '{name}' is used twice",
+                    path.display()
+                )));
+            }
+            names.push(name.clone());
+        }
+        Ok(suite)
+    }
+
+    /// Diff options of the suite.
+    pub fn diff_options(&self) -> Result<DiffOptions, Failure> {
+        let mut o = DiffOptions::default();
+        if let Some(a) = self.diff.alpha {
+            o.alpha = a;
+        }
+        if let Some(t) = self.diff.noise_threshold {
+            o.noise_threshold = t;
+        }
+        if let Some(m) = &self.diff.metrics {
+            o.metrics = m
+                .iter()
+                .map(|n| n.parse::<Metric>().map_err(usage))
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(o)
+    }
+}
+
+/// One line of `history.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub suite: String,
+    pub run: String,
+    pub created_utc: String,
+    /// The run directory, relative to the history directory.
+    pub dir: String,
+    /// `ok` when every engine finished.
+    pub status: String,
+    /// The run this one was compared with, if any.
+    pub baseline: Option<String>,
+    pub regressed: Option<bool>,
+    /// Median of each metric, by engine label then metric name.
+    pub medians: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// Read the history (empty when there is none yet).
+pub fn read_history(history_dir: &Path) -> anyhow::Result<Vec<HistoryEntry>> {
+    let path = history_dir.join("history.jsonl");
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    store::read_jsonl(&path)
+}
+
+/// The last good run of `run` whose directory still exists.
+pub fn last_good<'a>(history: &'a [HistoryEntry], history_dir: &Path, run: &str) -> Option<&'a HistoryEntry> {
+    history
+        .iter()
+        .rev()
+        .find(|h| h.run == run && h.status == "ok" && history_dir.join(&h.dir).is_dir())
+}
+
+/// Medians per engine and metric, for the history line.
+pub fn medians(summary: &RunSummary) -> BTreeMap<String, BTreeMap<String, f64>> {
+    summary
+        .engines
+        .iter()
+        .map(|(label, e)| {
+            let pairs = [
+                ("ttft_ms", &e.ttft_ms),
+                ("tpot_ms", &e.tpot_ms),
+                ("itl_ms", &e.itl_ms),
+                ("e2e_ms", &e.e2e_ms),
+                ("decode_tok_s", &e.decode_tok_s),
+            ];
+            let m = pairs
+                .iter()
+                .filter_map(|(name, s)| s.as_ref().map(|s| ((*name).to_owned(), s.p50)))
+                .collect();
+            (label.clone(), m)
+        })
+        .collect()
+}
+
+/// Compare a finished run with its baseline directory; writes `diff.md` and `diff.json` into the
+/// run directory. Returns whether it regressed.
+pub fn compare_with_baseline(
+    run_dir: &Path,
+    baseline_dir: &Path,
+    options: &DiffOptions,
+) -> anyhow::Result<bool> {
+    let base: Vec<SampleRow> = store::read_jsonl(&baseline_dir.join("samples.jsonl"))?;
+    let cand: Vec<SampleRow> = store::read_jsonl(&run_dir.join("samples.jsonl"))?;
+    let report = diff(
+        &baseline_dir.display().to_string(),
+        &base,
+        &run_dir.display().to_string(),
+        &cand,
+        options,
+    );
+    store::write_text(&run_dir.join("diff.md"), &diff_markdown(&report))?;
+    store::write_json(&run_dir.join("diff.json"), &report)?;
+    Ok(report.regressed)
+}
+
+/// Append one line to the history.
+pub fn append_history(history_dir: &Path, entry: &HistoryEntry) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let path = history_dir.join("history.jsonl");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let mut line = serde_json::to_vec(entry)?;
+    line.push(b'\n');
+    file.write_all(&line)
+        .with_context(|| format!("cannot append to {}", path.display()))
+}
+
+/// `nightly-report.md`: the latest outcome of each run and the trend of its medians.
+pub fn history_markdown(suite: &str, history: &[HistoryEntry]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Nightly: {suite}\n");
+    let mut runs: Vec<&str> = history.iter().map(|h| h.run.as_str()).collect();
+    runs.sort_unstable();
+    runs.dedup();
+    for run in runs {
+        let entries: Vec<&HistoryEntry> = history.iter().filter(|h| h.run == run).collect();
+        let Some(latest) = entries.last() else { continue };
+        let verdict = match (latest.status.as_str(), latest.regressed) {
+            ("ok", Some(true)) => "**regression** (see diff.md)",
+            ("ok", Some(false)) => "no regression",
+            ("ok", None) => "first run: nothing to compare with",
+            _ => "**failed**",
+        };
+        let _ = writeln!(
+            out,
+            "## {run}\n\nLatest: {} ({}): {verdict}\n",
+            latest.created_utc, latest.dir
+        );
+        let _ = writeln!(out, "| run | engine | TTFT p50 ms | TPOT p50 ms | decode tok/s p50 | status |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for h in entries.iter().rev().take(20) {
+            for (label, m) in &h.medians {
+                let get = |k: &str| m.get(k).map_or("-".to_owned(), |v| format!("{v:.3}"));
+                let _ = writeln!(
+                    out,
+                    "| {} | {label} | {} | {} | {} | {}{} |",
+                    h.created_utc,
+                    get("ttft_ms"),
+                    get("tpot_ms"),
+                    get("decode_tok_s"),
+                    h.status,
+                    if h.regressed == Some(true) { ", regressed" } else { "" }
+                );
+            }
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
