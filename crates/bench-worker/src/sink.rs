@@ -154,7 +154,7 @@ impl TokenSink {
             prompt_tokens_source: request
                 .prompt_token_ids
                 .as_ref()
-                .map(|_| TokenSource::Engine),
+                .map(|_| TokenSource::Tokenizer),
             completion_tokens: self.ids.len() as u32,
             completion_tokens_source: TokenSource::Engine,
             token_counts: TokenCounts::default(),

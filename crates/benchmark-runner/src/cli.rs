@@ -28,9 +28,23 @@ pub enum Command {
     /// Hold a candidate run against a baseline, per engine and metric. Exit status 0: nothing
     /// regressed; 1: something did; 2: bad input.
     Diff(DiffArgs),
+    /// The model registry: list models, fetch one.
+    #[command(subcommand)]
+    Models(ModelsCommand),
     /// Run a suite, compare each run with the last good one in the history, append to the
     /// history and write the report. Exits like `diff`.
     Nightly(NightlyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// List the registry's models and whether each is present.
+    List,
+    /// Fetch a model from its registry source (default: the registry's default model).
+    Fetch {
+        /// Registry id.
+        id: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +131,23 @@ pub struct CompareArgs {
     /// Generate exactly --max-tokens tokens, ignoring end-of-sequence.
     #[arg(long)]
     pub ignore_eos: bool,
+    /// Model: a registry id (models/models.toml), a .gguf file or a Hugging Face directory
+    /// (default: the registry's default, fetched on first use).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Prompts: a bundled dataset name, PATH.jsonl|.json|.csv[#FIELD], sharegpt:PATH or
+    /// synthetic:input=LEN,output=LEN (LEN: 128, 64..256 or 512~64).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Keep only prompts with at least this many tokens.
+    #[arg(long)]
+    pub min_prompt_tokens: Option<u32>,
+    /// Keep only prompts with at most this many tokens.
+    #[arg(long)]
+    pub max_prompt_tokens: Option<u32>,
+    /// Send prompts as they are, without the model's chat template.
+    #[arg(long)]
+    pub raw_prompts: bool,
     /// Seed for request order, engine order, sampling and synthetic engines.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -189,6 +220,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => crate::commands::report(&args),
         Command::Diff(args) => crate::commands::diff(&args),
         Command::Nightly(args) => crate::commands::nightly(&args),
+        Command::Models(command) => crate::commands::models(&command),
     };
     match result {
         Ok(code) => code,

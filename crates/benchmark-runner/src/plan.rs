@@ -59,6 +59,12 @@ pub struct WorkloadPlan {
     pub max_tokens: u32,
     pub ignore_eos: bool,
     pub dataset: String,
+    /// Model id or path; `None`: the registry's default.
+    pub model: Option<String>,
+    pub min_prompt_tokens: Option<u32>,
+    pub max_prompt_tokens: Option<u32>,
+    /// Send prompts as they are, without the chat template.
+    pub raw_prompts: bool,
 }
 
 /// Defaults for anything neither the command line nor the config sets.
@@ -193,7 +199,15 @@ pub fn plan_from(
             warmup,
             max_tokens,
             ignore_eos: args.ignore_eos || config.ignore_eos.unwrap_or(false),
-            dataset: defaults::DATASET.to_owned(),
+            dataset: args
+                .dataset
+                .clone()
+                .or_else(|| config.dataset.clone())
+                .unwrap_or_else(|| defaults::DATASET.to_owned()),
+            model: args.model.clone().or_else(|| config.model.clone()),
+            min_prompt_tokens: args.min_prompt_tokens.or(config.min_prompt_tokens),
+            max_prompt_tokens: args.max_prompt_tokens.or(config.max_prompt_tokens),
+            raw_prompts: args.raw_prompts || config.raw_prompts.unwrap_or(false),
         },
         repetitions,
         seed,

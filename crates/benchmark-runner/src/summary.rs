@@ -24,6 +24,20 @@ pub struct RunSummary {
     pub engines: BTreeMap<String, EngineSummary>,
     /// Engine order as run: `repetition:engine`.
     pub order: Vec<String>,
+    /// Each engine held against the first one listed (the reference), with significance
+    /// tests: `engine` names the candidate; ratios are candidate / reference.
+    pub verdicts: Option<Verdicts>,
+}
+
+/// Engines of one run compared with a reference engine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verdicts {
+    pub reference: String,
+    pub correction: String,
+    pub alpha: f64,
+    pub noise_threshold: f64,
+    pub rows: Vec<crate::diff::DiffRow>,
+    pub skipped: Vec<String>,
 }
 
 /// One engine's results across repetitions.
@@ -142,7 +156,9 @@ pub fn summarize_run(
         attach_energy(&mut summary, energy);
         engines.insert(label, summary);
     }
+    let verdicts = reference_verdicts(manifest, rows);
     RunSummary {
+        verdicts,
         schema_version: SCHEMA_VERSION,
         metrics_version: METRICS_VERSION,
         name: manifest.name.clone(),
@@ -339,4 +355,46 @@ fn attach_energy(summary: &mut EngineSummary, energy: Option<&EnergyReport>) {
         .flat_map(|f| f.reasons.iter().map(move |r| format!("repetition {}: {r}", f.repetition)))
         .collect();
     summary.warnings.extend(summary.validity.iter().cloned());
+}
+
+/// Every other engine against the first engine of the plan.
+fn reference_verdicts(manifest: &Manifest, rows: &[SampleRow]) -> Option<Verdicts> {
+    let labels: Vec<String> = manifest
+        .plan
+        .get("engines")?
+        .as_array()?
+        .iter()
+        .filter_map(|e| e.get("label")?.as_str().map(str::to_owned))
+        .collect();
+    let (reference, others) = labels.split_first()?;
+    if others.is_empty() {
+        return None;
+    }
+    let ok = |label: &str| -> Vec<&shared_protocol::Sample> {
+        rows.iter()
+            .filter(|r| r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok())
+            .map(|r| &r.sample)
+            .collect()
+    };
+    let pairs: Vec<_> = others
+        .iter()
+        .map(|l| (l.clone(), ok(reference), ok(l)))
+        .collect();
+    let options = crate::diff::DiffOptions {
+        seed: manifest
+            .plan
+            .get("seed")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0),
+        ..crate::diff::DiffOptions::default()
+    };
+    let (rows, skipped) = crate::diff::compare_pairs(&pairs, &options);
+    Some(Verdicts {
+        reference: reference.clone(),
+        correction: "holm".to_owned(),
+        alpha: options.alpha,
+        noise_threshold: options.noise_threshold,
+        rows,
+        skipped,
+    })
 }

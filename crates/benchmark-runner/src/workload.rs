@@ -9,6 +9,9 @@ use crate::plan::WorkloadPlan;
 pub struct Prompt {
     pub text: String,
     pub token_ids: Option<Vec<u32>>,
+    /// A controlled output length (synthetic workloads): the request asks for exactly this many
+    /// tokens, ignoring end-of-sequence.
+    pub max_tokens: Option<u32>,
 }
 
 /// The requests of one repetition: warm-up first, then measured.
@@ -30,8 +33,8 @@ pub fn build(plan: &WorkloadPlan, prompts: &[Prompt], chat: bool, seed: u64) -> 
             text: p.text.clone(),
             prompt_token_ids: p.token_ids.clone(),
             chat,
-            max_tokens: plan.max_tokens,
-            ignore_eos: plan.ignore_eos,
+            max_tokens: p.max_tokens.unwrap_or(plan.max_tokens),
+            ignore_eos: plan.ignore_eos || p.max_tokens.is_some(),
             sampling: Sampling {
                 temperature: 0.0,
                 top_p: 1.0,
@@ -89,6 +92,10 @@ mod tests {
             max_tokens: 8,
             ignore_eos: false,
             dataset: "x".into(),
+            model: None,
+            min_prompt_tokens: None,
+            max_prompt_tokens: None,
+            raw_prompts: false,
         }
     }
 
@@ -97,6 +104,7 @@ mod tests {
             .map(|i| Prompt {
                 text: format!("prompt {i}"),
                 token_ids: Some(vec![i as u32]),
+                max_tokens: None,
             })
             .collect()
     }

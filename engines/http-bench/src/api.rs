@@ -82,7 +82,7 @@ impl std::fmt::Display for Api {
     }
 }
 
-/// Which fixed-length controls an engine's OpenAI route accepts.
+/// Which fixed-length controls an engine's `OpenAI` route accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Controls {
     pub ignore_eos: bool,
@@ -128,7 +128,10 @@ pub fn body(api: Api, engine: EngineId, model: &str, request: &Request) -> Value
             let mut b = Map::new();
             b.insert("model".into(), model.into());
             if api == Api::Chat {
-                b.insert("messages".into(), json!([{"role": "user", "content": request.text}]));
+                b.insert(
+                    "messages".into(),
+                    json!([{"role": "user", "content": request.text}]),
+                );
             } else {
                 b.insert("prompt".into(), request.text.as_str().into());
             }
@@ -220,10 +223,19 @@ mod tests {
     #[test]
     fn picks_routes_by_engine_and_chat() {
         assert_eq!(Api::for_request(EngineId::Vllm, None, true), Api::Chat);
-        assert_eq!(Api::for_request(EngineId::Vllm, None, false), Api::Completions);
-        assert_eq!(Api::for_request(EngineId::Ollama, None, true), Api::OllamaChat);
+        assert_eq!(
+            Api::for_request(EngineId::Vllm, None, false),
+            Api::Completions
+        );
+        assert_eq!(
+            Api::for_request(EngineId::Ollama, None, true),
+            Api::OllamaChat
+        );
         assert_eq!(Api::for_request(EngineId::Tgi, None, true), Api::Tgi);
-        assert_eq!(Api::for_request(EngineId::Tgi, Some(Api::Chat), true), Api::Chat);
+        assert_eq!(
+            Api::for_request(EngineId::Tgi, Some(Api::Chat), true),
+            Api::Chat
+        );
     }
 
     #[test]
@@ -243,7 +255,10 @@ mod tests {
         assert!(v.get("ignore_eos").is_none());
         assert_eq!(v["max_completion_tokens"], 16);
         let v = body(Api::OllamaGenerate, EngineId::Ollama, "m", &request(false));
-        assert_eq!((v["prompt"].as_str(), v["options"]["num_predict"].as_u64()), (Some("hello"), Some(16)));
+        assert_eq!(
+            (v["prompt"].as_str(), v["options"]["num_predict"].as_u64()),
+            (Some("hello"), Some(16))
+        );
         let v = body(Api::Tgi, EngineId::Tgi, "m", &request(false));
         assert_eq!(v["parameters"]["do_sample"], false);
         assert!(v["parameters"].get("temperature").is_none());

@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn constant_rate_is_evenly_spaced() {
         let t = offsets_ns(5, 4.0, Arrival::Constant, 0, 0.0).expect("valid");
-        assert_eq!(t, vec![0, 250_000_000, 500_000_000, 750_000_000, 1_000_000_000]);
+        assert_eq!(
+            t,
+            vec![0, 250_000_000, 500_000_000, 750_000_000, 1_000_000_000]
+        );
     }
 
     #[test]

@@ -87,7 +87,11 @@ pub fn calibrate(s: &Settings) -> Result<Calibration, CalibrateError> {
     };
     let warmup = plan(&target, s, s.warmup_requests, Phase::Warmup);
     let _ = drain(&runtime, warmup, &load)?;
-    let samples = drain(&runtime, plan(&target, s, s.requests, Phase::Measure), &load)?;
+    let samples = drain(
+        &runtime,
+        plan(&target, s, s.requests, Phase::Measure),
+        &load,
+    )?;
     drop(mock);
     summarize(s, &samples)
 }
@@ -119,7 +123,7 @@ fn plan(target: &Arc<Target>, s: &Settings, n: usize, phase: Phase) -> Plan {
         requests,
         prepared,
         phase,
-        timeout: Duration::from_secs(60),
+        timeout: Duration::from_mins(1),
     }
 }
 
@@ -150,12 +154,23 @@ fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateE
     let mut ttft: Vec<u64> = ok.iter().filter_map(|x| x.ttft_ns).collect();
     let mut itl: Vec<u64> = ok.iter().flat_map(|x| x.itl_ns.iter().copied()).collect();
     let first = ok.iter().map(|x| x.start_mono_ns).min().unwrap_or(0);
-    let last = ok.iter().map(|x| x.start_mono_ns + x.e2e_ns).max().unwrap_or(first);
+    let last = ok
+        .iter()
+        .map(|x| x.start_mono_ns + x.e2e_ns)
+        .max()
+        .unwrap_or(first);
     let wall_s = (last - first) as f64 / 1e9;
-    let chunks: u64 = ok.iter().filter_map(|x| x.token_counts.chunks).map(u64::from).sum();
+    let chunks: u64 = ok
+        .iter()
+        .filter_map(|x| x.token_counts.chunks)
+        .map(u64::from)
+        .sum();
     let lag = samples
         .iter()
-        .filter_map(|x| x.scheduled_mono_ns.map(|t| x.start_mono_ns.saturating_sub(t)))
+        .filter_map(|x| {
+            x.scheduled_mono_ns
+                .map(|t| x.start_mono_ns.saturating_sub(t))
+        })
         .max()
         .unwrap_or(0);
     Ok(Calibration {
@@ -172,8 +187,16 @@ fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateE
         added_itl_p50_us: percentile(&mut itl, 0.50) / 1e3,
         added_itl_p99_us: percentile(&mut itl, 0.99) / 1e3,
         max_schedule_lag_us: lag as f64 / 1e3,
-        chunks_per_s: if wall_s > 0.0 { chunks as f64 / wall_s } else { 0.0 },
-        requests_per_s: if wall_s > 0.0 { ok.len() as f64 / wall_s } else { 0.0 },
+        chunks_per_s: if wall_s > 0.0 {
+            chunks as f64 / wall_s
+        } else {
+            0.0
+        },
+        requests_per_s: if wall_s > 0.0 {
+            ok.len() as f64 / wall_s
+        } else {
+            0.0
+        },
         wall_s,
         cpu_model: cpu_model(),
         cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
@@ -205,9 +228,10 @@ mod tests {
     #[test]
     fn nearest_rank_percentiles() {
         let mut v: Vec<u64> = (1..=100).rev().collect();
-        assert_eq!(percentile(&mut v, 0.5), 50.0);
-        assert_eq!(percentile(&mut v, 0.99), 99.0);
-        assert_eq!(percentile(&mut v, 1.0), 100.0);
-        assert_eq!(percentile(&mut [], 0.5), 0.0);
+        let p = |v: &mut [u64], q| percentile(v, q) as u64;
+        assert_eq!(p(&mut v, 0.5), 50);
+        assert_eq!(p(&mut v, 0.99), 99);
+        assert_eq!(p(&mut v, 1.0), 100);
+        assert_eq!(p(&mut [], 0.5), 0);
     }
 }

@@ -23,7 +23,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the mock LLM server (OpenAI, Ollama and TGI shapes) until interrupted.
+    /// Serve the mock LLM server (openai, ollama and tgi stream shapes) until interrupted.
     Mock(MockArgs),
     /// Measure the client's added latency and sustained chunk rate against a zero-delay mock.
     Calibrate(CalibrateArgs),
@@ -42,7 +42,7 @@ struct MockArgs {
     itl_ms: f64,
     #[arg(long, default_value_t = 1)]
     tokens_per_chunk: u32,
-    /// Content chunks per reply (default: enough for the request's max_tokens).
+    /// Content chunks per reply (default: enough for the max tokens asked).
     #[arg(long)]
     chunks: Option<u32>,
     /// Fault: an HTTP status (429, 500, ...), reset, cut:N, malformed:N, stall:N, echo-auth.
@@ -105,13 +105,19 @@ pub fn main() -> anyhow::Result<()> {
 }
 
 fn millis(ms: f64, name: &str) -> anyhow::Result<Duration> {
-    anyhow::ensure!(ms.is_finite() && ms >= 0.0, "--{name} must be zero or positive");
+    anyhow::ensure!(
+        ms.is_finite() && ms >= 0.0,
+        "--{name} must be zero or positive"
+    );
     Ok(Duration::from_secs_f64(ms / 1e3))
 }
 
 fn mock(args: &MockArgs) -> anyhow::Result<()> {
     let api_key = match &args.api_key_env {
-        Some(name) => Some(std::env::var(name).with_context(|| format!("environment variable {name} is not set"))?),
+        Some(name) => Some(
+            std::env::var(name)
+                .with_context(|| format!("environment variable {name} is not set"))?,
+        ),
         None => None,
     };
     let config = MockConfig {
@@ -142,7 +148,9 @@ fn run_calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
     let settings = Settings {
         concurrency: args.concurrency.max(1),
         chunks: args.chunks.max(1),
-        requests: args.requests.unwrap_or(args.concurrency.max(1) as usize * 10),
+        requests: args
+            .requests
+            .unwrap_or(args.concurrency.max(1) as usize * 10),
         warmup_requests: args.concurrency.max(1) as usize,
         client_threads: args
             .client_threads

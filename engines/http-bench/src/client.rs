@@ -66,13 +66,22 @@ impl Target {
     pub async fn resolve(base: BaseUrl, api_key: Option<ApiKey>) -> Result<Target, Failure> {
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((base.host(), base.port()))
             .await
-            .map_err(|e| Failure::new(FailureKind::Connection, format!("cannot resolve {base}: {e}")))?
+            .map_err(|e| {
+                Failure::new(
+                    FailureKind::Connection,
+                    format!("cannot resolve {base}: {e}"),
+                )
+            })?
             .collect();
         if addrs.is_empty() {
-            return Err(Failure::new(FailureKind::Connection, format!("{base} resolves to no address")));
+            return Err(Failure::new(
+                FailureKind::Connection,
+                format!("{base} resolves to no address"),
+            ));
         }
-        let host = HeaderValue::from_str(base.authority())
-            .map_err(|e| Failure::new(FailureKind::Connection, format!("bad host in {base}: {e}")))?;
+        let host = HeaderValue::from_str(base.authority()).map_err(|e| {
+            Failure::new(FailureKind::Connection, format!("bad host in {base}: {e}"))
+        })?;
         Ok(Target {
             base,
             addrs,
@@ -103,7 +112,10 @@ impl Target {
             }
         }
         let e = last.map_or_else(|| "no address".to_owned(), |e| e.to_string());
-        Err(Failure::new(FailureKind::Connection, format!("cannot connect to {}: {e}", self.base)))
+        Err(Failure::new(
+            FailureKind::Connection,
+            format!("cannot connect to {}: {e}", self.base),
+        ))
     }
 
     /// The HTTP request for `p`.
@@ -113,16 +125,28 @@ impl Target {
             .uri(p.path.as_str())
             .header(HOST, self.host.clone())
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(ACCEPT, HeaderValue::from_static("text/event-stream, application/x-ndjson"));
+            .header(
+                ACCEPT,
+                HeaderValue::from_static("text/event-stream, application/x-ndjson"),
+            );
         if let Some(key) = &self.api_key {
             b = b.header(AUTHORIZATION, key.header().clone());
         }
-        b.body(Full::new(p.body.clone()))
-            .map_err(|e| Failure::new(FailureKind::EngineError, format!("cannot build request: {e}")))
+        b.body(Full::new(p.body.clone())).map_err(|e| {
+            Failure::new(
+                FailureKind::EngineError,
+                format!("cannot build request: {e}"),
+            )
+        })
     }
 
     /// A plain GET returning status and at most `limit` bytes of body (readiness, discovery).
-    pub async fn get(&self, path: &str, limit: usize, timeout: Duration) -> Result<(u16, Bytes), Failure> {
+    pub async fn get(
+        &self,
+        path: &str,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<(u16, Bytes), Failure> {
         let fut = async {
             let mut conn = self.connect().await?;
             let mut b = http::Request::builder()
@@ -182,13 +206,20 @@ pub async fn stream(
             None => {
                 return Err(Failure::new(
                     FailureKind::StreamCut,
-                    format!("stream ended before its terminator after {} content chunks", rec.chunks()),
+                    format!(
+                        "stream ended before its terminator after {} content chunks",
+                        rec.chunks()
+                    ),
                 ));
             }
             Some(Err(e)) => {
                 return Err(Failure::new(
                     FailureKind::StreamCut,
-                    format!("stream cut after {} content chunks: {}", rec.chunks(), error_chain(&e)),
+                    format!(
+                        "stream cut after {} content chunks: {}",
+                        rec.chunks(),
+                        error_chain(&e)
+                    ),
                 ));
             }
             Some(Ok(frame)) => {
@@ -204,7 +235,10 @@ pub async fn stream(
                         Err(StreamError::Engine(m)) => {
                             return Err(Failure::new(
                                 FailureKind::EngineError,
-                                scrub(target.api_key.as_ref(), &format!("server error in stream: {m}")),
+                                scrub(
+                                    target.api_key.as_ref(),
+                                    &format!("server error in stream: {m}"),
+                                ),
                             ));
                         }
                     }
@@ -237,7 +271,10 @@ async fn read_limited(mut body: hyper::body::Incoming, limit: usize) -> Bytes {
 }
 
 fn connection_failure(base: &BaseUrl, e: &hyper::Error) -> Failure {
-    Failure::new(FailureKind::Connection, format!("{base}: {}", error_chain(e)))
+    Failure::new(
+        FailureKind::Connection,
+        format!("{base}: {}", error_chain(e)),
+    )
 }
 
 /// An error and its sources, one line.

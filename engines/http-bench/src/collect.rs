@@ -29,7 +29,12 @@ pub fn collect(
     emit: &mut dyn FnMut(WorkerMessage) -> io::Result<()>,
 ) -> io::Result<Tally> {
     let total = plan.requests.len() as u64;
-    let index: HashMap<u64, usize> = plan.requests.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let index: HashMap<u64, usize> = plan
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id, i))
+        .collect();
     let mut seen = vec![false; plan.requests.len()];
     let mut tally = Tally::default();
     let mut last_progress = Instant::now();
@@ -39,7 +44,10 @@ pub fn collect(
                 if let Some(&i) = index.get(&sample.request_id) {
                     seen[i] = true;
                     let r = &plan.requests[i];
-                    if r.ignore_eos && sample.outcome.is_ok() && sample.completion_tokens < r.max_tokens {
+                    if r.ignore_eos
+                        && sample.outcome.is_ok()
+                        && sample.completion_tokens < r.max_tokens
+                    {
                         tally.short_under_ignore_eos += 1;
                     }
                 }
@@ -71,7 +79,9 @@ pub fn collect(
         tally.lost += 1;
         tally.samples += 1;
         tally.failed += 1;
-        emit(WorkerMessage::Sample(Box::new(rec.into_sample(r, plan.phase, outcome, now))))?;
+        emit(WorkerMessage::Sample(Box::new(
+            rec.into_sample(r, plan.phase, outcome, now),
+        )))?;
     }
     emit(WorkerMessage::Progress(Progress {
         done: tally.samples,

@@ -123,7 +123,11 @@ impl Decoder {
             Framer::Sse(p) => p.feed(chunk, stamp_ns, |e| on_event(e.data, e.stamp_ns))?,
             Framer::Ndjson(p) => p.feed(chunk, stamp_ns, &mut on_event)?,
         }
-        Ok(if self.done { Progress::Done } else { Progress::More })
+        Ok(if self.done {
+            Progress::Done
+        } else {
+            Progress::More
+        })
     }
 
     /// Whether the terminator has been seen.
@@ -148,7 +152,10 @@ fn openai_event(
     if k.error.non_null_in(data) && k.choices.value_at(data).is_none() {
         return Err(StreamError::Engine(error_message(data)));
     }
-    let usage = k.usage.value_at(data).filter(|&at| !data[at..].starts_with(b"null"));
+    let usage = k
+        .usage
+        .value_at(data)
+        .filter(|&at| !data[at..].starts_with(b"null"));
     let mut tokens = None;
     if let Some(at) = usage {
         let usage = &data[at..];
@@ -171,10 +178,10 @@ fn openai_event(
     if let Some(raw) = k.finish_reason.str_in(data).map_err(|_| malformed(data))? {
         rec.finish = Some(finish_reason(raw));
     }
-    if k.timings.value_at(data).is_some() {
-        if let Some(timings) = parse(data)?.get("timings") {
-            rec.engine_metrics.insert("timings".into(), timings.clone());
-        }
+    if k.timings.value_at(data).is_some()
+        && let Some(timings) = parse(data)?.get("timings")
+    {
+        rec.engine_metrics.insert("timings".into(), timings.clone());
     }
     Ok(Progress::More)
 }
@@ -233,10 +240,10 @@ fn tgi_event(data: &[u8], stamp: u64, rec: &mut Recorder) -> Result<Progress, St
     if k.error.non_null_in(data) {
         return Err(StreamError::Engine(error_message(data)));
     }
-    if !k.special.is_true_in(data) {
-        if let Some(raw) = first_text(data, &[&k.text])? {
-            rec.content(stamp, raw, 1);
-        }
+    if !k.special.is_true_in(data)
+        && let Some(raw) = first_text(data, &[&k.text])?
+    {
+        rec.content(stamp, raw, 1);
     }
     if !(k.generated_text.non_null_in(data) || k.details.non_null_in(data)) {
         return Ok(Progress::More);
@@ -326,7 +333,10 @@ mod tests {
         );
         assert_eq!(r, Ok(Progress::Done));
         assert_eq!(rec.chunks(), 2);
-        assert_eq!((rec.server_prompt, rec.server_completion), (Some(5), Some(2)));
+        assert_eq!(
+            (rec.server_prompt, rec.server_completion),
+            (Some(5), Some(2))
+        );
         assert_eq!(rec.finish, Some(FinishReason::Length));
         assert_eq!(rec.done_ns, Some(40));
     }
@@ -362,11 +372,17 @@ mod tests {
 
     #[test]
     fn malformed_and_error_events_fail() {
-        let (_, r) = run(Api::Chat, &[b"data: {\"choices\":[{\"delta\":{\"content\":\"tru\n\n"]);
+        let (_, r) = run(
+            Api::Chat,
+            &[b"data: {\"choices\":[{\"delta\":{\"content\":\"tru\n\n"],
+        );
         assert!(matches!(r, Err(StreamError::Malformed(_))), "{r:?}");
         let (_, r) = run(Api::Chat, &[b"data: not json\n\n"]);
         assert!(matches!(r, Err(StreamError::Malformed(_))), "{r:?}");
-        let (_, r) = run(Api::Chat, &[b"data: {\"error\":{\"message\":\"boom\",\"code\":500}}\n\n"]);
+        let (_, r) = run(
+            Api::Chat,
+            &[b"data: {\"error\":{\"message\":\"boom\",\"code\":500}}\n\n"],
+        );
         assert_eq!(r, Err(StreamError::Engine("boom".into())));
     }
 
@@ -381,7 +397,10 @@ mod tests {
         );
         assert_eq!(r, Ok(Progress::Done));
         assert_eq!(rec.chunks(), 1);
-        assert_eq!((rec.server_prompt, rec.server_completion), (Some(7), Some(1)));
+        assert_eq!(
+            (rec.server_prompt, rec.server_completion),
+            (Some(7), Some(1))
+        );
         assert_eq!(rec.engine_metrics["eval_duration"], 1000);
         assert_eq!(rec.finish, Some(FinishReason::Eos));
     }

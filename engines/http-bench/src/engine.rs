@@ -86,10 +86,16 @@ impl HttpBench {
     }
 
     async fn scrape(&self) -> Option<std::collections::BTreeMap<String, f64>> {
-        match self.target.get("/metrics", 16 << 20, Duration::from_secs(5)).await {
+        match self
+            .target
+            .get("/metrics", 16 << 20, Duration::from_secs(5))
+            .await
+        {
             Ok((200, body)) => Some(crate::prometheus::parse(&String::from_utf8_lossy(&body))),
             Ok((status, _)) => {
-                eprintln!("http-bench: /metrics answered HTTP {status}; no server metrics for this run");
+                eprintln!(
+                    "http-bench: /metrics answered HTTP {status}; no server metrics for this run"
+                );
                 None
             }
             Err(f) => {
@@ -134,7 +140,10 @@ impl Engine for HttpBench {
         let mut details = Map::new();
         details.insert("engine".into(), json!(config.engine));
         details.insert("url".into(), json!(config.base.to_string()));
-        details.insert("api".into(), config.api.map_or_else(|| json!("auto"), |a| json!(a)));
+        details.insert(
+            "api".into(),
+            config.api.map_or_else(|| json!("auto"), |a| json!(a)),
+        );
         details.insert("served_model".into(), json!(model));
         details.insert("server_models".into(), json!(info.models));
         details.insert("server_version".into(), json!(info.version));
@@ -180,13 +189,16 @@ impl Engine for HttpBench {
             );
         }
         if tally.lost > 0 {
-            eprintln!("http-bench: {} requests ended without a result and are reported as failed", tally.lost);
+            eprintln!(
+                "http-bench: {} requests ended without a result and are reported as failed",
+                tally.lost
+            );
         }
-        if let Some(before) = before {
-            if let Some(after) = self.runtime.block_on(self.scrape()) {
-                let delta = crate::prometheus::delta(&before, &after);
-                eprintln!("http-bench: server metrics delta: {}", Value::Object(delta));
-            }
+        if let Some(before) = before
+            && let Some(after) = self.runtime.block_on(self.scrape())
+        {
+            let delta = crate::prometheus::delta(&before, &after);
+            eprintln!("http-bench: server metrics delta: {}", Value::Object(delta));
         }
         Ok(tally.samples)
     }

@@ -1,5 +1,5 @@
-//! http-bench: measures LLM engines served over HTTP (vLLM, SGLang, MLX, llama.cpp, TGI,
-//! Ollama, TensorRT-LLM, LiteLLM, any OpenAI-compatible server) under closed- and open-loop
+//! http-bench: measures LLM engines served over HTTP (vLLM, `SGLang`, MLX, llama.cpp, TGI,
+//! Ollama, TensorRT-LLM, `LiteLLM`, any `OpenAI`-compatible server) under closed- and open-loop
 //! load, with the metric definitions the in-process engines use.
 //!
 //! # Layout
@@ -7,7 +7,7 @@
 //! - [`engine`]: [`HttpBench`], the worker's [`bench_worker::Engine`].
 //! - [`options`]: the options the runner sends, validated into a [`options::Config`].
 //! - [`url`], [`secret`]: the server's base URL; the API key, never printed.
-//! - [`api`]: flavours (OpenAI chat/completions, Ollama, TGI), routes and request bodies.
+//! - [`api`]: flavours (`OpenAI` chat/completions, Ollama, TGI), routes and request bodies.
 //! - [`ready`]: readiness wait and what the server says about itself.
 //! - [`client`]: kept-alive connections and one streamed, timed request.
 //! - [`sse`], [`ndjson`]: incremental stream framing over byte chunks.

@@ -84,10 +84,10 @@ pub async fn one(
 /// A connection ready for a request: `conn` when it is still open, else a new one (its
 /// set-up time recorded as `connect_ns`).
 async fn ready(target: &Target, conn: Option<Conn>, rec: &mut Recorder) -> Result<Conn, Failure> {
-    if let Some(mut c) = conn {
-        if c.ready().await.is_ok() {
-            return Ok(c);
-        }
+    if let Some(mut c) = conn
+        && c.ready().await.is_ok()
+    {
+        return Ok(c);
     }
     let t0 = mono_ns();
     let c = target.connect().await?;
@@ -146,14 +146,22 @@ pub fn open(
     let pool = Arc::new(Pool::new());
     let warm = max_concurrency.unwrap_or(8).min(plan.requests.len());
     if let Err(f) = handle.block_on(pool.warm(&plan.target, warm)) {
-        eprintln!("http-bench: could not open connections ahead of the run: {}", f.message);
+        eprintln!(
+            "http-bench: could not open connections ahead of the run: {}",
+            f.message
+        );
     }
     let slots = max_concurrency.map(|n| Arc::new(Semaphore::new(n)));
     let t0 = mono_ns() + 1_000_000;
     for (i, offset) in offsets_ns.iter().enumerate() {
         let at = t0 + offset;
         wait_until(at);
-        let (plan, pool, slots, tx) = (Arc::clone(plan), Arc::clone(&pool), slots.clone(), tx.clone());
+        let (plan, pool, slots, tx) = (
+            Arc::clone(plan),
+            Arc::clone(&pool),
+            slots.clone(),
+            tx.clone(),
+        );
         handle.spawn(async move {
             let _permit = match &slots {
                 Some(s) => s.acquire().await.ok(),
@@ -187,8 +195,13 @@ pub fn start(
             seed,
             ramp_up_s,
         } => {
-            let offsets =
-                crate::arrivals::offsets_ns(plan.requests.len(), rate_rps, arrival, seed, ramp_up_s)?;
+            let offsets = crate::arrivals::offsets_ns(
+                plan.requests.len(),
+                rate_rps,
+                arrival,
+                seed,
+                ramp_up_s,
+            )?;
             let handle = handle.clone();
             let max = max_concurrency.map(|m| m.max(1) as usize);
             std::thread::Builder::new()

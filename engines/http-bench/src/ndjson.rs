@@ -91,7 +91,11 @@ mod tests {
         let whole = collect(&[stream]);
         assert_eq!(whole, ["{\"a\":1}", "{\"b\":2}", "{\"done\":true}"]);
         for cut in 1..stream.len() {
-            assert_eq!(collect(&[&stream[..cut], &stream[cut..]]), whole, "split at {cut}");
+            assert_eq!(
+                collect(&[&stream[..cut], &stream[cut..]]),
+                whole,
+                "split at {cut}"
+            );
         }
     }
 

@@ -66,7 +66,9 @@ pub enum OptionsError {
         "option engine is required: one of vllm, sglang, mlx, llamacpp, tgi, ollama, trtllm, litellm, openai"
     )]
     MissingEngine,
-    #[error("engine {0} is not served over HTTP; http-bench serves vllm, sglang, mlx, llamacpp, tgi, ollama, trtllm, litellm, openai")]
+    #[error(
+        "engine {0} is not served over HTTP; http-bench serves vllm, sglang, mlx, llamacpp, tgi, ollama, trtllm, litellm, openai"
+    )]
     NotHttp(EngineId),
     #[error("option url: {0}")]
     Url(#[from] crate::url::UrlError),
@@ -108,7 +110,8 @@ impl Config {
         let api_key = match options.api_key_env {
             None => None,
             Some(name) => {
-                let value = std::env::var(&name).map_err(|_| OptionsError::KeyMissing(name.clone()))?;
+                let value =
+                    std::env::var(&name).map_err(|_| OptionsError::KeyMissing(name.clone()))?;
                 Some(ApiKey::new(&value).ok_or(OptionsError::KeyInvalid(name))?)
             }
         };
@@ -151,34 +154,47 @@ mod tests {
     use super::*;
     use serde_json::{Map, Value, json};
 
-    fn options(v: Value) -> Map<String, Value> {
+    fn options(v: &Value) -> Map<String, Value> {
         v.as_object().expect("object").clone()
     }
 
-    fn config(v: Value) -> Result<Config, String> {
+    fn config(v: &Value) -> Result<Config, String> {
         let o: Options = bench_worker::parse_options(&options(v)).map_err(|e| e.to_string())?;
         Config::from_options(o).map_err(|e| e.to_string())
     }
 
     #[test]
     fn defaults_follow_the_engine() {
-        let c = config(json!({"engine": "sglang"})).expect("valid");
+        let c = config(&json!({"engine": "sglang"})).expect("valid");
         assert_eq!(c.base.authority(), "127.0.0.1:30000");
-        let c = config(json!({"engine": "ollama"})).expect("valid");
+        let c = config(&json!({"engine": "ollama"})).expect("valid");
         assert_eq!(c.base.authority(), "127.0.0.1:11434");
-        let c = config(json!({"engine": "vllm", "url": "http://gpu-box:9000/v1/"})).expect("valid");
+        let c =
+            config(&json!({"engine": "vllm", "url": "http://gpu-box:9000/v1/"})).expect("valid");
         assert_eq!(c.base.authority(), "gpu-box:9000");
         assert_eq!(c.base.path("/v1/models"), "/v1/models");
     }
 
     #[test]
     fn rejects_bad_options() {
-        assert!(config(json!({})).expect_err("engine").contains("engine is required"));
-        assert!(config(json!({"engine": "candle"})).expect_err("not http").contains("not served"));
-        assert!(config(json!({"engine": "vllm", "urll": "x"})).expect_err("typo").contains("urll"));
-        assert!(config(json!({"engine": "vllm", "api": "ollama-chat"})).is_err());
-        assert!(config(json!({"engine": "vllm", "ready_timeout_s": 0})).is_err());
-        let e = config(json!({"engine": "vllm", "api_key_env": "HTTP_BENCH_TEST_SURELY_UNSET"}))
+        assert!(
+            config(&json!({}))
+                .expect_err("engine")
+                .contains("engine is required")
+        );
+        assert!(
+            config(&json!({"engine": "candle"}))
+                .expect_err("not http")
+                .contains("not served")
+        );
+        assert!(
+            config(&json!({"engine": "vllm", "urll": "x"}))
+                .expect_err("typo")
+                .contains("urll")
+        );
+        assert!(config(&json!({"engine": "vllm", "api": "ollama-chat"})).is_err());
+        assert!(config(&json!({"engine": "vllm", "ready_timeout_s": 0})).is_err());
+        let e = config(&json!({"engine": "vllm", "api_key_env": "HTTP_BENCH_TEST_SURELY_UNSET"}))
             .expect_err("unset");
         assert!(e.contains("HTTP_BENCH_TEST_SURELY_UNSET"), "{e}");
     }

@@ -18,7 +18,10 @@ impl Pool {
 
     /// An idle connection that is still open, if any.
     pub fn take(&self) -> Option<Conn> {
-        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         while let Some(conn) = idle.pop() {
             if !conn.is_closed() {
                 return Some(conn);

@@ -13,9 +13,15 @@ pub fn parse(text: &str) -> BTreeMap<String, f64> {
             continue;
         }
         // The series is everything up to the last space-separated value (labels may hold spaces).
-        let series_end = line.rfind('}').map_or_else(|| line.find(' ').unwrap_or(line.len()), |i| i + 1);
+        let series_end = line
+            .rfind('}')
+            .map_or_else(|| line.find(' ').unwrap_or(line.len()), |i| i + 1);
         let (series, rest) = line.split_at(series_end);
-        let Some(value) = rest.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()) else {
+        let Some(value) = rest
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<f64>().ok())
+        else {
             continue;
         };
         out.insert(series.to_owned(), value);

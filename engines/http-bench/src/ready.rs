@@ -25,8 +25,14 @@ pub struct ServerInfo {
 /// The server never became ready.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReadyError {
-    #[error("server at {url} not ready after {secs:.0} s (last: {last}); is it running, and is the url right?")]
-    Timeout { url: String, secs: f64, last: String },
+    #[error(
+        "server at {url} not ready after {secs:.0} s (last: {last}); is it running, and is the url right?"
+    )]
+    Timeout {
+        url: String,
+        secs: f64,
+        last: String,
+    },
     #[error("server at {url} refused the credentials (HTTP {status}); check option api_key_env")]
     Auth { url: String, status: u16 },
 }
@@ -35,7 +41,11 @@ const PROBE_LIMIT: usize = 1 << 20;
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Poll until the server answers its readiness routes, for at most `timeout`.
-pub async fn wait(target: &Target, engine: EngineId, timeout: Duration) -> Result<ServerInfo, ReadyError> {
+pub async fn wait(
+    target: &Target,
+    engine: EngineId,
+    timeout: Duration,
+) -> Result<ServerInfo, ReadyError> {
     let started = Instant::now();
     let mut last = String::from("no answer yet");
     loop {
@@ -96,9 +106,17 @@ async fn probe(target: &Target, engine: EngineId) -> Result<Option<ServerInfo>, 
                 return Err(Probe::NotYet(format!("/health answered HTTP {status}")));
             }
             if let Ok((200, v)) = get(target, "/info").await {
-                info.models = v["model_id"].as_str().map(str::to_owned).into_iter().collect();
+                info.models = v["model_id"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .into_iter()
+                    .collect();
                 info.version = v["version"].as_str().map(str::to_owned);
-                copy(&v, &mut info.extra, &["max_input_tokens", "max_total_tokens", "model_dtype", "sha"]);
+                copy(
+                    &v,
+                    &mut info.extra,
+                    &["max_input_tokens", "max_total_tokens", "model_dtype", "sha"],
+                );
             }
         }
         _ => {
@@ -117,13 +135,13 @@ async fn probe(target: &Target, engine: EngineId) -> Result<Option<ServerInfo>, 
             if let Ok((200, v)) = get(target, "/version").await {
                 info.version = v["version"].as_str().map(str::to_owned);
             }
-            if engine == EngineId::Llamacpp {
-                if let Ok((200, v)) = get(target, "/props").await {
-                    if info.version.is_none() {
-                        info.version = v["build_info"].as_str().map(str::to_owned);
-                    }
-                    copy(&v, &mut info.extra, &["model_path", "total_slots"]);
+            if engine == EngineId::Llamacpp
+                && let Ok((200, v)) = get(target, "/props").await
+            {
+                if info.version.is_none() {
+                    info.version = v["build_info"].as_str().map(str::to_owned);
                 }
+                copy(&v, &mut info.extra, &["model_path", "total_slots"]);
             }
         }
     }
@@ -132,7 +150,11 @@ async fn probe(target: &Target, engine: EngineId) -> Result<Option<ServerInfo>, 
 
 fn names(list: &Value, key: &str) -> Vec<String> {
     list.as_array()
-        .map(|a| a.iter().filter_map(|m| m[key].as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m[key].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -146,16 +168,23 @@ fn copy(from: &Value, to: &mut Map<String, Value>, keys: &[&str]) {
 
 /// The model name to send: the configured one, else the requested id when the server serves
 /// it, else the server's first model, else the requested id.
-pub fn choose_model(configured: Option<&str>, requested_id: Option<&str>, served: &[String]) -> Option<String> {
+pub fn choose_model(
+    configured: Option<&str>,
+    requested_id: Option<&str>,
+    served: &[String],
+) -> Option<String> {
     if let Some(m) = configured {
         return Some(m.to_owned());
     }
-    if let Some(id) = requested_id {
-        if served.iter().any(|s| s == id) || served.is_empty() {
-            return Some(id.to_owned());
-        }
+    if let Some(id) = requested_id
+        && (served.is_empty() || served.iter().any(|s| s == id))
+    {
+        return Some(id.to_owned());
     }
-    served.first().cloned().or_else(|| requested_id.map(str::to_owned))
+    served
+        .first()
+        .cloned()
+        .or_else(|| requested_id.map(str::to_owned))
 }
 
 #[cfg(test)]
@@ -165,9 +194,15 @@ mod tests {
     #[test]
     fn model_choice_prefers_what_was_asked_and_served() {
         let served = vec!["a".to_owned(), "b".to_owned()];
-        assert_eq!(choose_model(Some("x"), Some("b"), &served).as_deref(), Some("x"));
+        assert_eq!(
+            choose_model(Some("x"), Some("b"), &served).as_deref(),
+            Some("x")
+        );
         assert_eq!(choose_model(None, Some("b"), &served).as_deref(), Some("b"));
-        assert_eq!(choose_model(None, Some("zz"), &served).as_deref(), Some("a"));
+        assert_eq!(
+            choose_model(None, Some("zz"), &served).as_deref(),
+            Some("a")
+        );
         assert_eq!(choose_model(None, Some("zz"), &[]).as_deref(), Some("zz"));
         assert_eq!(choose_model(None, None, &[]), None);
     }

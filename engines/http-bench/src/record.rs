@@ -83,8 +83,7 @@ impl Recorder {
             Some(n) => (n, TokenSource::ServerUsage),
             None => (chunk_tokens, TokenSource::ChunkCount),
         };
-        let (prompt_tokens, prompt_source) = match (self.server_prompt, &request.prompt_token_ids)
-        {
+        let (prompt_tokens, prompt_source) = match (self.server_prompt, &request.prompt_token_ids) {
             (Some(n), _) => (Some(n), Some(TokenSource::ServerUsage)),
             (None, Some(ids)) => (Some(ids.len() as u32), Some(TokenSource::Tokenizer)),
             (None, None) => (None, None),
@@ -122,7 +121,7 @@ impl Recorder {
     }
 }
 
-/// A server's finish reason in the project's terms. OpenAI's `stop` means end-of-sequence
+/// A server's finish reason in the project's terms. `OpenAI`'s `stop` means end-of-sequence
 /// here, since the workloads send no stop sequences.
 pub fn finish_reason(raw: &[u8]) -> FinishReason {
     match raw {
@@ -160,8 +159,14 @@ mod tests {
         assert_eq!(s.itl_ns, vec![200, 300]);
         assert_eq!(s.tokens_per_chunk, Some(vec![2, 1]));
         assert_eq!(s.e2e_ns, 1_100);
-        assert_eq!((s.completion_tokens, s.completion_tokens_source), (4, TokenSource::ChunkCount));
-        assert_eq!((s.prompt_tokens, s.prompt_tokens_source), (Some(2), Some(TokenSource::Tokenizer)));
+        assert_eq!(
+            (s.completion_tokens, s.completion_tokens_source),
+            (4, TokenSource::ChunkCount)
+        );
+        assert_eq!(
+            (s.prompt_tokens, s.prompt_tokens_source),
+            (Some(2), Some(TokenSource::Tokenizer))
+        );
         assert_eq!(s.token_counts.chunks, Some(3));
         assert_eq!(s.output_text.as_deref(), Some("aéc"));
         assert_eq!(s.finish_reason, Some(FinishReason::Length));

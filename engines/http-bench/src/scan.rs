@@ -70,9 +70,9 @@ impl Key {
         if digits == 0 || digits > 19 {
             return None;
         }
-        hay[at..at + digits]
-            .iter()
-            .try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+        hay[at..at + digits].iter().try_fold(0u64, |acc, &d| {
+            acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })
     }
 
     /// Whether the value is the literal `true`.
@@ -140,8 +140,15 @@ mod tests {
         let ev = br#"{"choices":[{"delta":{"role":"content","reasoning_content":"r","content" : "a\"b\\"}}]}"#;
         assert_eq!(content.str_in(ev), Ok(Some(&br#"a\"b\\"#[..])));
         assert_eq!(content.str_in(br#"{"delta":{"content":null}}"#), Ok(None));
-        assert_eq!(content.str_in(br#"{"delta":{"role":"assistant"}}"#), Ok(None));
-        assert!(content.str_in(br#"{"delta":{"content":"unterminated"#).is_err());
+        assert_eq!(
+            content.str_in(br#"{"delta":{"role":"assistant"}}"#),
+            Ok(None)
+        );
+        assert!(
+            content
+                .str_in(br#"{"delta":{"content":"unterminated"#)
+                .is_err()
+        );
         assert!(content.str_in(br#"{"delta":{"content":5}}"#).is_err());
         // The key's text inside a string value is escaped and does not match.
         let text = Key::new("\"text\"");
@@ -154,7 +161,10 @@ mod tests {
     #[test]
     fn reads_integers_and_booleans() {
         let n = Key::new("\"completion_tokens\"");
-        assert_eq!(n.uint_in(br#"{"usage":{"completion_tokens": 42}}"#), Some(42));
+        assert_eq!(
+            n.uint_in(br#"{"usage":{"completion_tokens": 42}}"#),
+            Some(42)
+        );
         assert_eq!(n.uint_in(br#"{"usage":{"completion_tokens":null}}"#), None);
         let done = Key::new("\"done\"");
         assert!(done.is_true_in(br#"{"done": true}"#));

@@ -145,7 +145,10 @@ mod tests {
         let mut out = Vec::new();
         for (i, c) in chunks.iter().enumerate() {
             p.feed::<Infallible>(c, i as u64, |e| {
-                out.push((String::from_utf8(e.data.to_vec()).expect("utf8"), e.stamp_ns));
+                out.push((
+                    String::from_utf8(e.data.to_vec()).expect("utf8"),
+                    e.stamp_ns,
+                ));
                 Ok(true)
             })
             .expect("infallible");

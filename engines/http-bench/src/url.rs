@@ -9,7 +9,9 @@ pub enum UrlError {
     Parse(String, String),
     #[error("'{0}' has no host")]
     NoHost(String),
-    #[error("'{0}': https is not supported by this build; put a plain-http proxy in front of the server")]
+    #[error(
+        "'{0}': https is not supported by this build; put a plain-http proxy in front of the server"
+    )]
     Https(String),
     #[error("'{0}': scheme must be http")]
     Scheme(String),
@@ -38,11 +40,16 @@ impl BaseUrl {
         }
         let host = uri.host().ok_or_else(|| UrlError::NoHost(url.to_owned()))?;
         let port = uri.port_u16().unwrap_or(80);
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         let authority = match uri.port_u16() {
             Some(p) if host.contains(':') => format!("[{host}]:{p}"),
             Some(p) => format!("{host}:{p}"),
-            None => uri.authority().map_or_else(|| host.clone(), |a| a.as_str().to_owned()),
+            None => uri
+                .authority()
+                .map_or_else(|| host.clone(), |a| a.as_str().to_owned()),
         };
         let mut prefix = uri.path().trim_end_matches('/').to_owned();
         if let Some(p) = prefix.strip_suffix("/v1") {
@@ -88,10 +95,16 @@ mod tests {
     #[test]
     fn parses_bases() {
         let b = BaseUrl::parse("http://127.0.0.1:8000").expect("valid");
-        assert_eq!((b.host(), b.port(), b.authority()), ("127.0.0.1", 8000, "127.0.0.1:8000"));
+        assert_eq!(
+            (b.host(), b.port(), b.authority()),
+            ("127.0.0.1", 8000, "127.0.0.1:8000")
+        );
         assert_eq!(b.path("/v1/models"), "/v1/models");
         let b = BaseUrl::parse("http://proxy/llm/v1/").expect("valid");
-        assert_eq!((b.port(), b.path("/health")), (80, "/llm/health".to_owned()));
+        assert_eq!(
+            (b.port(), b.path("/health")),
+            (80, "/llm/health".to_owned())
+        );
         assert_eq!(b.to_string(), "http://proxy/llm");
         let b = BaseUrl::parse("http://[::1]:9000").expect("valid");
         assert_eq!((b.host(), b.authority()), ("::1", "[::1]:9000"));
@@ -99,8 +112,14 @@ mod tests {
 
     #[test]
     fn rejects_what_it_cannot_reach() {
-        assert!(matches!(BaseUrl::parse("https://api.openai.com"), Err(UrlError::Https(_))));
-        assert!(matches!(BaseUrl::parse("ftp://x"), Err(UrlError::Scheme(_))));
+        assert!(matches!(
+            BaseUrl::parse("https://api.openai.com"),
+            Err(UrlError::Https(_))
+        ));
+        assert!(matches!(
+            BaseUrl::parse("ftp://x"),
+            Err(UrlError::Scheme(_))
+        ));
         assert!(BaseUrl::parse("not a url").is_err());
     }
 }

@@ -124,15 +124,9 @@ impl LmRs {
         d
     }
 
-    /// Generate for `prompt` with `request`'s limits and sampling: mark the prefill in `sink`,
-    /// then hand it each token until it says stop, the KV cache is full, or end-of-sequence
-    /// (unless `request.ignore_eos`, marked in the sink).
-    pub fn run(
-        &mut self,
-        prompt: &[u32],
-        request: &Request,
-        sink: &mut TokenSink,
-    ) -> anyhow::Result<()> {
+    /// Check `prompt`, size the buffers for it plus `max_tokens`, and run it through the
+    /// model in batches; the next token's logits are then in the state.
+    fn prefill(&mut self, prompt: &[u32], max_tokens: u32) -> anyhow::Result<&mut State> {
         let c: &LlamaConfig = &self.model.config;
         let vocab = self.model.vocab_size;
         if prompt.is_empty() {
@@ -148,7 +142,7 @@ impl LmRs {
                 c.context_length
             );
         }
-        let capacity = (prompt.len() + request.max_tokens as usize).min(c.context_length);
+        let capacity = (prompt.len() + max_tokens as usize).min(c.context_length);
         let batch = prompt.len().min(MAX_BATCH);
         let state = match self.state.take() {
             Some(s) if s.fits(capacity, batch) => s,
@@ -160,24 +154,67 @@ impl LmRs {
             }
         };
         let state = self.state.insert(state);
-        let sampling = request.sampling;
-        let mut sampler = Sampler::new(sampling.temperature, sampling.top_p, sampling.seed, vocab);
-        let eos = c.eos_token_id.filter(|_| !request.ignore_eos);
         let model = &self.model;
         let ctx = Ctx {
             file: model.file.bytes(),
             isa: self.isa,
             threads: self.threads,
         };
-
         for (i, chunk) in prompt.chunks(MAX_BATCH).enumerate() {
             self.pool
                 .install(|| forward(model, ctx, state, chunk, i * MAX_BATCH));
         }
+        Ok(state)
+    }
+
+    #[doc(hidden)]
+    pub fn prompt_logits_one_by_one(&mut self, prompt: &[u32]) -> anyhow::Result<Vec<f32>> {
+        self.prefill(&prompt[..1], prompt.len() as u32)?;
+        let model = &self.model;
+        let ctx = Ctx { file: model.file.bytes(), isa: self.isa, threads: self.threads };
+        let state = self.state.as_mut().unwrap();
+        for (i, &t) in prompt.iter().enumerate().skip(1) {
+            self.pool.install(|| forward(model, ctx, state, &[t], i));
+        }
+        Ok(state.logits.clone())
+    }
+
+    /// The logits of the token after `prompt`.
+    pub fn prompt_logits(&mut self, prompt: &[u32]) -> anyhow::Result<Vec<f32>> {
+        Ok(self.prefill(prompt, 1)?.logits.clone())
+    }
+
+    /// Generate for `prompt` with `request`'s limits and sampling: mark the prefill in `sink`,
+    /// then hand it each token until it says stop, the KV cache is full, or end-of-sequence
+    /// (unless `request.ignore_eos`, marked in the sink).
+    pub fn run(
+        &mut self,
+        prompt: &[u32],
+        request: &Request,
+        sink: &mut TokenSink,
+    ) -> anyhow::Result<()> {
+        let sampling = request.sampling;
+        let vocab = self.model.vocab_size;
+        let mut sampler = Sampler::new(sampling.temperature, sampling.top_p, sampling.seed, vocab);
+        let eos = self
+            .model
+            .config
+            .eos_token_id
+            .filter(|_| !request.ignore_eos);
+        self.prefill(prompt, request.max_tokens)?;
         sink.prefill_done();
         if request.max_tokens == 0 {
             return Ok(());
         }
+        let model = &self.model;
+        let ctx = Ctx {
+            file: model.file.bytes(),
+            isa: self.isa,
+            threads: self.threads,
+        };
+        let Some(state) = self.state.as_mut() else {
+            unreachable!("prefill leaves a state behind");
+        };
         let mut pos = prompt.len();
         loop {
             let token = sampler.sample(&mut state.logits);

@@ -37,6 +37,19 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
         "\nLatencies from the {}. `*`: too few samples to support that percentile.\n",
         summary.clock
     );
+    if let Some(v) = &summary.verdicts {
+        let _ = writeln!(
+            out,
+            "## Verdicts against {}\n\nRatio = engine / {} median with a 95% bootstrap CI; Mann-Whitney U, {}-corrected; a difference needs p < {} and a ratio beyond 1 ± {}.\n",
+            v.reference, v.reference, v.correction, v.alpha, v.noise_threshold
+        );
+        let _ = writeln!(out, "| {} |", crate::diff::DIFF_HEADERS.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(crate::diff::DIFF_HEADERS.len()));
+        for row in crate::diff::rows_table(&v.rows) {
+            let _ = writeln!(out, "| {} |", row.join(" | "));
+        }
+        let _ = writeln!(out);
+    }
     for (id, e) in &summary.engines {
         if e.warnings.is_empty() && e.failures.is_empty() {
             continue;

@@ -60,7 +60,7 @@ pub fn comparison_rows(summary: &RunSummary) -> Vec<Vec<String>> {
     summary.engines.values().map(row).collect()
 }
 
-/// The table for a terminal.
+/// The tables for a terminal: the comparison, then the verdicts against the reference engine.
 pub fn terminal_table(summary: &RunSummary) -> String {
     let mut table = Table::new();
     table
@@ -70,5 +70,20 @@ pub fn terminal_table(summary: &RunSummary) -> String {
     for r in comparison_rows(summary) {
         table.add_row(r);
     }
-    table.to_string()
+    let mut out = table.to_string();
+    if let Some(v) = &summary.verdicts {
+        let mut verdicts = Table::new();
+        verdicts
+            .load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(crate::diff::DIFF_HEADERS);
+        for r in crate::diff::rows_table(&v.rows) {
+            verdicts.add_row(r);
+        }
+        out.push_str(&format!(
+            "\nagainst {} (ratio = engine / {}, Holm-corrected Mann-Whitney U):\n{verdicts}",
+            v.reference, v.reference
+        ));
+    }
+    out
 }

@@ -94,15 +94,17 @@ impl Body for MockBody {
             this.yielding = None;
             this.since_yield = 0;
         }
-        if let Some(at) = timed.at {
-            if at > Instant::now() {
-                let sleep = this.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
-                if sleep.deadline() != at {
-                    sleep.as_mut().reset(at);
-                }
-                if sleep.as_mut().poll(cx).is_pending() {
-                    return Poll::Pending;
-                }
+        if let Some(at) = timed.at
+            && at > Instant::now()
+        {
+            let sleep = this
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+            if sleep.deadline() != at {
+                sleep.as_mut().reset(at);
+            }
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
             }
         }
         match &timed.step {

@@ -1,4 +1,4 @@
-//! A mock LLM server in the shapes the client speaks (OpenAI chat and completions SSE with a
+//! A mock LLM server in the shapes the client speaks (`OpenAI` chat and completions SSE with a
 //! usage chunk, Ollama NDJSON, TGI `/generate_stream` SSE), with configurable delays and fault
 //! modes. Used by the tests and by `calibrate`.
 //!
@@ -79,7 +79,10 @@ impl Fault {
     /// `429`, `500` (any status), `reset`, `cut:N`, `malformed:N`, `stall:N`, `echo-auth`.
     pub fn parse(s: &str) -> Result<Fault, String> {
         let (name, arg) = s.split_once(':').unwrap_or((s, ""));
-        let n = || arg.parse::<u32>().map_err(|_| format!("fault {s}: expected {name}:N"));
+        let n = || {
+            arg.parse::<u32>()
+                .map_err(|_| format!("fault {s}: expected {name}:N"))
+        };
         match name {
             "reset" => Ok(Fault::Reset),
             "echo-auth" => Ok(Fault::EchoAuth),
@@ -114,7 +117,10 @@ mod tests {
         assert_eq!(Fault::parse("stall:0"), Ok(Fault::Stall(0)));
         assert!(Fault::parse("cut").is_err());
         assert!(Fault::parse("200").is_err());
-        assert_eq!(Fault::in_text("hi [[mock:malformed:2]] there"), Some(Fault::Malformed(2)));
+        assert_eq!(
+            Fault::in_text("hi [[mock:malformed:2]] there"),
+            Some(Fault::Malformed(2))
+        );
         assert_eq!(Fault::in_text("hi"), None);
     }
 }

@@ -34,8 +34,10 @@ pub struct Templates {
     done: Bytes,
 }
 
-const CHAT_HEAD: &str = r#"{"id":"chatcmpl-mock","object":"chat.completion.chunk","created":0,"model":"#;
-const COMPLETION_HEAD: &str = r#"{"id":"cmpl-mock","object":"text_completion","created":0,"model":"#;
+const CHAT_HEAD: &str =
+    r#"{"id":"chatcmpl-mock","object":"chat.completion.chunk","created":0,"model":"#;
+const COMPLETION_HEAD: &str =
+    r#"{"id":"cmpl-mock","object":"text_completion","created":0,"model":"#;
 const CREATED_AT: &str = r#""created_at":"2024-01-01T00:00:00Z""#;
 
 impl Templates {
@@ -44,15 +46,28 @@ impl Templates {
         let text = json_str(&"tok ".repeat(config.tokens_per_chunk.max(1) as usize));
         let sse = |json: String| Bytes::from(format!("data: {json}\n\n"));
         Templates {
-            chat_role: sse(chat(&model, r#"{"role":"assistant","content":""}"#, "null", "")),
-            chat_content: sse(chat(&model, &format!(r#"{{"content":{text}}}"#), "null", "")),
+            chat_role: sse(chat(
+                &model,
+                r#"{"role":"assistant","content":""}"#,
+                "null",
+                "",
+            )),
+            chat_content: sse(chat(
+                &model,
+                &format!(r#"{{"content":{text}}}"#),
+                "null",
+                "",
+            )),
             completion_content: sse(completion(&model, &text, "null", "")),
-            ollama_chat_content: Bytes::from(format!(
-                r#"{{"model":{model},{CREATED_AT},"message":{{"role":"assistant","content":{text}}},"done":false}}"#
-            ) + "\n"),
-            ollama_generate_content: Bytes::from(format!(
-                r#"{{"model":{model},{CREATED_AT},"response":{text},"done":false}}"#
-            ) + "\n"),
+            ollama_chat_content: Bytes::from(
+                format!(
+                    r#"{{"model":{model},{CREATED_AT},"message":{{"role":"assistant","content":{text}}},"done":false}}"#
+                ) + "\n",
+            ),
+            ollama_generate_content: Bytes::from(
+                format!(r#"{{"model":{model},{CREATED_AT},"response":{text},"done":false}}"#)
+                    + "\n",
+            ),
             done: Bytes::from_static(b"data: [DONE]\n\n"),
             model,
             text,
@@ -86,7 +101,10 @@ fn usage(prompt: u32, completion: u32) -> String {
 /// The scripted reply to `ask`, received at `t0`.
 pub fn steps(config: &MockConfig, t: &Templates, ask: &Ask, t0: Instant) -> Vec<Timed> {
     let k = config.tokens_per_chunk.max(1);
-    let n = config.chunks.unwrap_or_else(|| ask.max_tokens.div_ceil(k)).max(1);
+    let n = config
+        .chunks
+        .unwrap_or_else(|| ask.max_tokens.div_ceil(k))
+        .max(1);
     let completion_tokens = n * k;
     let timed = !(config.ttft.is_zero() && config.itl.is_zero());
     let due = |j: u32| timed.then(|| t0 + config.ttft + config.itl * j);
@@ -98,7 +116,12 @@ pub fn steps(config: &MockConfig, t: &Templates, ask: &Ask, t0: Instant) -> Vec<
     let sse = |json: String| Bytes::from(format!("data: {json}\n\n"));
     if ask.api == Api::Chat {
         out.push(now(if ask.continuous_usage {
-            sse(chat(&t.model, r#"{"role":"assistant","content":""}"#, "null", &usage(ask.prompt_tokens, 0)))
+            sse(chat(
+                &t.model,
+                r#"{"role":"assistant","content":""}"#,
+                "null",
+                &usage(ask.prompt_tokens, 0),
+            ))
         } else {
             t.chat_role.clone()
         }));
@@ -106,19 +129,30 @@ pub fn steps(config: &MockConfig, t: &Templates, ask: &Ask, t0: Instant) -> Vec<
     for j in 0..n {
         match ask.fault {
             Some(Fault::Cut(after)) if after == j => {
-                out.push(Timed { at: due(j), step: Step::Cut });
+                out.push(Timed {
+                    at: due(j),
+                    step: Step::Cut,
+                });
                 return out;
             }
             Some(Fault::Stall(after)) if after == j => {
-                out.push(Timed { at: due(j), step: Step::Stall });
+                out.push(Timed {
+                    at: due(j),
+                    step: Step::Stall,
+                });
                 return out;
             }
             Some(Fault::Malformed(after)) if after == j => {
                 let broken: &'static [u8] = match ask.api.framing() {
-                    crate::api::Framing::Sse => b"data: {\"choices\":[{\"delta\":{\"content\":\"tok\n\n",
+                    crate::api::Framing::Sse => {
+                        b"data: {\"choices\":[{\"delta\":{\"content\":\"tok\n\n"
+                    }
                     crate::api::Framing::Ndjson => b"{\"message\":{\"content\":\"tok\n",
                 };
-                out.push(Timed { at: due(j), step: Step::Send(Bytes::from_static(broken)) });
+                out.push(Timed {
+                    at: due(j),
+                    step: Step::Send(Bytes::from_static(broken)),
+                });
             }
             _ => {}
         }
@@ -141,8 +175,29 @@ pub fn steps(config: &MockConfig, t: &Templates, ask: &Ask, t0: Instant) -> Vec<
             Api::OllamaGenerate => t.ollama_generate_content.clone(),
             Api::Tgi => tgi_token(t, j, n, completion_tokens),
         };
-        out.push(Timed { at: due(j), step: Step::Send(bytes) });
+        out.push(Timed {
+            at: due(j),
+            step: Step::Send(bytes),
+        });
     }
+    out.extend(closing(config, t, ask, n, completion_tokens));
+    out
+}
+
+/// The events after the last content chunk: finish reason, usage, terminator.
+fn closing(
+    config: &MockConfig,
+    t: &Templates,
+    ask: &Ask,
+    n: u32,
+    completion_tokens: u32,
+) -> Vec<Timed> {
+    let mut out = Vec::with_capacity(3);
+    let now = |bytes: Bytes| Timed {
+        at: None,
+        step: Step::Send(bytes),
+    };
+    let sse = |json: String| Bytes::from(format!("data: {json}\n\n"));
     match ask.api {
         Api::Chat => {
             out.push(now(sse(chat(&t.model, "{}", r#""length""#, ""))));
@@ -194,7 +249,9 @@ fn tgi_token(t: &Templates, j: u32, n: u32, completion_tokens: u32) -> Bytes {
     let (generated, details) = if j + 1 == n {
         (
             json_str(&"tok ".repeat(completion_tokens as usize)),
-            format!(r#"{{"finish_reason":"length","generated_tokens":{completion_tokens},"seed":null}}"#),
+            format!(
+                r#"{{"finish_reason":"length","generated_tokens":{completion_tokens},"seed":null}}"#
+            ),
         )
     } else {
         ("null".to_owned(), "null".to_owned())

@@ -69,7 +69,9 @@ impl Drop for MockServer {
 pub fn start_thread(config: MockConfig, port: u16, threads: usize) -> std::io::Result<MockServer> {
     let state = Arc::new(State::new(config));
     let runtime = if threads <= 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()?
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)

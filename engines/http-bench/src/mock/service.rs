@@ -70,7 +70,12 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Response<Mo
     let cfg = &state.config;
     if let Some(key) = &cfg.api_key {
         let expected = format!("Bearer {key}");
-        if req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        if req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            != Some(expected.as_str())
+        {
             return Ok(json_response(
                 StatusCode::UNAUTHORIZED,
                 &json!({"error": {"message": "invalid api key", "code": 401}}),
@@ -84,18 +89,31 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Response<Mo
         (&Method::POST, "/api/chat") => Api::OllamaChat,
         (&Method::POST, "/api/generate") => Api::OllamaGenerate,
         (&Method::POST, "/generate_stream") => Api::Tgi,
-        _ => return Ok(json_response(StatusCode::NOT_FOUND, &json!({"error": "not found"}))),
+        _ => {
+            return Ok(json_response(
+                StatusCode::NOT_FOUND,
+                &json!({"error": "not found"}),
+            ));
+        }
     };
     let auth = req
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let Ok(body) = req.into_body().collect().await.map(http_body_util::Collected::to_bytes) else {
+    let Ok(body) = req
+        .into_body()
+        .collect()
+        .await
+        .map(http_body_util::Collected::to_bytes)
+    else {
         return Err(Reset);
     };
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return Ok(json_response(StatusCode::BAD_REQUEST, &json!({"error": "body is not JSON"})));
+        return Ok(json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "body is not JSON"}),
+        ));
     };
     let n = state.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let ask = ask(api, &body, cfg, n);
@@ -124,10 +142,9 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Response<Mo
         _ => {}
     }
     let steps = steps(cfg, &state.templates, &ask, t0);
-    state.tokens.fetch_add(
-        u64::from(ask.max_tokens),
-        Ordering::Relaxed,
-    );
+    state
+        .tokens
+        .fetch_add(u64::from(ask.max_tokens), Ordering::Relaxed);
     let content_type = match api.framing() {
         crate::api::Framing::Sse => "text/event-stream",
         crate::api::Framing::Ndjson => "application/x-ndjson",
@@ -160,7 +177,7 @@ fn ask(api: Api, body: &Value, cfg: &MockConfig, n: u64) -> Ask {
     .unwrap_or_default();
     let own = Fault::in_text(text);
     let every = u64::from(cfg.fault_every.max(1));
-    let fault = own.or(cfg.fault.filter(|_| n % every == 0));
+    let fault = own.or(cfg.fault.filter(|_| n.is_multiple_of(every)));
     Ask {
         api,
         max_tokens,
@@ -175,11 +192,12 @@ fn get(state: &State, path: &str) -> Response<MockBody> {
     let model = &state.config.model;
     let v = match path {
         "/health" => json!({}),
-        "/v1/models" => json!({"object": "list", "data": [{"id": model, "object": "model", "owned_by": "mock", "max_model_len": 4096}]}),
+        "/v1/models" => {
+            json!({"object": "list", "data": [{"id": model, "object": "model", "owned_by": "mock", "max_model_len": 4096}]})
+        }
         "/api/tags" => json!({"models": [{"name": model, "model": model}]}),
-        "/api/version" => json!({"version": "0.0.0-mock"}),
+        "/api/version" | "/version" => json!({"version": "0.0.0-mock"}),
         "/info" => json!({"model_id": model, "version": "0.0.0-mock", "max_total_tokens": 4096}),
-        "/version" => json!({"version": "0.0.0-mock"}),
         "/metrics" => {
             let page = format!(
                 "# TYPE mock_requests_total counter\nmock_requests_total {}\n# TYPE mock_tokens_total counter\nmock_tokens_total {}\n",

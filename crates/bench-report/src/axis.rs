@@ -1,0 +1,184 @@
+//! Axis coordinates for plotters: linear, base-10 logarithmic, or named categories, with their
+//! ranges, tick positions and tick labels.
+
+use std::ops::Range;
+
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
+
+use crate::{Scale, format};
+
+/// One axis of a plot; values are always `f64` (categories sit at 0, 1, 2, ...).
+#[derive(Debug, Clone)]
+pub(crate) enum AxisCoord {
+    Linear { lo: f64, hi: f64 },
+    Log { lo: f64, hi: f64 },
+    Categories { names: Vec<String> },
+}
+
+impl AxisCoord {
+    /// An axis of `scale` that shows `lo..=hi` with a little room on both sides; `from_zero`
+    /// keeps a linear axis of non-negative data anchored at zero.
+    pub(crate) fn fit(scale: Scale, lo: f64, hi: f64, from_zero: bool) -> Self {
+        match scale {
+            Scale::Linear => {
+                let (lo, hi) = if from_zero && lo >= 0.0 { (0.0, hi) } else { (lo, hi) };
+                let (lo, hi) = widen_if_flat(lo, hi);
+                let pad = (hi - lo) * 0.04;
+                let lo = if from_zero && lo == 0.0 { 0.0 } else { lo - pad };
+                Self::Linear { lo, hi: hi + pad }
+            }
+            Scale::Log => {
+                let (lo, hi) = if hi / lo < 1.5 { (lo / 1.25, hi * 1.25) } else { (lo, hi) };
+                let pad = (hi / lo).log10() * 0.04;
+                Self::Log {
+                    lo: lo / 10f64.powf(pad),
+                    hi: hi * 10f64.powf(pad),
+                }
+            }
+        }
+    }
+
+    /// Where `value` falls along the axis, 0 at the start and 1 at the end.
+    fn fraction(&self, value: f64) -> f64 {
+        match self {
+            Self::Linear { lo, hi } => (value - lo) / (hi - lo),
+            Self::Log { lo, hi } => {
+                (value.max(f64::MIN_POSITIVE).ln() - lo.ln()) / (hi.ln() - lo.ln())
+            }
+            Self::Categories { names } => (value + 0.5) / names.len().max(1) as f64,
+        }
+    }
+
+    /// The tick label at `value`.
+    pub(crate) fn label(&self, value: f64) -> String {
+        match self {
+            Self::Categories { names } => {
+                let index = value.round();
+                if index < 0.0 {
+                    return String::new();
+                }
+                names.get(index as usize).cloned().unwrap_or_default()
+            }
+            Self::Linear { .. } | Self::Log { .. } => format::number(value),
+        }
+    }
+}
+
+/// Makes an empty range show something around its single value.
+fn widen_if_flat(lo: f64, hi: f64) -> (f64, f64) {
+    if hi > lo {
+        return (lo, hi);
+    }
+    let half = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+    (lo - half, hi + half)
+}
+
+impl Ranged for AxisCoord {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = f64::from(limit.1 - limit.0);
+        limit.0 + (self.fraction(*value) * span).round() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        let light = hint.weight().allow_light_points();
+        match self {
+            Self::Linear { lo, hi } => RangedCoordf64::from(*lo..*hi).key_points(hint),
+            Self::Log { lo, hi } => log_ticks(*lo, *hi, hint.max_num_points(), light),
+            Self::Categories { names } if !light => {
+                let step = names.len().div_ceil(hint.max_num_points().max(1)).max(1);
+                (0..names.len()).step_by(step).map(|i| i as f64).collect()
+            }
+            Self::Categories { .. } => Vec::new(),
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        match self {
+            Self::Linear { lo, hi } | Self::Log { lo, hi } => *lo..*hi,
+            Self::Categories { names } => -0.5..names.len() as f64 - 0.5,
+        }
+    }
+}
+
+/// Ticks on a log axis: 1-2-5 per decade when they fit, else powers of ten, else (for ranges
+/// narrower than a decade or two) evenly spaced linear ticks. Light grid lines at 1..9 per decade.
+fn log_ticks(lo: f64, hi: f64, max: usize, light: bool) -> Vec<f64> {
+    let first = lo.log10().floor() as i32;
+    let last = hi.log10().ceil() as i32;
+    let within = |mantissas: &[f64], every: usize| -> Vec<f64> {
+        (first..=last)
+            .step_by(every)
+            .flat_map(|exp| mantissas.iter().map(move |m| m * 10f64.powi(exp)))
+            .filter(|v| *v >= lo && *v <= hi)
+            .collect()
+    };
+    if light {
+        return if last - first <= 4 {
+            within(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], 1)
+        } else {
+            Vec::new()
+        };
+    }
+    let max = max.max(2);
+    let dense = within(&[1.0, 2.0, 5.0], 1);
+    if dense.len() >= 3 && dense.len() <= max {
+        return dense;
+    }
+    if dense.len() < 3 {
+        return RangedCoordf64::from(lo..hi).key_points(max.min(6));
+    }
+    let decades = (last - first + 1) as usize;
+    within(&[1.0], decades.div_ceil(max).max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_ticks_use_one_two_five_when_they_fit() {
+        let ticks = log_ticks(0.8, 120.0, 10, false);
+        assert_eq!(ticks, vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]);
+    }
+
+    #[test]
+    fn log_ticks_fall_back_to_decades_then_linear() {
+        let wide = log_ticks(1.0, 1e9, 6, false);
+        assert!(wide.len() <= 6 && wide.len() >= 3, "{wide:?}");
+        assert!(wide.iter().all(|v| (v.log10() - v.log10().round()).abs() < 1e-9));
+        let narrow = log_ticks(21.0, 38.0, 10, false);
+        assert!(narrow.len() >= 2, "{narrow:?}");
+        assert!(narrow.iter().all(|v| (21.0..=38.0).contains(v)));
+    }
+
+    #[test]
+    fn fitted_linear_axis_keeps_zero_and_pads_the_top() {
+        let AxisCoord::Linear { lo, hi } = AxisCoord::fit(Scale::Linear, 3.0, 10.0, true) else {
+            panic!("linear expected");
+        };
+        assert!(lo.abs() < f64::EPSILON);
+        assert!(hi > 10.0);
+        let AxisCoord::Linear { lo, hi } = AxisCoord::fit(Scale::Linear, 5.0, 5.0, false) else {
+            panic!("linear expected");
+        };
+        assert!(lo < 5.0 && hi > 5.0);
+    }
+
+    #[test]
+    fn maps_ends_of_the_range_to_the_pixel_limits() {
+        let log = AxisCoord::Log { lo: 1.0, hi: 100.0 };
+        assert_eq!(log.map(&1.0, (0, 200)), 0);
+        assert_eq!(log.map(&10.0, (0, 200)), 100);
+        assert_eq!(log.map(&100.0, (0, 200)), 200);
+        let cats = AxisCoord::Categories {
+            names: vec!["a".into(), "b".into()],
+        };
+        assert_eq!(cats.map(&0.0, (0, 200)), 50);
+        assert_eq!(cats.label(1.0), "b");
+        assert_eq!(cats.label(7.0), "");
+    }
+}

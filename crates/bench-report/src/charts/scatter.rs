@@ -1,0 +1,210 @@
+//! Scatter plots with fitted regression lines, e.g. input tokens vs TTFT, total tokens vs E2E
+//! latency or energy, total tokens vs power on a log scale.
+
+use plotters::chart::SeriesLabelPosition;
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
+use plotters::element::PathElement;
+use plotters::prelude::DrawingBackend;
+use plotters::series::LineSeries;
+use plotters::style::Color;
+use serde::{Deserialize, Serialize};
+
+use crate::axis::AxisCoord;
+use crate::charts::Plot;
+use crate::data::{check_values, extent, no_data};
+use crate::frame::{DrawError, Mesh, legend, plane};
+use crate::{Axis, Chart, FigureMeta, ReportError, format, marker, palette};
+
+/// Points along each drawn fit.
+const FIT_POINTS: usize = 100;
+
+/// The shape of a fitted model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitModel {
+    /// `y = intercept + slope * x` (ordinary least squares on y).
+    Linear,
+    /// `ln y = intercept + slope * x` (least squares on the natural log of y).
+    LogLinear,
+}
+
+/// A fitted regression line, as computed elsewhere (e.g. `summary.json` regressions).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Fit {
+    /// The model the coefficients belong to.
+    pub model: FitModel,
+    /// Change in y (or ln y) per unit of x.
+    pub slope: f64,
+    /// y (or ln y) at x = 0.
+    pub intercept: f64,
+    /// Coefficient of determination, shown in the legend when known.
+    pub r_squared: Option<f64>,
+}
+
+impl Fit {
+    /// The fitted y at `x`.
+    pub fn predict(&self, x: f64) -> f64 {
+        let linear = self.intercept + self.slope * x;
+        match self.model {
+            FitModel::Linear => linear,
+            FitModel::LogLinear => linear.exp(),
+        }
+    }
+
+    /// The legend text, e.g. "y = 31.2 + 0.52·x, R² = 0.98".
+    fn describe(&self) -> String {
+        let lhs = match self.model {
+            FitModel::Linear => "y",
+            FitModel::LogLinear => "ln y",
+        };
+        let sign = if self.slope < 0.0 { '−' } else { '+' };
+        let mut out = format!(
+            "{lhs} = {} {sign} {}·x",
+            format::number(self.intercept),
+            format::number(self.slope.abs())
+        );
+        if let Some(r2) = self.r_squared {
+            out.push_str(&format!(", R² = {}", format::number(r2)));
+        }
+        out
+    }
+}
+
+/// One labelled cloud of points with its optional fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scatter {
+    /// Legend label, usually the engine id.
+    pub label: String,
+    /// (x, y) per request or per run.
+    pub points: Vec<(f64, f64)>,
+    /// The regression drawn over the points' x range.
+    pub fit: Option<Fit>,
+}
+
+/// Points per group with their regression lines, over `x` and `y`.
+pub fn scatter_fit(meta: &FigureMeta, groups: &[Scatter], x: &Axis, y: &Axis) -> Result<Chart, ReportError> {
+    let mut kept = Vec::new();
+    for group in groups.iter().filter(|g| !g.points.is_empty()) {
+        check_values(&meta.title, &group.label, group.points.iter().map(|p| p.0), x.scale)?;
+        check_values(&meta.title, &group.label, group.points.iter().map(|p| p.1), y.scale)?;
+        if let Some(fit) = group.fit {
+            check_values(&meta.title, &group.label, [fit.slope, fit.intercept], crate::Scale::Linear)?;
+        }
+        kept.push(group.clone());
+    }
+    if kept.is_empty() {
+        return Err(no_data(&meta.title));
+    }
+    Ok(Chart::new(
+        meta,
+        Plot::Scatter(ScatterPlot {
+            x: x.clone(),
+            y: y.clone(),
+            groups: kept,
+        }),
+    ))
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ScatterPlot {
+    x: Axis,
+    y: Axis,
+    groups: Vec<Scatter>,
+}
+
+impl ScatterPlot {
+    pub(crate) fn draw<'a, DB: DrawingBackend + 'a>(
+        &self,
+        area: &'a DrawingArea<DB, Shift>,
+        meta: &FigureMeta,
+    ) -> Result<(), DrawError<DB>> {
+        let points = || self.groups.iter().flat_map(|g| g.points.iter());
+        let (x_lo, x_hi) = extent(points().map(|p| p.0)).unwrap_or((0.0, 1.0));
+        let (y_lo, y_hi) = extent(points().map(|p| p.1)).unwrap_or((0.0, 1.0));
+        let x = AxisCoord::fit(self.x.scale, x_lo, x_hi, false);
+        let y = AxisCoord::fit(self.y.scale, y_lo, y_hi, false);
+        let (x_desc, y_desc) = (self.x.quantity.label(), self.y.quantity.label());
+        let mut chart = plane(area, x, y, &Mesh::new(&x_desc, &y_desc))?;
+
+        for (position, group) in self.groups.iter().enumerate() {
+            let index = palette::index_for(&meta.engines, &group.label, position);
+            let (color, shape) = (palette::color(index), palette::marker(index));
+            let point_style = color.mix(0.55).filled();
+            marker::draw_points(&mut chart, group.points.iter().copied(), shape, 3, point_style)?
+                .label(format!("{} (n={})", group.label, group.points.len()))
+                .legend(move |c| marker::legend_icon(c, shape, None, color.filled()));
+            let Some(fit) = group.fit else { continue };
+            let (lo, hi) = extent(group.points.iter().map(|p| p.0)).unwrap_or((0.0, 1.0));
+            let line = (0..FIT_POINTS).map(|i| {
+                let at = lo + (hi - lo) * i as f64 / (FIT_POINTS - 1) as f64;
+                (at, fit.predict(at))
+            });
+            let line: Vec<(f64, f64)> = line
+                .filter(|p| p.1.is_finite() && (self.y.scale == crate::Scale::Linear || p.1 > 0.0))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line, color.stroke_width(3)))?
+                .label(format!("{} fit: {}", group.label, fit.describe()))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3)));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::test_support::{assert_svg_has, meta};
+    use crate::Quantity;
+
+    fn cloud(slope: f64, intercept: f64) -> Vec<(f64, f64)> {
+        (1..=60)
+            .map(|i| {
+                let x = f64::from(i) * 16.0;
+                let wobble = f64::from(i % 7) - 3.0;
+                (x, intercept + slope * x + wobble)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fits_predict_linear_and_log_linear() {
+        let linear = Fit { model: FitModel::Linear, slope: 2.0, intercept: 1.0, r_squared: None };
+        assert!((linear.predict(3.0) - 7.0).abs() < 1e-12);
+        let log = Fit { model: FitModel::LogLinear, slope: 0.5, intercept: 0.0, r_squared: Some(0.9) };
+        assert!((log.predict(2.0) - 1f64.exp()).abs() < 1e-12);
+        assert_eq!(log.describe(), "ln y = 0 + 0.5·x, R² = 0.9");
+        let falling = Fit { model: FitModel::Linear, slope: -2.0, intercept: 1.0, r_squared: None };
+        assert_eq!(falling.describe(), "y = 1 − 2·x");
+    }
+
+    #[test]
+    fn renders_points_fits_and_axis_units() {
+        let groups = [
+            Scatter {
+                label: "candle".into(),
+                points: cloud(0.05, 20.0),
+                fit: Some(Fit { model: FitModel::Linear, slope: 0.05, intercept: 20.0, r_squared: Some(0.97) }),
+            },
+            Scatter { label: "burn".into(), points: cloud(0.08, 25.0), fit: None },
+        ];
+        let chart = scatter_fit(
+            &meta("Input tokens vs TTFT"),
+            &groups,
+            &Axis::linear(Quantity::new("input tokens", "tokens")),
+            &Axis::log(Quantity::new("time to first token", "ms")),
+        )
+        .unwrap();
+        assert_svg_has(
+            &chart.svg().unwrap(),
+            &[
+                "input tokens (tokens)",
+                "time to first token (ms)",
+                "candle (n=60)",
+                "candle fit: y = 20 + 0.05·x, R² = 0.97",
+                "burn (n=60)",
+            ],
+        );
+    }
+}

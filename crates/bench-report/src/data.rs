@@ -1,0 +1,116 @@
+//! The plain data figures take: samples per label, (x, y) lines, and time spans.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ReportError, Scale};
+
+/// One labelled sample, e.g. every TTFT of one engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// Legend label, usually the engine id.
+    pub label: String,
+    /// The measured values, in the unit of the figure's axis.
+    pub values: Vec<f64>,
+}
+
+impl Series {
+    /// A series labelled `label`.
+    pub fn new(label: impl Into<String>, values: Vec<f64>) -> Self {
+        Self {
+            label: label.into(),
+            values,
+        }
+    }
+}
+
+/// One labelled line of (x, y) points, e.g. throughput per concurrency level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// Legend label.
+    pub label: String,
+    /// The points, in the units of the figure's axes.
+    pub points: Vec<(f64, f64)>,
+}
+
+impl Line {
+    /// A line labelled `label`.
+    pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Self {
+            label: label.into(),
+            points,
+        }
+    }
+}
+
+/// A closed interval on the x axis, e.g. one request from submission to its last token.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    /// Where it starts, in the unit of the x axis.
+    pub start: f64,
+    /// Where it ends; at or after `start`.
+    pub end: f64,
+}
+
+/// Checks that every value is finite and, on a log axis, above zero.
+pub(crate) fn check_values(
+    figure: &str,
+    series: &str,
+    values: impl IntoIterator<Item = f64>,
+    scale: Scale,
+) -> Result<(), ReportError> {
+    for value in values {
+        if !value.is_finite() {
+            return Err(ReportError::NonFinite {
+                figure: figure.to_owned(),
+                series: series.to_owned(),
+            });
+        }
+        if scale == Scale::Log && value <= 0.0 {
+            return Err(ReportError::NonPositiveOnLog {
+                figure: figure.to_owned(),
+                series: series.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The error for a figure left with nothing to draw.
+pub(crate) fn no_data(figure: &str) -> ReportError {
+    ReportError::NoData {
+        figure: figure.to_owned(),
+    }
+}
+
+/// The smallest and largest of `values`, or `None` when there are none.
+pub(crate) fn extent(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values.into_iter().fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_and_non_positive_log_values_are_refused() {
+        assert!(check_values("f", "s", [1.0, 2.0], Scale::Log).is_ok());
+        assert!(matches!(
+            check_values("f", "s", [1.0, f64::NAN], Scale::Linear),
+            Err(ReportError::NonFinite { .. })
+        ));
+        assert!(matches!(
+            check_values("f", "s", [0.0], Scale::Log),
+            Err(ReportError::NonPositiveOnLog { .. })
+        ));
+        assert!(check_values("f", "s", [0.0, -1.0], Scale::Linear).is_ok());
+    }
+
+    #[test]
+    fn extent_finds_min_and_max() {
+        assert_eq!(extent([3.0, -1.0, 2.0]), Some((-1.0, 3.0)));
+        assert_eq!(extent(std::iter::empty()), None);
+    }
+}
