@@ -19,11 +19,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or_else(|| format!("unknown model '{id}' (known: {})", registry.known_ids()))?;
     let mut last_mb = u64::MAX;
     let path = fetch(entry, models_dir, &mut |event| match event {
-        FetchProgress::Bytes { file, done_bytes, total_bytes } => {
+        FetchProgress::Bytes {
+            file,
+            done_bytes,
+            total_bytes,
+        } => {
             let mb = done_bytes >> 24;
             if mb != last_mb {
                 last_mb = mb;
-                eprintln!("{file}: {} / {} MiB", done_bytes >> 20, total_bytes.map_or(0, |t| t >> 20));
+                eprintln!(
+                    "{file}: {} / {} MiB",
+                    done_bytes >> 20,
+                    total_bytes.map_or(0, |t| t >> 20)
+                );
             }
         }
         other => eprintln!("{other:?}"),

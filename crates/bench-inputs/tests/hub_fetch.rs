@@ -7,15 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use bench_inputs::{Error, FetchProgress, Registry, fetch, is_intact};
-use sha2::{Digest, Sha256};
 
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
 fn sha(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    bench_inputs::hash::sha256_hex(bytes)
 }
 
 /// A hub-shaped server for one repository; records every path asked for.

@@ -39,6 +39,23 @@ impl AxisCoord {
         }
     }
 
+    /// The same axis with its top raised so the data keeps out of the top `fraction` of the
+    /// plot (room for a legend); categories are unchanged.
+    pub(crate) fn with_headroom(self, fraction: f64) -> Self {
+        let keep = 1.0 - fraction.clamp(0.0, 0.6);
+        match self {
+            Self::Linear { lo, hi } => Self::Linear {
+                lo,
+                hi: lo + (hi - lo) / keep,
+            },
+            Self::Log { lo, hi } => Self::Log {
+                lo,
+                hi: lo * (hi / lo).powf(1.0 / keep),
+            },
+            categories @ Self::Categories { .. } => categories,
+        }
+    }
+
     /// Where `value` falls along the axis, 0 at the start and 1 at the end.
     fn fraction(&self, value: f64) -> f64 {
         match self {
@@ -104,8 +121,9 @@ impl Ranged for AxisCoord {
     }
 }
 
-/// Ticks on a log axis: 1-2-5 per decade when they fit, else powers of ten, else (for ranges
-/// narrower than a decade or two) evenly spaced linear ticks. Light grid lines at 1..9 per decade.
+/// Ticks on a log axis: the densest round mantissas per decade that fit (1-1.5-2-3-5-7 down to
+/// 1-3), else powers of ten, else (for ranges too narrow for four round ticks) evenly spaced
+/// ticks. Light grid lines at 1..9 per decade when the range spans few decades.
 fn log_ticks(lo: f64, hi: f64, max: usize, light: bool) -> Vec<f64> {
     let first = lo.log10().floor() as i32;
     let last = hi.log10().ceil() as i32;
@@ -124,12 +142,23 @@ fn log_ticks(lo: f64, hi: f64, max: usize, light: bool) -> Vec<f64> {
         };
     }
     let max = max.max(2);
-    let dense = within(&[1.0, 2.0, 5.0], 1);
-    if dense.len() >= 3 && dense.len() <= max {
-        return dense;
-    }
-    if dense.len() < 3 {
-        return RangedCoordf64::from(lo..hi).key_points(max.min(6));
+    // From the densest set of round mantissas down; the first that fits with at least four
+    // ticks wins.
+    let sets: [&[f64]; 4] = [
+        &[1.0, 1.5, 2.0, 3.0, 5.0, 7.0],
+        &[1.0, 2.0, 3.0, 5.0],
+        &[1.0, 2.0, 5.0],
+        &[1.0, 3.0],
+    ];
+    for mantissas in sets {
+        let ticks = within(mantissas, 1);
+        if ticks.len() <= max {
+            if ticks.len() >= 4 {
+                return ticks;
+            }
+            // Too narrow a range for round mantissas: evenly spaced ticks read better.
+            return RangedCoordf64::from(lo..hi).key_points(max.min(6));
+        }
     }
     let decades = (last - first + 1) as usize;
     within(&[1.0], decades.div_ceil(max).max(1))
@@ -140,9 +169,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn log_ticks_use_one_two_five_when_they_fit() {
+    fn log_ticks_use_the_densest_round_mantissas_that_fit() {
         let ticks = log_ticks(0.8, 120.0, 10, false);
-        assert_eq!(ticks, vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]);
+        assert_eq!(ticks, vec![1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0]);
+        let ticks = log_ticks(14.0, 130.0, 10, false);
+        assert_eq!(ticks, vec![15.0, 20.0, 30.0, 50.0, 70.0, 100.0]);
     }
 
     #[test]
@@ -166,6 +197,18 @@ mod tests {
             panic!("linear expected");
         };
         assert!(lo < 5.0 && hi > 5.0);
+    }
+
+    #[test]
+    fn headroom_keeps_the_data_below_the_top_fraction() {
+        let AxisCoord::Linear { hi, .. } = (AxisCoord::Linear { lo: 0.0, hi: 80.0 }).with_headroom(0.2) else {
+            panic!("linear expected");
+        };
+        assert!((hi - 100.0).abs() < 1e-9);
+        let AxisCoord::Log { hi, .. } = (AxisCoord::Log { lo: 1.0, hi: 100.0 }).with_headroom(0.5) else {
+            panic!("log expected");
+        };
+        assert!((hi - 10_000.0).abs() < 1e-6);
     }
 
     #[test]

@@ -4,10 +4,11 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
-use plotters::prelude::{BitMapBackend, DrawingBackend, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{DrawingBackend, IntoDrawingArea, SVGBackend};
 
 use crate::charts::Plot;
 use crate::frame::{DrawError, heading};
+use crate::raster::Raster;
 use crate::{FigureMeta, ReportError, font};
 
 /// The default figure size in pixels: wide enough for a legend beside the data.
@@ -71,7 +72,7 @@ impl Chart {
         let (width, height) = self.size;
         let mut rgb = vec![0u8; width as usize * height as usize * 3];
         {
-            let root = BitMapBackend::with_buffer(&mut rgb, self.size).into_drawing_area();
+            let root = Raster::new(&mut rgb, self.size)?.into_drawing_area();
             self.draw_on(&root)?;
         }
         let mut out = Vec::new();

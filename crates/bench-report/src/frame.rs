@@ -58,6 +58,8 @@ pub(crate) struct Mesh<'a> {
     pub x_axis: bool,
     /// Tick labels on the y axis.
     pub y_ticks: bool,
+    /// Horizontal grid lines at the y ticks.
+    pub y_grid: bool,
 }
 
 impl<'a> Mesh<'a> {
@@ -70,6 +72,7 @@ impl<'a> Mesh<'a> {
             x_grid: true,
             x_axis: true,
             y_ticks: true,
+            y_grid: true,
         }
     }
 }
@@ -105,6 +108,7 @@ pub(crate) fn plane<'a, DB: DrawingBackend + 'a>(
         .bold_line_style(GRID)
         .light_line_style(GRID_LIGHT)
         .x_labels(mesh.x_labels)
+        .max_light_lines(2)
         .y_labels(8)
         .x_label_formatter(&x_format)
         .y_label_formatter(&y_format);
@@ -114,8 +118,19 @@ pub(crate) fn plane<'a, DB: DrawingBackend + 'a>(
     if !mesh.x_grid {
         config.disable_x_mesh();
     }
+    if !mesh.y_grid {
+        config.disable_y_mesh();
+    }
     config.draw()?;
     Ok(chart)
+}
+
+/// The fraction of a plane on `area` that a legend of `entries` rows covers, to keep the data
+/// clear of it (see [`AxisCoord::with_headroom`]).
+pub(crate) fn legend_room<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: usize) -> f64 {
+    // Rows are about 18 px apart; the box sits 12 px from the edge with 12 px of padding.
+    let plot_height = f64::from(area.dim_in_pixel().1).max(100.0) - 64.0;
+    (entries as f64 * 18.0 + 40.0) / plot_height
 }
 
 /// Draws the legend of the labelled series at `position`.

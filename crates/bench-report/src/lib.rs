@@ -16,7 +16,7 @@
 //!   tables, verdicts, inline SVG figures and collapsible details (the manifest).
 //! - internals: axes and ticks (`axis.rs`), number format (`format.rs`), the embedded font
 //!   (`font.rs`), colours and markers (`palette.rs`, `marker.rs`), page frame (`frame.rs`),
-//!   kernel density estimates (`kde.rs`).
+//!   kernel density estimates (`kde.rs`), the PNG backend (`raster.rs`).
 //!
 //! # Fonts
 //!
@@ -43,6 +43,7 @@ mod kde;
 mod marker;
 mod meta;
 mod palette;
+mod raster;
 
 pub use chart::{Chart, DEFAULT_SIZE};
 pub use charts::{
@@ -52,4 +53,5 @@ pub use charts::{
 pub use data::{Line, Series, Span};
 pub use error::ReportError;
 
+pub use html::{Block, HtmlReport, Outcome, Section, Table, Verdict, render_html};
 pub use meta::{Axis, FigureMeta, Quantity, Scale};

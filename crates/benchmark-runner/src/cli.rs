@@ -164,6 +164,30 @@ pub struct CompareArgs {
     /// Example: -o sim.ttft_ms=normal:20:2
     #[arg(short = 'o', long = "engine-opt", value_name = "ENGINE.KEY=VALUE")]
     pub engine_opts: Vec<String>,
+    /// Served engines: base URL, ENGINE=URL (repeatable); each engine id has its usual local
+    /// default.
+    #[arg(long, value_name = "ENGINE=URL")]
+    pub url: Vec<String>,
+    /// Served engines: closed-loop concurrent users; a comma list sweeps (each point becomes
+    /// ENGINE@cN).
+    #[arg(long, value_delimiter = ',', conflicts_with = "rate")]
+    pub concurrency: Option<Vec<u32>>,
+    /// Served engines: open-loop request rate in requests/s; a comma list sweeps (ENGINE@rR).
+    #[arg(long, value_delimiter = ',')]
+    pub rate: Option<Vec<f64>>,
+    /// Open-loop arrivals: constant, poisson, or gamma:SHAPE (SHAPE < 1 is burstier).
+    #[arg(long, value_name = "KIND")]
+    pub arrival: Option<String>,
+    /// Open loop: at most this many requests in flight (a waiting request keeps its intended
+    /// send time, so the wait shows as schedule lag).
+    #[arg(long)]
+    pub max_concurrency: Option<u32>,
+    /// Open loop: ramp the rate linearly from 0 over this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub ramp_up: Option<f64>,
+    /// Service-level objectives for goodput, e.g. ttft_ms=200,tpot_ms=50,e2e_ms=5000.
+    #[arg(long, value_delimiter = ',', value_name = "METRIC=LIMIT")]
+    pub slo: Vec<String>,
     /// Seconds to wait for one request before declaring the worker hung.
     #[arg(long, value_name = "SECONDS")]
     pub request_timeout: Option<f64>,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use comfy_table::{Table, presets};
-use shared_protocol::{EngineId, LoadPattern};
+use shared_protocol::EngineId;
 
 use crate::catalog::{self, EngineKind};
 use crate::cli::{CommandResult, CompareArgs, ListEnginesArgs, ReportArgs};
@@ -151,12 +151,10 @@ pub async fn run_plan(
     let per_engine =
         u64::from(plan.workload.requests + plan.workload.warmup) * u64::from(plan.repetitions);
     let bars = Bars::new(&labels, per_engine);
-    let load = LoadPattern::Closed { concurrency: 1 };
     let ctx = RunContext {
         plan,
         model: inputs.model.as_ref(),
         requests: &requests,
-        load: &load,
         bars: &bars,
     };
     let runs = execute::execute(&ctx, &prepared, &mut dir).await?;

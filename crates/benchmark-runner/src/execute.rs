@@ -80,7 +80,6 @@ pub struct RunContext<'a> {
     pub plan: &'a Plan,
     pub model: Option<&'a ModelSpec>,
     pub requests: &'a Requests,
-    pub load: &'a LoadPattern,
     pub bars: &'a Bars,
 }
 
@@ -180,7 +179,7 @@ async fn run_engine(
             continue;
         }
         let outcome = if served {
-            run_workload(&mut worker, phase, requests, ctx.load, timeouts, &mut |s, w| {
+            run_workload(&mut worker, phase, requests, &engine.plan.load, timeouts, &mut |s, w| {
                 persist(s, w, &mut run)
             })
             .await

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use shared_protocol::EngineId;
+use shared_protocol::{Arrival, EngineId, LoadPattern};
 
 use crate::catalog::{self, EngineKind};
 use crate::cli::CompareArgs;
@@ -27,6 +27,8 @@ pub struct Plan {
     /// Engine index per repetition, in the order they run.
     pub order: Vec<Slot>,
     pub telemetry: TelemetryPlan,
+    /// Goodput objectives: a request meets them when every named metric is within its limit.
+    pub slo: BTreeMap<String, f64>,
     #[serde(skip)]
     pub timeouts: Timeouts,
     #[serde(skip)]
@@ -42,6 +44,8 @@ pub struct EnginePlan {
     pub worker: String,
     pub device: String,
     pub options: Map<String, Value>,
+    /// How requests are offered (in-process engines: one at a time).
+    pub load: LoadPattern,
 }
 
 /// One engine (by label) in one repetition.
@@ -151,24 +155,49 @@ pub fn plan_from(
         .clone()
         .or_else(|| config.device.clone())
         .unwrap_or_else(|| "cpu".to_owned());
-    let engines = ids
-        .iter()
-        .zip(&labels)
-        .map(|(&id, label)| {
-            let entry = catalog::entry(id);
-            EnginePlan {
-                id,
-                label: label.clone(),
-                worker: entry.worker.to_owned(),
-                device: match entry.kind {
-                    EngineKind::InProcess => device.clone(),
-                    EngineKind::Served => "remote".to_owned(),
-                    EngineKind::Synthetic => "none".to_owned(),
-                },
-                options: options.remove(label).unwrap_or_default(),
+    let urls = parse_urls(&args.url, &labels)?;
+    let points = load_points(args)?;
+    let mut engines = Vec::new();
+    let mut labels_run = Vec::new();
+    for (&id, label) in ids.iter().zip(&labels) {
+        let entry = catalog::entry(id);
+        let mut opts = options.remove(label).unwrap_or_default();
+        let served = entry.kind == EngineKind::Served;
+        if served {
+            opts.insert("engine".to_owned(), Value::from(id.as_str()));
+            if let Some(url) = urls.get(label) {
+                opts.insert("url".to_owned(), Value::from(url.clone()));
             }
-        })
-        .collect();
+        }
+        let device = match entry.kind {
+            EngineKind::InProcess => device.clone(),
+            EngineKind::Served => "remote".to_owned(),
+            EngineKind::Synthetic => "none".to_owned(),
+        };
+        let sweep: Vec<(Option<String>, LoadPattern)> = if served {
+            points.clone()
+        } else {
+            vec![(None, LoadPattern::Closed { concurrency: 1 })]
+        };
+        let single = sweep.len() == 1;
+        for (suffix, load) in sweep {
+            let point_label = match (&suffix, single) {
+                (Some(s), false) if label.contains('@') => format!("{label}-{s}"),
+                (Some(s), false) => format!("{label}@{s}"),
+                _ => label.clone(),
+            };
+            labels_run.push(point_label.clone());
+            engines.push(EnginePlan {
+                id,
+                label: point_label,
+                worker: entry.worker.to_owned(),
+                device: device.clone(),
+                options: opts.clone(),
+                load,
+            });
+        }
+    }
+    let labels = labels_run;
 
     let mut timeouts = Timeouts::default();
     if let Some(s) = args.request_timeout.or(config.request_timeout_s) {
@@ -212,9 +241,105 @@ pub fn plan_from(
         repetitions,
         seed,
         telemetry,
+        slo: parse_slo(&args.slo)?,
         timeouts,
         verbose: args.verbose,
     })
+}
+
+/// `ENGINE=URL` pairs, keyed by engine label.
+fn parse_urls(raw: &[String], labels: &[String]) -> Result<BTreeMap<String, String>, Failure> {
+    let mut urls = BTreeMap::new();
+    for r in raw {
+        let (label, url) = r.split_once('=').ok_or_else(|| {
+            usage(format!("--url '{r}' must look like ENGINE=URL (e.g. vllm=http://127.0.0.1:8000)"))
+        })?;
+        if !labels.iter().any(|l| l == label) {
+            return Err(usage(format!("--url given for {label}, which is not in --engines")));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(usage(format!("--url {label}: '{url}' is not an http(s) URL")));
+        }
+        urls.insert(label.to_owned(), url.to_owned());
+    }
+    Ok(urls)
+}
+
+/// The load points of served engines: one closed-loop point by default, a sweep when a list is
+/// given.
+fn load_points(args: &CompareArgs) -> Result<Vec<(Option<String>, LoadPattern)>, Failure> {
+    if let Some(rates) = &args.rate {
+        let arrival = match args.arrival.as_deref().unwrap_or("poisson") {
+            "constant" => Arrival::Constant,
+            "poisson" => Arrival::Poisson,
+            other => match other.strip_prefix("gamma:").map(str::parse::<f64>) {
+                Some(Ok(shape)) if shape.is_finite() && shape > 0.0 => Arrival::Gamma { shape },
+                _ => {
+                    return Err(usage(format!(
+                        "--arrival '{other}' must be constant, poisson or gamma:SHAPE with SHAPE > 0"
+                    )));
+                }
+            },
+        };
+        let ramp_up_s = args.ramp_up.unwrap_or(0.0);
+        if !(ramp_up_s.is_finite() && ramp_up_s >= 0.0) {
+            return Err(usage("--ramp-up must be a non-negative number of seconds"));
+        }
+        if args.max_concurrency == Some(0) {
+            return Err(usage("--max-concurrency must be at least 1"));
+        }
+        return rates
+            .iter()
+            .map(|&r| {
+                if r.is_finite() && r > 0.0 {
+                    Ok((
+                        Some(format!("r{r}")),
+                        LoadPattern::Open {
+                            rate_rps: r,
+                            arrival,
+                            max_concurrency: args.max_concurrency,
+                            seed: args.seed.unwrap_or(defaults::SEED),
+                            ramp_up_s,
+                        },
+                    ))
+                } else {
+                    Err(usage(format!("--rate must be positive, got {r}")))
+                }
+            })
+            .collect();
+    }
+    if args.arrival.is_some() || args.ramp_up.is_some() || args.max_concurrency.is_some() {
+        return Err(usage("--arrival, --ramp-up and --max-concurrency need --rate (open loop)"));
+    }
+    let levels = args.concurrency.clone().unwrap_or_else(|| vec![1]);
+    levels
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                Err(usage("--concurrency must be at least 1"))
+            } else {
+                Ok((Some(format!("c{c}")), LoadPattern::Closed { concurrency: c }))
+            }
+        })
+        .collect()
+}
+
+/// `METRIC=LIMIT` objectives over ttft_ms, tpot_ms, itl_ms or e2e_ms.
+fn parse_slo(raw: &[String]) -> Result<BTreeMap<String, f64>, Failure> {
+    let mut slo = BTreeMap::new();
+    for r in raw {
+        let bad = || usage(format!("--slo '{r}' must look like METRIC=LIMIT with METRIC one of ttft_ms, tpot_ms, e2e_ms"));
+        let (metric, limit) = r.split_once('=').ok_or_else(bad)?;
+        if !matches!(metric, "ttft_ms" | "tpot_ms" | "e2e_ms") {
+            return Err(bad());
+        }
+        let limit: f64 = limit.parse().map_err(|_| bad())?;
+        if !(limit.is_finite() && limit > 0.0) {
+            return Err(bad());
+        }
+        slo.insert(metric.to_owned(), limit);
+    }
+    Ok(slo)
 }
 
 fn telemetry_plan(args: &CompareArgs, config: &CompareConfig) -> Result<TelemetryPlan, Failure> {

@@ -62,6 +62,10 @@ pub struct EngineSummary {
     pub completion_tokens: Option<Summary>,
     pub schedule_lag_ms: Option<Summary>,
     pub throughput: Throughput,
+    /// How requests were offered, as planned.
+    pub load: Option<serde_json::Value>,
+    /// Share and rate of measured requests meeting every objective in `--slo`.
+    pub goodput: Option<Goodput>,
     pub load_ms: Vec<f64>,
     pub peak_rss_bytes: Option<u64>,
     /// Energy per telemetry channel, or why there is none.
@@ -71,6 +75,18 @@ pub struct EngineSummary {
     pub validity: Vec<String>,
     /// Reasons a reader should be careful with these figures.
     pub warnings: Vec<String>,
+}
+
+/// Requests meeting the service-level objectives.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Goodput {
+    pub slo: BTreeMap<String, f64>,
+    /// Measured requests (failed ones count as missing the objectives).
+    pub requests: u64,
+    pub met: u64,
+    pub share: f64,
+    /// Met requests per second of measured wall time.
+    pub rate_rps: Option<f64>,
 }
 
 /// Energy of one engine over its measured windows.
@@ -154,6 +170,7 @@ pub fn summarize_run(
         let mut summary =
             summarize_engine(id, &label, manifest, planned_per_rep, &engine_rows, &engine_runs);
         attach_energy(&mut summary, energy);
+        attach_load(&mut summary, manifest, &engine_rows);
         engines.insert(label, summary);
     }
     let verdicts = reference_verdicts(manifest, rows);
@@ -263,6 +280,8 @@ fn summarize_engine(
             .max(),
         requests: counts,
         energy: EngineEnergy::default(),
+        load: None,
+        goodput: None,
         validity: Vec::new(),
         warnings: Vec::new(),
     };
@@ -397,4 +416,52 @@ fn reference_verdicts(manifest: &Manifest, rows: &[SampleRow]) -> Option<Verdict
         rows,
         skipped,
     })
+}
+
+/// The planned load of this engine, and its goodput under the plan's objectives.
+fn attach_load(summary: &mut EngineSummary, manifest: &Manifest, rows: &[&SampleRow]) {
+    let plan = &manifest.plan;
+    summary.load = plan
+        .get("engines")
+        .and_then(serde_json::Value::as_array)
+        .and_then(|engines| {
+            engines
+                .iter()
+                .find(|e| e.get("label").and_then(serde_json::Value::as_str) == Some(summary.label.as_str()))
+        })
+        .and_then(|e| e.get("load").cloned());
+    let slo: BTreeMap<String, f64> = plan
+        .get("slo")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    if slo.is_empty() {
+        return;
+    }
+    let measured: Vec<&shared_protocol::Sample> = rows
+        .iter()
+        .filter(|r| r.sample.phase == Phase::Measure)
+        .map(|r| &r.sample)
+        .collect();
+    let meets = |s: &shared_protocol::Sample| {
+        s.outcome.is_ok()
+            && slo.iter().all(|(metric, &limit)| {
+                let value = match metric.as_str() {
+                    "ttft_ms" => metrics::ttft_ms(s),
+                    "tpot_ms" => metrics::tpot_ms(s).or(Some(0.0)),
+                    "e2e_ms" => Some(metrics::e2e_ms(s)),
+                    _ => None,
+                };
+                value.is_some_and(|v| v <= limit)
+            })
+    };
+    let met = measured.iter().filter(|s| meets(s)).count() as u64;
+    let n = measured.len() as u64;
+    let wall = summary.throughput.wall_s;
+    summary.goodput = Some(Goodput {
+        slo,
+        requests: n,
+        met,
+        share: if n > 0 { met as f64 / n as f64 } else { 0.0 },
+        rate_rps: (wall > 0.0).then(|| met as f64 / wall),
+    });
 }

@@ -77,18 +77,17 @@ fn checked(request: &LoadRequest) -> anyhow::Result<Checked<'_>> {
 /// Size candle's CPU thread pool (rayon's global pool). It can be set once per process, which
 /// is enough: a worker loads one model.
 fn set_threads(threads: Option<usize>) -> anyhow::Result<usize> {
-    if let Some(n) = threads {
-        if rayon::ThreadPoolBuilder::new()
+    if let Some(n) = threads
+        && rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
             .is_err()
-            && rayon::current_num_threads() != n
-        {
-            bail!(
-                "cannot set threads to {n}: the thread pool already runs {} threads",
-                rayon::current_num_threads()
-            );
-        }
+        && rayon::current_num_threads() != n
+    {
+        bail!(
+            "cannot set threads to {n}: the thread pool already runs {} threads",
+            rayon::current_num_threads()
+        );
     }
     Ok(rayon::current_num_threads())
 }

@@ -65,7 +65,7 @@ pub fn load_gguf(path: &Path, device: &Device) -> anyhow::Result<LoadedModel> {
     });
     let weights = quantized_llama::ModelWeights::from_gguf(content, &mut file, device)
         .with_context(|| format!("cannot load {}", path.display()))?;
-    let model_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let model_bytes = file_bytes(path)?;
     let mut details = Map::new();
     details.insert("architecture".into(), arch.into());
     details.insert("format".into(), "gguf".into());
@@ -94,8 +94,8 @@ pub fn load_safetensors(dir: &Path, device: &Device, dtype: DType) -> anyhow::Re
     let files = safetensors_files(dir)?;
     let model_bytes = files
         .iter()
-        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
-        .sum();
+        .map(|f| file_bytes(f))
+        .sum::<anyhow::Result<u64>>()?;
     // SAFETY: the weights are memory-mapped read-only; the files are not modified while the
     // worker runs (they live in the models directory and are only ever replaced by rename).
     let vb = unsafe { VarBuilder::from_mmaped_safetensors(&files, dtype, device)? };
@@ -123,6 +123,12 @@ pub fn load_safetensors(dir: &Path, device: &Device, dtype: DType) -> anyhow::Re
         model_bytes,
         details,
     })
+}
+
+fn file_bytes(path: &Path) -> anyhow::Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| format!("cannot stat {}", path.display()))?
+        .len())
 }
 
 fn safetensors_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {

@@ -174,7 +174,8 @@ impl Target {
 }
 
 /// Send `p` on `conn` and read its stream into `rec` until the terminator. `rec.start_ns` is
-/// set here. Returns whether the connection can carry another request.
+/// set here. After `Ok` the body has been read to its end and `conn` can carry another
+/// request; after an error it must be dropped.
 pub async fn stream(
     target: &Target,
     conn: &mut Conn,

@@ -42,26 +42,39 @@ pub struct Plan {
 pub async fn one(
     plan: &Plan,
     index: usize,
-    conn: Option<Conn>,
+    mut conn: Option<Conn>,
     scheduled_ns: Option<u64>,
 ) -> (Sample, Option<Conn>) {
     let request = &plan.requests[index];
     let prepared = &plan.prepared[index];
     let mut rec = Recorder::new(prepared.max_tokens);
     rec.scheduled_ns = scheduled_ns;
-    let mut conn = match ready(&plan.target, conn, &mut rec).await {
-        Ok(c) => c,
-        Err(f) => {
-            rec.start_ns = mono_ns();
-            let end = rec.start_ns;
-            return (rec.into_sample(request, plan.phase, failed(f), end), None);
+    let mut reused = conn.is_some();
+    let mut result;
+    let conn = loop {
+        let mut c = match ready(&plan.target, conn.take(), &mut reused, &mut rec).await {
+            Ok(c) => c,
+            Err(f) => {
+                rec.start_ns = mono_ns();
+                let end = rec.start_ns;
+                return (rec.into_sample(request, plan.phase, failed(f), end), None);
+            }
+        };
+        result = tokio::time::timeout(
+            plan.timeout,
+            client::stream(&plan.target, &mut c, prepared, &mut rec),
+        )
+        .await;
+        // A kept-alive connection the server closed as the request went out: no answer came,
+        // so the request is sent again, once, on a new connection (as HTTP clients do).
+        let stale = matches!(&result, Ok(Err(f)) if f.kind == FailureKind::Connection);
+        if !(stale && reused) {
+            break c;
         }
+        reused = false;
+        rec.engine_metrics
+            .insert("resent_on_new_connection".into(), Value::Bool(true));
     };
-    let result = tokio::time::timeout(
-        plan.timeout,
-        client::stream(&plan.target, &mut conn, prepared, &mut rec),
-    )
-    .await;
     let end = mono_ns();
     let (outcome, conn) = match result {
         Ok(Ok(())) => (Outcome::Ok, Some(conn)),
@@ -81,14 +94,20 @@ pub async fn one(
     (rec.into_sample(request, plan.phase, outcome, end), conn)
 }
 
-/// A connection ready for a request: `conn` when it is still open, else a new one (its
-/// set-up time recorded as `connect_ns`).
-async fn ready(target: &Target, conn: Option<Conn>, rec: &mut Recorder) -> Result<Conn, Failure> {
+/// A connection ready for a request: `conn` when it is still open (`reused` stays true),
+/// else a new one (`reused` set false, its set-up time recorded as `connect_ns`).
+async fn ready(
+    target: &Target,
+    conn: Option<Conn>,
+    reused: &mut bool,
+    rec: &mut Recorder,
+) -> Result<Conn, Failure> {
     if let Some(mut c) = conn
         && c.ready().await.is_ok()
     {
         return Ok(c);
     }
+    *reused = false;
     let t0 = mono_ns();
     let c = target.connect().await?;
     rec.engine_metrics

@@ -1,5 +1,5 @@
 //! Against a real llama.cpp server (the `xllamacpp` wheel running llama.cpp's HTTP server
-//! in-process, started by `scripts/llamacpp-server.py`) on the default SmolLM2 GGUF: chat and
+//! in-process, started by `scripts/llamacpp-server.py`) on the default `SmolLM2` GGUF: chat and
 //! completions streams, closed and open loop. Skips, saying why, when the model or a Python
 //! with `xllamacpp` is missing.
 //!
@@ -26,7 +26,10 @@ fn python() -> Option<PathBuf> {
     let candidates = std::env::var_os("XLLAMACPP_PYTHON")
         .map(PathBuf::from)
         .into_iter()
-        .chain([workspace().join(".venv/bin/python"), PathBuf::from("/tmp/xl/bin/python")]);
+        .chain([
+            workspace().join(".venv/bin/python"),
+            PathBuf::from("/tmp/xl/bin/python"),
+        ]);
     candidates.into_iter().find(|p| {
         Command::new(p)
             .args(["-c", "import xllamacpp"])
@@ -58,7 +61,14 @@ fn start(python: &Path, model: &Path) -> Server {
     let mut child = Command::new(python)
         .arg(workspace().join("scripts/llamacpp-server.py"))
         .args(["--model".as_ref(), model.as_os_str()])
-        .args(["--port", &port.to_string(), "--parallel", "4", "--ctx", "2048"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--parallel",
+            "4",
+            "--ctx",
+            "2048",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -70,12 +80,18 @@ fn start(python: &Path, model: &Path) -> Server {
             let _ = tx.send(line);
         }
     });
-    let mut server = Server { child, url: String::new() };
+    let mut server = Server {
+        child,
+        url: String::new(),
+    };
     let line = rx
-        .recv_timeout(Duration::from_secs(180))
+        .recv_timeout(Duration::from_mins(3))
         .expect("llama.cpp server did not report it was listening within 180 s");
     let v: Value = serde_json::from_str(&line).expect("listening line");
-    server.url = v["listening"].as_str().expect("url").to_owned();
+    v["listening"]
+        .as_str()
+        .expect("url")
+        .clone_into(&mut server.url);
     server
 }
 
@@ -87,10 +103,18 @@ fn assert_real_streams(samples: &[shared_protocol::Sample], max_tokens: u32) {
         assert!(s.ttft_ns.is_some());
         assert_eq!(s.itl_ns.len() + 1, chunks as usize);
         // llama.cpp honours ignore_eos: exactly max_tokens, as its usage says.
-        assert_eq!(s.token_counts.server_completion, Some(max_tokens), "request {}", s.request_id);
+        assert_eq!(
+            s.token_counts.server_completion,
+            Some(max_tokens),
+            "request {}",
+            s.request_id
+        );
         assert!(s.token_counts.server_prompt.is_some_and(|n| n > 0));
         assert!(!s.output_text.as_deref().unwrap_or_default().is_empty());
-        assert!(s.engine_metrics.contains_key("timings"), "llama.cpp timings recorded");
+        assert!(
+            s.engine_metrics.contains_key("timings"),
+            "llama.cpp timings recorded"
+        );
     }
 }
 
@@ -98,11 +122,16 @@ fn assert_real_streams(samples: &[shared_protocol::Sample], max_tokens: u32) {
 fn llamacpp_chat_and_completions_closed_and_open_loop() {
     let model = workspace().join("models/smollm2-135m-instruct-q4_1.gguf");
     if !model.is_file() {
-        eprintln!("skipped: {} is missing (fetch the default model first)", model.display());
+        eprintln!(
+            "skipped: {} is missing (fetch the default model first)",
+            model.display()
+        );
         return;
     }
     let Some(python) = python() else {
-        eprintln!("skipped: no Python with xllamacpp (set XLLAMACPP_PYTHON, or: python3 -m venv /tmp/xl && /tmp/xl/bin/pip install xllamacpp)");
+        eprintln!(
+            "skipped: no Python with xllamacpp (set XLLAMACPP_PYTHON, or: python3 -m venv /tmp/xl && /tmp/xl/bin/pip install xllamacpp)"
+        );
         return;
     };
     let server = start(&python, &model);
@@ -114,7 +143,12 @@ fn llamacpp_chat_and_completions_closed_and_open_loop() {
     };
 
     let closed = workload(requests(0), LoadPattern::Closed { concurrency: 2 }, 120_000);
-    let (samples, messages) = run("llamacpp", &server.url, &json!({"ready_timeout_s": 60}), &closed);
+    let (samples, messages) = run(
+        "llamacpp",
+        &server.url,
+        &json!({"ready_timeout_s": 60}),
+        &closed,
+    );
     assert_eq!(samples.len(), 4);
     assert_real_streams(&samples, max_tokens);
     assert!(!messages.is_empty());

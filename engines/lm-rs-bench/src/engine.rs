@@ -167,18 +167,6 @@ impl LmRs {
         Ok(state)
     }
 
-    #[doc(hidden)]
-    pub fn prompt_logits_one_by_one(&mut self, prompt: &[u32]) -> anyhow::Result<Vec<f32>> {
-        self.prefill(&prompt[..1], prompt.len() as u32)?;
-        let model = &self.model;
-        let ctx = Ctx { file: model.file.bytes(), isa: self.isa, threads: self.threads };
-        let state = self.state.as_mut().unwrap();
-        for (i, &t) in prompt.iter().enumerate().skip(1) {
-            self.pool.install(|| forward(model, ctx, state, &[t], i));
-        }
-        Ok(state.logits.clone())
-    }
-
     /// The logits of the token after `prompt`.
     pub fn prompt_logits(&mut self, prompt: &[u32]) -> anyhow::Result<Vec<f32>> {
         Ok(self.prefill(prompt, 1)?.logits.clone())

@@ -122,10 +122,7 @@ mod simd {
     }
 }
 
-fn deq_q4_1(row: &[u8], x: &[f32]) -> f32 { let mut b = vec![0f32; x.len()]; quant::q4_1::dequantize(row, &mut b); float::dot_f32s(&b, x) }
-fn deq_q8_0(row: &[u8], x: &[f32]) -> f32 { let mut b = vec![0f32; x.len()]; quant::q8_0::dequantize(row, &mut b); float::dot_f32s(&b, x) }
 fn kernel(ty: GgmlType, isa: Isa) -> Kernel {
-    if std::env::var("LMRS_FLOAT").is_ok() { match ty { GgmlType::Q4_1 => return Kernel::F32(deq_q4_1), GgmlType::Q8_0 => return Kernel::F32(deq_q8_0), _ => {} } }
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx2 {
         match ty {

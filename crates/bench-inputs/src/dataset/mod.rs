@@ -1,4 +1,4 @@
-//! Prompts for a run: the bundled dataset, user files, ShareGPT, synthetic workloads; then
+//! Prompts for a run: the bundled dataset, user files, `ShareGPT`, synthetic workloads; then
 //! length filtering and seeded sampling ([`select()`]).
 
 mod records;
@@ -44,7 +44,7 @@ pub struct Dataset {
 
 impl Dataset {
     /// Load `spec`. Bundled names are looked up in `datasets_dir` (`configs/datasets`).
-    /// Synthetic workloads need `tokenizer`; ShareGPT uses it for the replies' lengths.
+    /// Synthetic workloads need `tokenizer`; `ShareGPT` uses it for the replies' lengths.
     pub fn load(
         spec: &DatasetSpec,
         datasets_dir: &Path,

@@ -1,4 +1,4 @@
-//! Prompts from files: JSONL / JSON / CSV with a prompt field, and ShareGPT conversations.
+//! Prompts from files: JSONL / JSON / CSV with a prompt field, and `ShareGPT` conversations.
 
 use std::path::Path;
 
@@ -148,7 +148,7 @@ fn turn(v: &Value) -> Option<(&str, &str)> {
     Some((speaker, text))
 }
 
-/// The first human turn of each ShareGPT conversation; the token length of the reply after it
+/// The first human turn of each `ShareGPT` conversation; the token length of the reply after it
 /// becomes the expected output length when `tokenizer` is given. Conversations without a human
 /// turn are skipped.
 pub(crate) fn load_sharegpt(path: &Path, tokenizer: Option<&Tokenizer>) -> Result<Vec<Prompt>> {
@@ -237,13 +237,8 @@ mod tests {
             "b.jsonl",
             "{\"prompt\":\"p\",\"alt\":\"a\"}\n{\"prompt\":\"p2\"}\n",
         );
-        assert_eq!(
-            load_file(&p, Some("alt"))
-                .expect_err("row 2 lacks alt")
-                .to_string()
-                .contains("record 2"),
-            true
-        );
+        let err = load_file(&p, Some("alt")).expect_err("row 2 lacks alt");
+        assert!(err.to_string().contains("record 2"), "{err}");
         assert_eq!(load_file(&p, None).expect("prompt")[1].text, "p2");
         let bad = write(dir.path(), "c.jsonl", "{\"body\":\"x\"}\n");
         assert!(

@@ -1,4 +1,4 @@
-//! What `--dataset` names: a bundled dataset, a user file, ShareGPT conversations, or a
+//! What `--dataset` names: a bundled dataset, a user file, `ShareGPT` conversations, or a
 //! synthetic workload; parsed from one string.
 
 use std::fmt;
@@ -17,7 +17,7 @@ pub enum DatasetSpec {
         path: PathBuf,
         prompt_field: Option<String>,
     },
-    /// ShareGPT conversations: the first human turn of each.
+    /// `ShareGPT` conversations: the first human turn of each.
     ShareGpt(PathBuf),
     /// Prompts of controlled token lengths.
     Synthetic(Synthetic),

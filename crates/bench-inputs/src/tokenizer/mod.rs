@@ -93,10 +93,10 @@ impl Tokenizer {
         } else {
             self.encode(text)?
         };
-        if let (true, Some(bos)) = (self.specials.add_bos, self.specials.bos_id) {
-            if ids.first() != Some(&bos) {
-                ids.insert(0, bos);
-            }
+        if let (true, Some(bos)) = (self.specials.add_bos, self.specials.bos_id)
+            && ids.first() != Some(&bos)
+        {
+            ids.insert(0, bos);
         }
         Ok(ids)
     }

@@ -196,7 +196,7 @@ mod tests {
                 "time per output token (ms)",
                 "candle (n=300)",
                 "burn (n=300)",
-                "whiskers: 1.5 × IQR",
+                "engine · box: quartiles · whiskers: 1.5 × IQR",
             ],
         );
     }

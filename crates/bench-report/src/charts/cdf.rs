@@ -5,7 +5,7 @@ use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::Ranged;
 use plotters::drawing::DrawingArea;
-use plotters::element::{PathElement, Text};
+use plotters::element::{EmptyElement, PathElement, Text};
 use plotters::prelude::DrawingBackend;
 use plotters::series::{DashedLineSeries, LineSeries};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -68,7 +68,8 @@ impl Cdf {
             let style = text(12.0)
                 .color(&MUTED)
                 .pos(Pos::new(HPos::Left, VPos::Bottom));
-            chart.draw_series(std::iter::once(Text::new(name, (x_range.start, level), style)))?;
+            let label = EmptyElement::at((x_range.start, level)) + Text::new(name, (4, -3), style);
+            chart.draw_series(std::iter::once(label))?;
         }
 
         for (position, (label, values)) in self.series.iter().enumerate() {
@@ -137,7 +138,6 @@ mod tests {
                 "candle (n=200)",
                 "burn (n=150)",
                 "p99",
-                "hardware: test-gpu",
             ],
         );
     }

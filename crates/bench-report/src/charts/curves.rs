@@ -9,10 +9,11 @@ use plotters::series::LineSeries;
 use plotters::style::Color;
 
 use crate::axis::AxisCoord;
+use crate::marker::Mark;
 use crate::charts::Plot;
 use crate::data::{check_values, extent, no_data};
-use crate::frame::{DrawError, Mesh, legend, plane};
-use crate::{Axis, Chart, FigureMeta, Line, ReportError, marker, palette};
+use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
+use crate::{Axis, Chart, FigureMeta, Line, ReportError, palette};
 
 /// One line per label through its points, in the order given (a sweep's order), over `x` and
 /// `y`; linear axes start at zero when the data is non-negative.
@@ -53,7 +54,8 @@ impl Curves {
         let (x_lo, x_hi) = extent(points().map(|p| p.0)).unwrap_or((0.0, 1.0));
         let (y_lo, y_hi) = extent(points().map(|p| p.1)).unwrap_or((0.0, 1.0));
         let x = AxisCoord::fit(self.x.scale, x_lo, x_hi, true);
-        let y = AxisCoord::fit(self.y.scale, y_lo, y_hi, true);
+        let y = AxisCoord::fit(self.y.scale, y_lo, y_hi, true)
+            .with_headroom(legend_room(area, self.lines.len()));
         let (x_desc, y_desc) = (self.x.quantity.label(), self.y.quantity.label());
         let mut chart = plane(area, x, y, &Mesh::new(&x_desc, &y_desc))?;
 
@@ -61,9 +63,10 @@ impl Curves {
             let index = palette::index_for(&meta.engines, &line.label, position);
             let (color, shape) = (palette::color(index), palette::marker(index));
             chart.draw_series(LineSeries::new(line.points.iter().copied(), color.stroke_width(2)))?;
-            marker::draw_points(&mut chart, line.points.iter().copied(), shape, 5, color.filled())?
+            chart
+                .draw_series(line.points.iter().map(|p| Mark::new(*p, shape, 5, color.filled())))?
                 .label(line.label.clone())
-                .legend(move |c| marker::legend_icon(c, shape, Some(color.stroke_width(2)), color.filled()));
+                .legend(move |c| Mark::icon(c, shape, color.filled(), Some(color.stroke_width(2))));
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
@@ -95,8 +98,8 @@ mod tests {
             &[
                 "concurrency (requests in flight)",
                 "throughput (tokens/s)",
-                ">candle",
-                ">burn",
+                "candle",
+                "burn",
             ],
         );
     }

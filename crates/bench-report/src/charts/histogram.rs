@@ -12,7 +12,7 @@ use plotters::style::Color;
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
 use crate::data::{check_values, no_data};
-use crate::frame::{DrawError, Mesh, legend, plane};
+use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
 use crate::kde::{curve, quantile, silverman_bandwidth, sorted};
 use crate::{Chart, FigureMeta, Quantity, ReportError, Scale, Series, format, palette};
 
@@ -130,8 +130,12 @@ impl Histogram {
                 [bar, curve]
             })
             .fold(1.0, f64::max);
-        let x = AxisCoord::fit(Scale::Linear, bins.start, bins.end(), false);
-        let y = AxisCoord::fit(Scale::Linear, 0.0, peak, true);
+        // A few bins alone would fill the width as slabs: show at least ten bins' worth.
+        let (mid, half) = ((bins.start + bins.end()) / 2.0, (bins.end() - bins.start) / 2.0);
+        let half = half.max(bins.width * 5.0);
+        let x = AxisCoord::fit(Scale::Linear, mid - half, mid + half, false);
+        let y = AxisCoord::fit(Scale::Linear, 0.0, peak, true)
+            .with_headroom(legend_room(area, self.series.len()));
         let x_desc = self.x.label();
         let mut chart = plane(area, x, y, &Mesh::new(&x_desc, "requests per bin (count)"))?;
 

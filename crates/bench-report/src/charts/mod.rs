@@ -70,12 +70,30 @@ pub(crate) mod test_support {
         }
     }
 
-    /// Asserts the SVG is a document holding every one of `needles`.
-    pub(crate) fn assert_svg_has(svg: &str, needles: &[&str]) {
+    /// The text of every `<text>` element, unescaped enough for the labels used in tests.
+    pub(crate) fn svg_texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|rest| {
+                let body = &rest[rest.find('>')? + 1..];
+                Some(body[..body.find("</text>")?].trim().replace("&amp;", "&"))
+            })
+            .collect()
+    }
+
+    /// Asserts the SVG is a document naming engines, model and hardware, in which some `<text>`
+    /// starts with each of `labels`.
+    pub(crate) fn assert_svg_has(svg: &str, labels: &[&str]) {
         assert!(svg.starts_with("<svg"), "not an svg document");
         assert!(svg.trim_end().ends_with("</svg>"), "svg not closed");
-        for needle in needles {
-            assert!(svg.contains(needle), "svg lacks {needle:?}");
+        let texts = svg_texts(svg);
+        let subtitle = meta("any").subtitle();
+        assert!(texts.contains(&subtitle), "svg lacks the subtitle {subtitle:?}");
+        for label in labels {
+            assert!(
+                texts.iter().any(|t| t.starts_with(label)),
+                "svg has no text starting with {label:?}; texts: {texts:?}"
+            );
         }
     }
 

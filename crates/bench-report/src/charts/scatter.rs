@@ -11,10 +11,11 @@ use plotters::style::Color;
 use serde::{Deserialize, Serialize};
 
 use crate::axis::AxisCoord;
+use crate::marker::Mark;
 use crate::charts::Plot;
 use crate::data::{check_values, extent, no_data};
-use crate::frame::{DrawError, Mesh, legend, plane};
-use crate::{Axis, Chart, FigureMeta, ReportError, format, marker, palette};
+use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
+use crate::{Axis, Chart, FigureMeta, ReportError, Scale, format, palette};
 
 /// Points along each drawn fit.
 const FIT_POINTS: usize = 100;
@@ -89,7 +90,7 @@ pub fn scatter_fit(meta: &FigureMeta, groups: &[Scatter], x: &Axis, y: &Axis) ->
         check_values(&meta.title, &group.label, group.points.iter().map(|p| p.0), x.scale)?;
         check_values(&meta.title, &group.label, group.points.iter().map(|p| p.1), y.scale)?;
         if let Some(fit) = group.fit {
-            check_values(&meta.title, &group.label, [fit.slope, fit.intercept], crate::Scale::Linear)?;
+            check_values(&meta.title, &group.label, [fit.slope, fit.intercept], Scale::Linear)?;
         }
         kept.push(group.clone());
     }
@@ -123,7 +124,8 @@ impl ScatterPlot {
         let (x_lo, x_hi) = extent(points().map(|p| p.0)).unwrap_or((0.0, 1.0));
         let (y_lo, y_hi) = extent(points().map(|p| p.1)).unwrap_or((0.0, 1.0));
         let x = AxisCoord::fit(self.x.scale, x_lo, x_hi, false);
-        let y = AxisCoord::fit(self.y.scale, y_lo, y_hi, false);
+        let entries = self.groups.len() + self.groups.iter().filter(|g| g.fit.is_some()).count();
+        let y = AxisCoord::fit(self.y.scale, y_lo, y_hi, false).with_headroom(legend_room(area, entries));
         let (x_desc, y_desc) = (self.x.quantity.label(), self.y.quantity.label());
         let mut chart = plane(area, x, y, &Mesh::new(&x_desc, &y_desc))?;
 
@@ -131,17 +133,24 @@ impl ScatterPlot {
             let index = palette::index_for(&meta.engines, &group.label, position);
             let (color, shape) = (palette::color(index), palette::marker(index));
             let point_style = color.mix(0.55).filled();
-            marker::draw_points(&mut chart, group.points.iter().copied(), shape, 3, point_style)?
+            chart
+                .draw_series(group.points.iter().map(|p| Mark::new(*p, shape, 3, point_style)))?
                 .label(format!("{} (n={})", group.label, group.points.len()))
-                .legend(move |c| marker::legend_icon(c, shape, None, color.filled()));
+                .legend(move |c| Mark::icon(c, shape, color.filled(), None));
             let Some(fit) = group.fit else { continue };
             let (lo, hi) = extent(group.points.iter().map(|p| p.0)).unwrap_or((0.0, 1.0));
-            let line = (0..FIT_POINTS).map(|i| {
-                let at = lo + (hi - lo) * i as f64 / (FIT_POINTS - 1) as f64;
+            // Straight on this y axis: two points draw it cleanly; else trace the curve.
+            let straight = matches!(
+                (fit.model, self.y.scale),
+                (FitModel::Linear, Scale::Linear) | (FitModel::LogLinear, Scale::Log)
+            );
+            let steps = if straight { 2 } else { FIT_POINTS };
+            let line = (0..steps).map(|i| {
+                let at = lo + (hi - lo) * i as f64 / (steps - 1) as f64;
                 (at, fit.predict(at))
             });
             let line: Vec<(f64, f64)> = line
-                .filter(|p| p.1.is_finite() && (self.y.scale == crate::Scale::Linear || p.1 > 0.0))
+                .filter(|p| p.1.is_finite() && (self.y.scale == Scale::Linear || p.1 > 0.0))
                 .collect();
             chart
                 .draw_series(LineSeries::new(line, color.stroke_width(3)))?

@@ -12,7 +12,7 @@ use plotters::style::{Color, RGBColor};
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
 use crate::data::{check_values, extent, no_data};
-use crate::frame::{DrawError, Mesh, legend, plane};
+use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
 use crate::{Chart, FigureMeta, Line, Quantity, ReportError, Scale, Span, palette};
 
 /// Lanes in the request strip; more overlapping requests share the least busy lane.
@@ -104,7 +104,6 @@ impl TimeSeries {
         let (x_lo, x_hi) = extent(points().map(|p| p.0).chain(spans)).unwrap_or((0.0, 1.0));
         let (y_lo, y_hi) = extent(points().map(|p| p.1)).unwrap_or((0.0, 1.0));
         let x = AxisCoord::fit(Scale::Linear, x_lo, x_hi, true);
-        let y = AxisCoord::fit(Scale::Linear, y_lo, y_hi, true);
         let (x_desc, y_desc) = (self.x.label(), self.y.label());
 
         let (upper, lower) = if self.lanes.is_empty() {
@@ -116,6 +115,8 @@ impl TimeSeries {
         };
         let mut top_mesh = Mesh::new(&x_desc, &y_desc);
         top_mesh.x_axis = lower.is_none();
+        let y = AxisCoord::fit(Scale::Linear, y_lo, y_hi, true)
+            .with_headroom(legend_room(&upper, self.lines.len()));
         let mut chart = plane(&upper, x.clone(), y, &top_mesh)?;
         for (position, line) in self.lines.iter().enumerate() {
             let color = palette::color(palette::index_for(&meta.engines, &line.label, position));
@@ -132,8 +133,9 @@ impl TimeSeries {
             lo: 0.0,
             hi: lane_count as f64,
         };
-        let mut strip_mesh = Mesh::new(&x_desc, "requests (one bar each)");
+        let mut strip_mesh = Mesh::new(&x_desc, "requests");
         strip_mesh.y_ticks = false;
+        strip_mesh.y_grid = false;
         let mut requests = plane(&lower, x, strip, &strip_mesh)?;
         requests.draw_series(self.lanes.iter().map(|(span, lane)| {
             let row = (lane_count - 1 - lane) as f64;
@@ -202,7 +204,7 @@ mod tests {
             &[
                 "time since start (s)",
                 "power (W)",
-                "requests (one bar each)",
+                "requests",
                 "gpu 0 power",
             ],
         );

@@ -11,13 +11,16 @@ use plotters::style::Color;
 use serde::{Deserialize, Serialize};
 
 use crate::axis::AxisCoord;
+use crate::marker::Mark;
 use crate::charts::Plot;
 use crate::data::{check_values, extent, no_data};
-use crate::frame::{DrawError, Mesh, legend, plane};
-use crate::{Chart, FigureMeta, Quantity, ReportError, Scale, marker, palette};
+use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
+use crate::{Chart, FigureMeta, Quantity, ReportError, Scale, palette};
 
 /// Half the width of an error bar's caps, in run units.
-const CAP: f64 = 0.08;
+const CAP: f64 = 0.06;
+/// How far apart the lines' points sit within one run, in run units.
+const DODGE: f64 = 0.12;
 
 /// One run's value, e.g. a nightly median TTFT with its bootstrap CI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,14 +100,20 @@ impl Trend {
         let x = AxisCoord::Categories {
             names: self.runs.clone(),
         };
-        let y = AxisCoord::fit(Scale::Linear, lo, hi, false);
+        let y = AxisCoord::fit(Scale::Linear, lo, hi, false)
+            .with_headroom(legend_room(area, self.lines.len()));
         let y_desc = self.y.label();
         let mut mesh = Mesh::new("run (oldest to newest)", &y_desc);
         // Roughly 8 px per character at the tick font size, on a plot about 850 px wide.
         mesh.x_labels = (850 / (widest * 8 + 16)).clamp(2, 30);
         let mut chart = plane(area, x, y, &mesh)?;
 
+        let count = self.lines.len();
         for (position, (label, points)) in self.lines.iter().enumerate() {
+            // Side by side within a run, so error bars of close values stay apart.
+            let step = if count > 1 { DODGE.min(0.5 / (count - 1) as f64) } else { 0.0 };
+            let shift = (position as f64 - (count - 1) as f64 / 2.0) * step;
+            let points: Vec<_> = points.iter().map(|(x, v, ci)| (x + shift, *v, *ci)).collect();
             let index = palette::index_for(&meta.engines, label, position);
             let (color, shape) = (palette::color(index), palette::marker(index));
             let bar = color.stroke_width(2);
@@ -118,10 +127,10 @@ impl Trend {
                 },
             ))?;
             chart.draw_series(LineSeries::new(points.iter().map(|(x, v, _)| (*x, *v)), color.stroke_width(2)))?;
-            let at = points.iter().map(|(x, v, _)| (*x, *v));
-            marker::draw_points(&mut chart, at, shape, 5, color.filled())?
+            chart
+                .draw_series(points.iter().map(|(x, v, _)| Mark::new((*x, *v), shape, 5, color.filled())))?
                 .label(label.clone())
-                .legend(move |c| marker::legend_icon(c, shape, Some(color.stroke_width(2)), color.filled()));
+                .legend(move |c| Mark::icon(c, shape, color.filled(), Some(color.stroke_width(2))));
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }

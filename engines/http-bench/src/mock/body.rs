@@ -43,18 +43,23 @@ pub struct MockBody {
     sleep: Option<Pin<Box<Sleep>>>,
     /// Frames sent since the body last yielded.
     since_yield: u32,
+    /// Frames to send before the next yield.
+    credit: u32,
     burst: u32,
     yielding: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
 }
 
 impl MockBody {
-    /// A body that sends `steps`, yielding after every `burst` frames.
-    pub fn new(steps: Vec<Timed>, burst: u32) -> MockBody {
+    /// A body that sends `steps`, yielding after every `burst` frames; the first `head` frames
+    /// (a role-only chunk, say) go out with the first burst, as a server that has the first
+    /// token ready writes them together.
+    pub fn new(steps: Vec<Timed>, burst: u32, head: u32) -> MockBody {
         MockBody {
             steps,
             next: 0,
             sleep: None,
             since_yield: 0,
+            credit: burst.max(1) + head,
             burst: burst.max(1),
             yielding: None,
         }
@@ -68,6 +73,7 @@ impl MockBody {
                 step: Step::Send(bytes.into()),
             }],
             1,
+            0,
         )
     }
 }
@@ -84,7 +90,7 @@ impl Body for MockBody {
         let Some(timed) = this.steps.get(this.next) else {
             return Poll::Ready(None);
         };
-        if this.since_yield >= this.burst {
+        if this.since_yield >= this.credit {
             let y = this
                 .yielding
                 .get_or_insert_with(|| Box::pin(tokio::task::yield_now()));
@@ -93,6 +99,7 @@ impl Body for MockBody {
             }
             this.yielding = None;
             this.since_yield = 0;
+            this.credit = this.burst;
         }
         if let Some(at) = timed.at
             && at > Instant::now()

@@ -149,7 +149,8 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Response<Mo
         crate::api::Framing::Sse => "text/event-stream",
         crate::api::Framing::Ndjson => "application/x-ndjson",
     };
-    let mut r = Response::new(MockBody::new(steps, cfg.burst));
+    let head = u32::from(api == Api::Chat);
+    let mut r = Response::new(MockBody::new(steps, cfg.burst, head));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(r)

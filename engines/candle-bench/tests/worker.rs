@@ -1,0 +1,172 @@
+//! The real worker binary on the default model, through protocol lines on stdin (skipped with a
+//! printed reason when the model is not fetched).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+/// Chat prompt "What is the capital of France?" for SmolLM2-135M-Instruct.
+const FRANCE: [u32; 37] = [
+    1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407,
+    19712, 8182, 2, 198, 1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531,
+    198,
+];
+
+/// llama.cpp's greedy continuation of [`FRANCE`] on the same Q4_1 file (xllamacpp's server,
+/// `/completion` with temperature 0).
+const FRANCE_LLAMA_CPP: [u32; 32] = [
+    60, 23, 39614, 1141, 552, 28, 2618, 2828, 313, 7712, 769, 28, 2618, 2849, 1558, 28, 2618, 2849,
+    1558, 26261, 11708, 46767, 28, 2618, 2849, 1558, 26261, 11708, 46767, 28, 2618, 2849,
+];
+
+/// Chat prompt "Reply with one word: what colour is the sky?", which the model ends with EOS.
+const SKY: [u32; 42] = [
+    1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407,
+    19712, 8182, 2, 198, 1, 4093, 198, 9302, 318, 351, 582, 2229, 42, 732, 7302, 314, 260, 6376,
+    47, 2, 198, 1, 520, 9531, 198,
+];
+
+fn model() -> Option<PathBuf> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/smollm2-135m-instruct-q4_1.gguf");
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipping: {} is absent (fetch the default model first)",
+            path.display()
+        );
+        None
+    }
+}
+
+fn load(path: &Path, options: &Value) -> Value {
+    json!({"type": "load", "model": {"id": "smollm2", "path": path, "format": "gguf"}, "device": "cpu", "options": options})
+}
+
+fn generate(
+    id: u64,
+    prompt: Option<&[u32]>,
+    max_tokens: u32,
+    ignore_eos: bool,
+    temperature: f32,
+    seed: u64,
+) -> Value {
+    json!({"type": "generate", "phase": "measure", "request": {
+        "id": id, "text": "", "prompt_token_ids": prompt, "chat": true, "max_tokens": max_tokens,
+        "ignore_eos": ignore_eos, "sampling": {"temperature": temperature, "top_p": 1.0, "seed": seed}}})
+}
+
+/// Run the worker on `lines` (a shutdown is appended) and return every message it wrote.
+fn run(lines: &[Value]) -> Vec<Value> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_candle-bench"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("worker starts");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        for l in lines.iter().chain([&json!({"type": "shutdown"})]) {
+            writeln!(stdin, "{l}").expect("write");
+        }
+    }
+    let out = child.wait_with_output().expect("worker exits");
+    assert!(out.status.success(), "worker failed: {:?}", out.status);
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every stdout line is protocol JSON"))
+        .collect()
+}
+
+fn samples(messages: &[Value]) -> Vec<&Value> {
+    messages.iter().filter(|m| m["type"] == "sample").collect()
+}
+
+fn ids(sample: &Value) -> Vec<u32> {
+    serde_json::from_value(sample["output_token_ids"].clone()).expect("ids")
+}
+
+#[test]
+fn greedy_matches_llama_cpp_stops_at_eos_and_never_reuses_a_cache() {
+    let Some(path) = model() else { return };
+    let messages = run(&[
+        load(&path, &json!({"threads": 2})),
+        generate(0, Some(&SKY), 64, true, 0.0, 0),
+        generate(1, Some(&FRANCE), 32, false, 0.0, 0),
+        generate(2, Some(&SKY), 64, true, 0.0, 0),
+        generate(3, Some(&SKY), 64, false, 0.0, 0),
+        generate(4, Some(&FRANCE), 24, false, 0.8, 42),
+        generate(5, Some(&FRANCE), 24, false, 0.8, 42),
+    ]);
+    assert_eq!(messages[0]["type"], "hello");
+    assert_eq!(messages[0]["engine"], "candle");
+    let loaded = &messages[1];
+    assert_eq!(loaded["type"], "loaded", "{loaded}");
+    assert_eq!(loaded["details"]["quantization"], "Q4_1");
+    assert_eq!(loaded["details"]["threads"], 2);
+    let s = samples(&messages);
+    assert_eq!(s.len(), 6);
+    assert!(s.iter().all(|x| x["outcome"]["status"] == "ok"), "{s:?}");
+
+    assert_eq!(
+        ids(s[1]),
+        FRANCE_LLAMA_CPP,
+        "greedy output differs from llama.cpp"
+    );
+    assert_eq!(s[1]["prompt_tokens"], 37);
+    assert!(
+        s[1]["prefill_ns"].as_u64().expect("prefill") <= s[1]["ttft_ns"].as_u64().expect("ttft")
+    );
+
+    assert_eq!(ids(s[0]).len(), 64, "ignore_eos runs to max_tokens");
+    assert_eq!(s[0]["finish_reason"], "length");
+    assert_eq!(
+        ids(s[0]),
+        ids(s[2]),
+        "the same request after another gives the same tokens"
+    );
+
+    let stopped = ids(s[3]);
+    assert_eq!(s[3]["finish_reason"], "eos");
+    assert!(stopped.len() < 64 && !stopped.contains(&2), "{stopped:?}");
+    assert_eq!(
+        stopped,
+        ids(s[0])[..stopped.len()],
+        "EOS cuts the same sequence short"
+    );
+    assert_eq!(ids(s[0])[stopped.len()], 2, "the ignored token was EOS");
+
+    assert_eq!(ids(s[4]), ids(s[5]), "one seed, one sample");
+    assert_ne!(
+        ids(s[4]),
+        FRANCE_LLAMA_CPP[..ids(s[4]).len()],
+        "temperature 0.8 is not greedy"
+    );
+}
+
+#[test]
+fn requests_without_ids_and_unknown_options_fail_with_messages() {
+    let Some(path) = model() else { return };
+    let messages = run(&[load(&path, &json!({})), generate(0, None, 8, false, 0.0, 0)]);
+    let s = samples(&messages);
+    assert_eq!(s.len(), 1);
+    let failure = s[0]["outcome"].to_string();
+    assert!(failure.contains("prompt_token_ids"), "{failure}");
+
+    let messages = run(&[load(&path, &json!({"thread": 2}))]);
+    let error = messages
+        .iter()
+        .find(|m| m["type"] == "error")
+        .expect("load error");
+    assert!(
+        error["message"]
+            .as_str()
+            .expect("message")
+            .contains("thread"),
+        "{error}"
+    );
+}
