@@ -28,12 +28,31 @@ pub enum Command {
     /// Hold a candidate run against a baseline, per engine and metric. Exit status 0: nothing
     /// regressed; 1: something did; 2: bad input.
     Diff(DiffArgs),
+    /// Measure the HTTP client's own overhead against a zero-delay mock (added TTFT and ITL,
+    /// sustained chunk rate); summaries of served engines carry the result.
+    Calibrate(CalibrateArgs),
     /// The model registry: list models, fetch one.
     #[command(subcommand)]
     Models(ModelsCommand),
     /// Run a suite, compare each run with the last good one in the history, append to the
     /// history and write the report. Exits like `diff`.
     Nightly(NightlyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Concurrent streams.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: u32,
+    /// Chunks per streamed reply.
+    #[arg(long, default_value_t = 256)]
+    pub chunks: u32,
+    /// Requests in total (default: 10 per stream).
+    #[arg(long)]
+    pub requests: Option<u32>,
+    /// Where to store the figures (default: results/calibration.json).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +264,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => crate::commands::diff(&args),
         Command::Nightly(args) => crate::commands::nightly(&args),
         Command::Models(command) => crate::commands::models(&command),
+        Command::Calibrate(args) => crate::commands::calibrate(&args),
     };
     match result {
         Ok(code) => code,

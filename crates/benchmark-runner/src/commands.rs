@@ -116,6 +116,9 @@ pub async fn run_plan(
         .collect();
     let mut plan_json = serde_json::to_value(plan).context("serialize plan")?;
     plan_json["inputs"] = serde_json::json!({"model": inputs.model, "dataset": inputs.dataset});
+    if plan.engines.iter().any(|e| catalog::entry(e.id).kind == EngineKind::Served) {
+        plan_json["harness"] = crate::calibration::for_summary(&crate::calibration::cache_path());
+    }
     let host = telemetry::host_info(&sources.roots, &mut sources.collectors);
     let host_json = serde_json::json!({
         "local": host,
@@ -446,5 +449,35 @@ pub fn models(command: &crate::cli::ModelsCommand) -> CommandResult {
             inputs::ensure_fetched(&model)?;
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `calibrate`.
+pub fn calibrate(args: &crate::cli::CalibrateArgs) -> CommandResult {
+    if args.concurrency == 0 || args.chunks == 0 || args.requests == Some(0) {
+        return Err(usage("--concurrency, --chunks and --requests must be at least 1"));
+    }
+    let mut pass = vec![
+        "--concurrency".to_owned(),
+        args.concurrency.to_string(),
+        "--chunks".to_owned(),
+        args.chunks.to_string(),
+    ];
+    if let Some(r) = args.requests {
+        pass.extend(["--requests".to_owned(), r.to_string()]);
+    }
+    eprintln!(
+        "calibrating the HTTP client: {} streams x {} chunks against a zero-delay mock",
+        args.concurrency, args.chunks
+    );
+    let report = crate::calibration::run(&Locator::from_env(), &pass)?;
+    let path = args.out.clone().unwrap_or_else(crate::calibration::cache_path);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    store::write_json(&path, &report)?;
+    write_stdout(&serde_json::to_string_pretty(&report).context("serialize")?);
+    eprintln!("calibration: {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -17,6 +17,7 @@
 //! - [`diff`]: a candidate run held against a baseline, with verdicts; [`nightly`]: suites and
 //!   their history.
 
+pub mod calibration;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

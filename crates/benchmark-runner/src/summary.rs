@@ -27,6 +27,8 @@ pub struct RunSummary {
     /// Each engine held against the first one listed (the reference), with significance
     /// tests: `engine` names the candidate; ratios are candidate / reference.
     pub verdicts: Option<Verdicts>,
+    /// Served engines: the HTTP client's own overhead, or why it was not measured.
+    pub harness: Option<serde_json::Value>,
 }
 
 /// Engines of one run compared with a reference engine.
@@ -174,7 +176,17 @@ pub fn summarize_run(
         engines.insert(label, summary);
     }
     let verdicts = reference_verdicts(manifest, rows);
+    let served = manifest.engines.values().any(|h| {
+        crate::catalog::entry(h.engine).kind == crate::catalog::EngineKind::Served
+    });
     RunSummary {
+        harness: served.then(|| {
+            manifest
+                .plan
+                .get("harness")
+                .cloned()
+                .unwrap_or_else(|| crate::calibration::for_summary(&crate::calibration::cache_path()))
+        }),
         verdicts,
         schema_version: SCHEMA_VERSION,
         metrics_version: METRICS_VERSION,
