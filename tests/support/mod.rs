@@ -21,6 +21,8 @@ pub fn bin_dir() -> &'static Path {
                 "benchmark-runner",
                 "-p",
                 "sim-bench",
+                "-p",
+                "http-bench",
             ])
             .status()
             .expect("run cargo build");
@@ -65,3 +67,33 @@ pub fn jsonl(path: &Path) -> Vec<serde_json::Value> {
 
 /// Options that make the synthetic engine fast, for tests that do not care about its timings.
 pub const FAST_SIM: [&str; 4] = ["-o", "sim.ttft_ms=const:1", "-o", "sim.tpot_ms=const:0.1"];
+
+/// A child process killed when dropped.
+pub struct Child(pub std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Start `http-bench mock` on a free port with `args`; returns the process and its base URL.
+pub fn mock_server(args: &[&str]) -> (Child, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(bin_dir().join("http-bench"))
+        .arg("mock")
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start http-bench mock");
+    let stdout = child.stdout.take().expect("mock stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("mock prints its URL");
+    let v: serde_json::Value = serde_json::from_str(&line).expect("mock URL line is JSON");
+    let url = v["mock"].as_str().expect("mock URL").to_owned();
+    (Child(child), url)
+}

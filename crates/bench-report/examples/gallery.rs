@@ -7,7 +7,11 @@ mod common;
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "target/gallery".to_owned()));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "target/gallery".to_owned()),
+    );
     std::fs::create_dir_all(&dir)?;
     let charts = common::gallery();
     for (name, chart) in &charts {

@@ -22,14 +22,26 @@ impl AxisCoord {
     pub(crate) fn fit(scale: Scale, lo: f64, hi: f64, from_zero: bool) -> Self {
         match scale {
             Scale::Linear => {
-                let (lo, hi) = if from_zero && lo >= 0.0 { (0.0, hi) } else { (lo, hi) };
+                let (lo, hi) = if from_zero && lo >= 0.0 {
+                    (0.0, hi)
+                } else {
+                    (lo, hi)
+                };
                 let (lo, hi) = widen_if_flat(lo, hi);
                 let pad = (hi - lo) * 0.04;
-                let lo = if from_zero && lo == 0.0 { 0.0 } else { lo - pad };
+                let lo = if from_zero && lo == 0.0 {
+                    0.0
+                } else {
+                    lo - pad
+                };
                 Self::Linear { lo, hi: hi + pad }
             }
             Scale::Log => {
-                let (lo, hi) = if hi / lo < 1.5 { (lo / 1.25, hi * 1.25) } else { (lo, hi) };
+                let (lo, hi) = if hi / lo < 1.5 {
+                    (lo / 1.25, hi * 1.25)
+                } else {
+                    (lo, hi)
+                };
                 let pad = (hi / lo).log10() * 0.04;
                 Self::Log {
                     lo: lo / 10f64.powf(pad),
@@ -171,7 +183,10 @@ mod tests {
     #[test]
     fn log_ticks_use_the_densest_round_mantissas_that_fit() {
         let ticks = log_ticks(0.8, 120.0, 10, false);
-        assert_eq!(ticks, vec![1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0]);
+        assert_eq!(
+            ticks,
+            vec![1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0]
+        );
         let ticks = log_ticks(14.0, 130.0, 10, false);
         assert_eq!(ticks, vec![15.0, 20.0, 30.0, 50.0, 70.0, 100.0]);
     }
@@ -180,7 +195,10 @@ mod tests {
     fn log_ticks_fall_back_to_decades_then_linear() {
         let wide = log_ticks(1.0, 1e9, 6, false);
         assert!(wide.len() <= 6 && wide.len() >= 3, "{wide:?}");
-        assert!(wide.iter().all(|v| (v.log10() - v.log10().round()).abs() < 1e-9));
+        assert!(
+            wide.iter()
+                .all(|v| (v.log10() - v.log10().round()).abs() < 1e-9)
+        );
         let narrow = log_ticks(21.0, 38.0, 10, false);
         assert!(narrow.len() >= 2, "{narrow:?}");
         assert!(narrow.iter().all(|v| (21.0..=38.0).contains(v)));
@@ -201,11 +219,14 @@ mod tests {
 
     #[test]
     fn headroom_keeps_the_data_below_the_top_fraction() {
-        let AxisCoord::Linear { hi, .. } = (AxisCoord::Linear { lo: 0.0, hi: 80.0 }).with_headroom(0.2) else {
+        let AxisCoord::Linear { hi, .. } =
+            (AxisCoord::Linear { lo: 0.0, hi: 80.0 }).with_headroom(0.2)
+        else {
             panic!("linear expected");
         };
         assert!((hi - 100.0).abs() < 1e-9);
-        let AxisCoord::Log { hi, .. } = (AxisCoord::Log { lo: 1.0, hi: 100.0 }).with_headroom(0.5) else {
+        let AxisCoord::Log { hi, .. } = (AxisCoord::Log { lo: 1.0, hi: 100.0 }).with_headroom(0.5)
+        else {
             panic!("log expected");
         };
         assert!((hi - 10_000.0).abs() < 1e-6);

@@ -95,7 +95,10 @@ impl Chart {
         write(path, &self.png()?)
     }
 
-    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ReportError> {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), ReportError> {
         let failed = |error: DrawError<DB>| ReportError::Draw {
             figure: self.meta.title.clone(),
             message: error.to_string(),

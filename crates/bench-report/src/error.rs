@@ -12,11 +12,17 @@ pub enum ReportError {
     #[error("figure '{figure}': series '{series}' holds a non-finite value")]
     NonFinite { figure: String, series: String },
     /// A value at or below zero was placed on a logarithmic axis.
-    #[error("figure '{figure}': series '{series}' has a value <= 0 on a log axis: use a linear axis")]
+    #[error(
+        "figure '{figure}': series '{series}' has a value <= 0 on a log axis: use a linear axis"
+    )]
     NonPositiveOnLog { figure: String, series: String },
     /// A span ends before it starts.
     #[error("figure '{figure}': a request span ends ({end}) before it starts ({start})")]
-    BadSpan { figure: String, start: f64, end: f64 },
+    BadSpan {
+        figure: String,
+        start: f64,
+        end: f64,
+    },
     /// A trend point names a run that is not on the x axis.
     #[error("figure '{figure}': series '{series}' names run '{run}', which is not among the runs")]
     UnknownRun {

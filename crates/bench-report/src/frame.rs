@@ -127,7 +127,10 @@ pub(crate) fn plane<'a, DB: DrawingBackend + 'a>(
 
 /// The fraction of a plane on `area` that a legend of `entries` rows covers, to keep the data
 /// clear of it (see [`AxisCoord::with_headroom`]).
-pub(crate) fn legend_room<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: usize) -> f64 {
+pub(crate) fn legend_room<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: usize,
+) -> f64 {
     // Rows are about 18 px apart; the box sits 12 px from the edge with 12 px of padding.
     let plot_height = f64::from(area.dim_in_pixel().1).max(100.0) - 64.0;
     (entries as f64 * 18.0 + 40.0) / plot_height

@@ -39,7 +39,12 @@ pub(crate) enum Marker {
 
 /// The marker of the series at `index`; wraps after four.
 pub(crate) fn marker(index: usize) -> Marker {
-    [Marker::Circle, Marker::Triangle, Marker::Square, Marker::Cross][index % 4]
+    [
+        Marker::Circle,
+        Marker::Triangle,
+        Marker::Square,
+        Marker::Cross,
+    ][index % 4]
 }
 
 /// The palette index of `label`: its position among the figure's engines when it is one, so an

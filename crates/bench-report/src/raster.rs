@@ -26,7 +26,8 @@ pub(crate) struct Raster<'a> {
 impl<'a> Raster<'a> {
     /// Draws into `rgb`, `size.0 * size.1 * 3` bytes.
     pub(crate) fn new(rgb: &'a mut [u8], size: (u32, u32)) -> Result<Self, ReportError> {
-        let load = |bytes: &'static [u8]| FontRef::try_from_slice(bytes).map_err(|_| ReportError::Font);
+        let load =
+            |bytes: &'static [u8]| FontRef::try_from_slice(bytes).map_err(|_| ReportError::Font);
         Ok(Self {
             inner: BitMapBackend::with_buffer(rgb, size),
             regular: load(dejavu::sans::regular())?,
@@ -52,7 +53,11 @@ impl DrawingBackend for Raster<'_> {
         self.inner.present()
     }
 
-    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Result<(), DrawingErrorKind<BitmapError>> {
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<BitmapError>> {
         self.inner.draw_pixel(point, color)
     }
 

@@ -8,7 +8,9 @@ use std::path::Path;
 /// Decodes an 8-bit RGB PNG: (width, height, pixels).
 fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
     let file = std::fs::File::open(path).expect("png file opens");
-    let mut reader = png::Decoder::new(std::io::BufReader::new(file)).read_info().expect("png header decodes");
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .expect("png header decodes");
     let mut pixels = vec![0; reader.output_buffer_size().expect("png size fits")];
     let info = reader.next_frame(&mut pixels).expect("png data decodes");
     assert_eq!(info.color_type, png::ColorType::Rgb);
@@ -29,14 +31,26 @@ fn every_figure_writes_a_decodable_png_and_an_svg() {
 
         let (width, height, pixels) = decode(&png_path);
         assert_eq!((width, height), bench_report::DEFAULT_SIZE, "{name}");
-        let inked = pixels.chunks(3).filter(|p| p.iter().any(|c| *c < 200)).count();
+        let inked = pixels
+            .chunks(3)
+            .filter(|p| p.iter().any(|c| *c < 200))
+            .count();
         let share = inked as f64 / f64::from(width * height);
-        assert!((0.01..0.7).contains(&share), "{name}: {share:.3} of the pixels are drawn");
+        assert!(
+            (0.01..0.7).contains(&share),
+            "{name}: {share:.3} of the pixels are drawn"
+        );
 
         let svg = std::fs::read_to_string(&svg_path).expect("svg readable");
-        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{name}");
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}"
+        );
         assert!(svg.contains(&chart.meta().title), "{name} lacks its title");
-        assert!(svg.contains("hardware: NVIDIA H100"), "{name} lacks the hardware");
+        assert!(
+            svg.contains("hardware: NVIDIA H100"),
+            "{name} lacks the hardware"
+        );
     }
 }
 

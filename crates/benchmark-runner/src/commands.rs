@@ -158,6 +158,7 @@ pub async fn run_plan(
         plan,
         model: inputs.model.as_ref(),
         requests: &requests,
+        tokenizer: inputs.tokenizer.as_ref(),
         bars: &bars,
     };
     let runs = execute::execute(&ctx, &prepared, &mut dir).await?;

@@ -80,6 +80,8 @@ pub struct RunContext<'a> {
     pub plan: &'a Plan,
     pub model: Option<&'a ModelSpec>,
     pub requests: &'a Requests,
+    /// Counts the tokens of returned text (served engines), beside the server's own count.
+    pub tokenizer: Option<&'a bench_inputs::Tokenizer>,
     pub bars: &'a Bars,
 }
 
@@ -147,8 +149,16 @@ async fn run_engine(
         Err(e) => return Ok(failed(run, &e)),
     }
     let served = catalog::entry(id).kind == EngineKind::Served || worker.hello().capabilities.workload;
-    let mut persist = |row: Sample, written_off: bool, run: &mut EngineRun| -> anyhow::Result<()> {
+    let mut persist = |mut row: Sample, written_off: bool, run: &mut EngineRun| -> anyhow::Result<()> {
         run.samples += 1;
+        if let (Some(tok), Some(text), None) = (
+            ctx.tokenizer,
+            row.output_text.as_deref(),
+            row.token_counts.tokenizer_completion,
+        ) {
+            row.token_counts.tokenizer_completion =
+                tok.encode(text).ok().map(|ids| ids.len() as u32);
+        }
         // The measured window spans what the worker reported; a request the runner had to
         // write off (worker lost or silent) would stretch it by the timeout.
         if row.phase == Phase::Measure && !written_off {

@@ -13,8 +13,9 @@ use crate::plan::Plan;
 use crate::workload::Prompt;
 
 /// Model and prompts, resolved and tokenized once for every engine.
-#[derive(Debug, Clone)]
 pub struct Inputs {
+    /// The model's tokenizer, when the model is present: counts served engines' output text.
+    pub tokenizer: Option<Tokenizer>,
     pub model: Option<ModelSpec>,
     pub prompts: Vec<Prompt>,
     pub chat: bool,
@@ -152,16 +153,18 @@ pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
     if prompts.is_empty() {
         return Err(usage(format!("dataset {} has no prompts", dataset.name)));
     }
+    let dataset_info = serde_json::json!({
+        "name": dataset.name,
+        "sha256": dataset.sha256,
+        "prompts": dataset.prompts.len(),
+        "tokenized": tokenizer.is_some(),
+        "chat_template": chat && tokenizer.as_ref().is_some_and(Tokenizer::has_chat_template),
+    });
     Ok(Inputs {
+        tokenizer,
+        dataset: dataset_info,
         model: (needs_model || w.model.is_some()).then(|| model.to_spec()),
         prompts,
         chat,
-        dataset: serde_json::json!({
-            "name": dataset.name,
-            "sha256": dataset.sha256,
-            "prompts": dataset.prompts.len(),
-            "tokenized": tokenizer.is_some(),
-            "chat_template": chat && tokenizer.as_ref().is_some_and(Tokenizer::has_chat_template),
-        }),
     })
 }

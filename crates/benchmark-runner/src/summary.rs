@@ -64,6 +64,8 @@ pub struct EngineSummary {
     pub completion_tokens: Option<Summary>,
     pub schedule_lag_ms: Option<Summary>,
     pub throughput: Throughput,
+    /// Served engines: where `completion_tokens` came from, and how the other counts agree.
+    pub token_counts: Option<TokenCountCheck>,
     /// How requests were offered, as planned.
     pub load: Option<serde_json::Value>,
     /// Share and rate of measured requests meeting every objective in `--slo`.
@@ -77,6 +79,17 @@ pub struct EngineSummary {
     pub validity: Vec<String>,
     /// Reasons a reader should be careful with these figures.
     pub warnings: Vec<String>,
+}
+
+/// Completion-token counts from several sources, side by side.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TokenCountCheck {
+    /// Source of the `completion_tokens` figures, by number of requests.
+    pub sources: BTreeMap<String, u64>,
+    /// Requests with both a server count and a tokenizer count, and how many of those differ.
+    pub server_vs_tokenizer: (u64, u64),
+    /// Requests with both a server count and a chunk count, and how many of those differ.
+    pub server_vs_chunks: (u64, u64),
 }
 
 /// Requests meeting the service-level objectives.
@@ -292,6 +305,7 @@ fn summarize_engine(
             .max(),
         requests: counts,
         energy: EngineEnergy::default(),
+        token_counts: token_count_check(&ok),
         load: None,
         goodput: None,
         validity: Vec::new(),
@@ -330,6 +344,20 @@ fn with_warnings(mut s: EngineSummary) -> EngineSummary {
     }
     if s.requests.ok == 0 {
         w.push("no successful measured request: no latency figures".to_owned());
+    }
+    if let Some(c) = &s.token_counts {
+        if c.server_vs_tokenizer.1 > 0 {
+            w.push(format!(
+                "server and tokenizer completion-token counts differ on {} of {} requests",
+                c.server_vs_tokenizer.1, c.server_vs_tokenizer.0
+            ));
+        }
+        if c.server_vs_chunks.1 > 0 {
+            w.push(format!(
+                "server token counts differ from chunk counts on {} of {} requests: ITL is per chunk",
+                c.server_vs_chunks.1, c.server_vs_chunks.0
+            ));
+        }
     }
     s.warnings = w;
     s
@@ -476,4 +504,31 @@ fn attach_load(summary: &mut EngineSummary, manifest: &Manifest, rows: &[&Sample
         share: if n > 0 { met as f64 / n as f64 } else { 0.0 },
         rate_rps: (wall > 0.0).then(|| met as f64 / wall),
     });
+}
+
+/// Compare the token counts a worker reported from different sources (served engines).
+fn token_count_check(ok: &[&shared_protocol::Sample]) -> Option<TokenCountCheck> {
+    let mut check = TokenCountCheck::default();
+    let mut any = false;
+    for s in ok {
+        let c = &s.token_counts;
+        if c.server_completion.is_none() && c.chunks.is_none() && c.tokenizer_completion.is_none() {
+            continue;
+        }
+        any = true;
+        let source = serde_json::to_value(s.completion_tokens_source)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        *check.sources.entry(source).or_default() += 1;
+        if let (Some(a), Some(b)) = (c.server_completion, c.tokenizer_completion) {
+            check.server_vs_tokenizer.0 += 1;
+            check.server_vs_tokenizer.1 += u64::from(a != b);
+        }
+        if let (Some(a), Some(b)) = (c.server_completion, c.chunks) {
+            check.server_vs_chunks.0 += 1;
+            check.server_vs_chunks.1 += u64::from(a != b);
+        }
+    }
+    any.then_some(check)
 }

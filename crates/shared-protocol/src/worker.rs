@@ -38,6 +38,10 @@ pub struct Hello {
 
 /// What a worker supports.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent yes/no capabilities on the wire, not a state machine"
+)]
 pub struct Capabilities {
     pub devices: Vec<DeviceKind>,
     /// Accepts `prompt_token_ids` (in-process engines).

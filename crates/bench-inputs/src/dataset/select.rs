@@ -38,6 +38,9 @@ pub fn select(
     tokenizer: &Tokenizer,
     selection: &Selection,
 ) -> Result<Vec<TokenizedPrompt>> {
+    if selection.count == Some(0) {
+        return Ok(Vec::new());
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(selection.seed);
     let mut order: Vec<usize> = (0..prompts.len()).collect();
     if selection.count.is_some() {

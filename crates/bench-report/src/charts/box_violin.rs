@@ -22,10 +22,19 @@ const BOX_HALF_WIDTH: f64 = 0.07;
 const VIOLIN_POINTS: usize = 120;
 
 /// A box plot inside a violin for each series, side by side, values on a linear `y` axis.
-pub fn box_violin(meta: &FigureMeta, series: &[Series], y: &Quantity) -> Result<Chart, ReportError> {
+pub fn box_violin(
+    meta: &FigureMeta,
+    series: &[Series],
+    y: &Quantity,
+) -> Result<Chart, ReportError> {
     let mut groups = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        check_values(&meta.title, &one.label, one.values.iter().copied(), Scale::Linear)?;
+        check_values(
+            &meta.title,
+            &one.label,
+            one.values.iter().copied(),
+            Scale::Linear,
+        )?;
         groups.push(Group::new(&one.label, &one.values));
     }
     if groups.is_empty() {
@@ -71,8 +80,8 @@ impl Group {
         let low = s.iter().find(inside).copied().unwrap_or(q1);
         let high = s.iter().rev().find(inside).copied().unwrap_or(q3);
         let outliers = s.iter().filter(|v| !inside(v)).copied().collect();
-        let violin = silverman_bandwidth(&s)
-            .map(|h| curve(&s, h, s[0], s[s.len() - 1], VIOLIN_POINTS));
+        let violin =
+            silverman_bandwidth(&s).map(|h| curve(&s, h, s[0], s[s.len() - 1], VIOLIN_POINTS));
         Self {
             label: label.to_owned(),
             n: s.len(),
@@ -101,7 +110,12 @@ impl BoxViolin {
         let x = AxisCoord::Categories { names };
         let bounds = self.groups.iter().flat_map(|g| {
             let (lo, hi) = (g.outliers.first().copied(), g.outliers.last().copied());
-            [g.whiskers.0, g.whiskers.1, lo.unwrap_or(g.q1), hi.unwrap_or(g.q3)]
+            [
+                g.whiskers.0,
+                g.whiskers.1,
+                lo.unwrap_or(g.q1),
+                hi.unwrap_or(g.q3),
+            ]
         });
         let (lo, hi) = extent(bounds).unwrap_or((0.0, 1.0));
         let y = AxisCoord::fit(Scale::Linear, lo, hi, false);
@@ -122,10 +136,16 @@ impl BoxViolin {
                     .map(|(v, d)| (at - d * scale, *v))
                     .chain(violin.iter().rev().map(|(v, d)| (at + d * scale, *v)))
                     .collect();
-                chart.draw_series(std::iter::once(Polygon::new(outline.clone(), color.mix(0.22).filled())))?;
+                chart.draw_series(std::iter::once(Polygon::new(
+                    outline.clone(),
+                    color.mix(0.22).filled(),
+                )))?;
                 let mut closed = outline;
                 closed.push(closed[0]);
-                chart.draw_series(std::iter::once(PathElement::new(closed, color.stroke_width(1))))?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    closed,
+                    color.stroke_width(1),
+                )))?;
             }
             let (low, high) = group.whiskers;
             let whisker = color.stroke_width(2);
@@ -136,13 +156,22 @@ impl BoxViolin {
                 PathElement::new([(at - cap, high), (at + cap, high)], whisker),
                 PathElement::new([(at - cap, low), (at + cap, low)], whisker),
             ])?;
-            let corners = [(at - BOX_HALF_WIDTH, group.q1), (at + BOX_HALF_WIDTH, group.q3)];
+            let corners = [
+                (at - BOX_HALF_WIDTH, group.q1),
+                (at + BOX_HALF_WIDTH, group.q3),
+            ];
             chart.draw_series([
                 Rectangle::new(corners, color.mix(0.75).filled()),
                 Rectangle::new(corners, BLACK.stroke_width(1)),
             ])?;
-            let median = [(at - BOX_HALF_WIDTH, group.median), (at + BOX_HALF_WIDTH, group.median)];
-            chart.draw_series(std::iter::once(PathElement::new(median, BLACK.stroke_width(3))))?;
+            let median = [
+                (at - BOX_HALF_WIDTH, group.median),
+                (at + BOX_HALF_WIDTH, group.median),
+            ];
+            chart.draw_series(std::iter::once(PathElement::new(
+                median,
+                BLACK.stroke_width(3),
+            )))?;
             chart.draw_series(
                 group
                     .outliers

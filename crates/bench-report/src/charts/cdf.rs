@@ -8,8 +8,8 @@ use plotters::drawing::DrawingArea;
 use plotters::element::{EmptyElement, PathElement, Text};
 use plotters::prelude::DrawingBackend;
 use plotters::series::{DashedLineSeries, LineSeries};
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::Color;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
@@ -60,11 +60,21 @@ impl Cdf {
         let x_range = x.range();
         let y = AxisCoord::Linear { lo: 0.0, hi: 102.0 };
         let x_desc = self.x.quantity.label();
-        let mut chart = plane(area, x, y, &Mesh::new(&x_desc, "requests at or below x (%)"))?;
+        let mut chart = plane(
+            area,
+            x,
+            y,
+            &Mesh::new(&x_desc, "requests at or below x (%)"),
+        )?;
 
         for (level, name) in [(50.0, "p50"), (90.0, "p90"), (99.0, "p99")] {
             let guide = [(x_range.start, level), (x_range.end, level)];
-            chart.draw_series(DashedLineSeries::new(guide, 6, 4, MUTED.mix(0.7).stroke_width(1)))?;
+            chart.draw_series(DashedLineSeries::new(
+                guide,
+                6,
+                4,
+                MUTED.mix(0.7).stroke_width(1),
+            ))?;
             let style = text(12.0)
                 .color(&MUTED)
                 .pos(Pos::new(HPos::Left, VPos::Bottom));
@@ -77,7 +87,9 @@ impl Cdf {
             chart
                 .draw_series(LineSeries::new(steps(values), color.stroke_width(2)))?
                 .label(format!("{label} (n={})", values.len()))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3))
+                });
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight)
     }

@@ -9,10 +9,10 @@ use plotters::series::LineSeries;
 use plotters::style::Color;
 
 use crate::axis::AxisCoord;
-use crate::marker::Mark;
 use crate::charts::Plot;
 use crate::data::{check_values, extent, no_data};
 use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
+use crate::marker::Mark;
 use crate::{Axis, Chart, FigureMeta, Line, ReportError, palette};
 
 /// One line per label through its points, in the order given (a sweep's order), over `x` and
@@ -20,8 +20,18 @@ use crate::{Axis, Chart, FigureMeta, Line, ReportError, palette};
 pub fn curves(meta: &FigureMeta, lines: &[Line], x: &Axis, y: &Axis) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for line in lines.iter().filter(|l| !l.points.is_empty()) {
-        check_values(&meta.title, &line.label, line.points.iter().map(|p| p.0), x.scale)?;
-        check_values(&meta.title, &line.label, line.points.iter().map(|p| p.1), y.scale)?;
+        check_values(
+            &meta.title,
+            &line.label,
+            line.points.iter().map(|p| p.0),
+            x.scale,
+        )?;
+        check_values(
+            &meta.title,
+            &line.label,
+            line.points.iter().map(|p| p.1),
+            y.scale,
+        )?;
         kept.push(line.clone());
     }
     if kept.is_empty() {
@@ -62,9 +72,16 @@ impl Curves {
         for (position, line) in self.lines.iter().enumerate() {
             let index = palette::index_for(&meta.engines, &line.label, position);
             let (color, shape) = (palette::color(index), palette::marker(index));
-            chart.draw_series(LineSeries::new(line.points.iter().copied(), color.stroke_width(2)))?;
+            chart.draw_series(LineSeries::new(
+                line.points.iter().copied(),
+                color.stroke_width(2),
+            ))?;
             chart
-                .draw_series(line.points.iter().map(|p| Mark::new(*p, shape, 5, color.filled())))?
+                .draw_series(
+                    line.points
+                        .iter()
+                        .map(|p| Mark::new(*p, shape, 5, color.filled())),
+                )?
                 .label(line.label.clone())
                 .legend(move |c| Mark::icon(c, shape, color.filled(), Some(color.stroke_width(2))));
         }
@@ -88,7 +105,10 @@ mod tests {
         };
         let chart = curves(
             &meta("Throughput vs concurrency"),
-            &[Line::new("candle", sweep(40.0)), Line::new("burn", sweep(30.0))],
+            &[
+                Line::new("candle", sweep(40.0)),
+                Line::new("burn", sweep(30.0)),
+            ],
             &Axis::log(Quantity::new("concurrency", "requests in flight")),
             &Axis::linear(Quantity::new("throughput", "tokens/s")),
         )

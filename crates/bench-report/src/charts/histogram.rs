@@ -22,16 +22,30 @@ const MAX_BINS: usize = 80;
 const KDE_POINTS: usize = 200;
 
 /// A histogram with its kernel density estimate for each series, over a linear `x` axis.
-pub fn histogram_kde(meta: &FigureMeta, series: &[Series], x: &Quantity) -> Result<Chart, ReportError> {
+pub fn histogram_kde(
+    meta: &FigureMeta,
+    series: &[Series],
+    x: &Quantity,
+) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        check_values(&meta.title, &one.label, one.values.iter().copied(), Scale::Linear)?;
+        check_values(
+            &meta.title,
+            &one.label,
+            one.values.iter().copied(),
+            Scale::Linear,
+        )?;
         kept.push((one.label.clone(), sorted(&one.values)));
     }
     if kept.is_empty() {
         return Err(no_data(&meta.title));
     }
-    let bins = Bins::for_values(&kept.iter().flat_map(|(_, v)| v.iter().copied()).collect::<Vec<_>>());
+    let bins = Bins::for_values(
+        &kept
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .collect::<Vec<_>>(),
+    );
     Ok(Chart::new(
         meta,
         Plot::Histogram(Histogram {
@@ -72,7 +86,11 @@ impl Bins {
             width = (hi - lo) / 10.0;
         }
         if width.is_nan() || width <= 0.0 {
-            width = if integers { 1.0 } else { lo.abs().max(1.0) * 0.01 };
+            width = if integers {
+                1.0
+            } else {
+                lo.abs().max(1.0) * 0.01
+            };
         }
         width = width.max((hi - lo) / MAX_BINS as f64);
         let start = if integers {
@@ -82,7 +100,11 @@ impl Bins {
             lo
         };
         let count = (((hi - start) / width).floor() as usize + 1).min(MAX_BINS + 1);
-        Self { start, width, count }
+        Self {
+            start,
+            width,
+            count,
+        }
     }
 
     fn end(&self) -> f64 {
@@ -131,7 +153,10 @@ impl Histogram {
             })
             .fold(1.0, f64::max);
         // A few bins alone would fill the width as slabs: show at least ten bins' worth.
-        let (mid, half) = ((bins.start + bins.end()) / 2.0, (bins.end() - bins.start) / 2.0);
+        let (mid, half) = (
+            (bins.start + bins.end()) / 2.0,
+            (bins.end() - bins.start) / 2.0,
+        );
         let half = half.max(bins.width * 5.0);
         let x = AxisCoord::fit(Scale::Linear, mid - half, mid + half, false);
         let y = AxisCoord::fit(Scale::Linear, 0.0, peak, true)
@@ -141,18 +166,24 @@ impl Histogram {
 
         for (position, (label, n, h, counts, kde)) in prepared.into_iter().enumerate() {
             let color = palette::color(palette::index_for(&meta.engines, label, position));
-            let bars = counts.iter().enumerate().filter(|(_, c)| **c > 0).flat_map(|(i, c)| {
-                let left = bins.start + bins.width * i as f64;
-                let corners = [(left, 0.0), (left + bins.width, *c as f64)];
-                [
-                    Rectangle::new(corners, color.mix(0.28).filled()),
-                    Rectangle::new(corners, color.mix(0.8).stroke_width(1)),
-                ]
-            });
+            let bars = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .flat_map(|(i, c)| {
+                    let left = bins.start + bins.width * i as f64;
+                    let corners = [(left, 0.0), (left + bins.width, *c as f64)];
+                    [
+                        Rectangle::new(corners, color.mix(0.28).filled()),
+                        Rectangle::new(corners, color.mix(0.8).stroke_width(1)),
+                    ]
+                });
             let bars = chart.draw_series(bars)?;
             let Some((kde, h)) = kde.zip(h) else {
                 bars.label(format!("{label}: histogram (n={n}, all values equal)"))
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 22, y + 5)], color.mix(0.4).filled()));
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 22, y + 5)], color.mix(0.4).filled())
+                    });
                 continue;
             };
             let unit = self.x.unit.clone();

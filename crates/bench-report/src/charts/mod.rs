@@ -88,7 +88,10 @@ pub(crate) mod test_support {
         assert!(svg.trim_end().ends_with("</svg>"), "svg not closed");
         let texts = svg_texts(svg);
         let subtitle = meta("any").subtitle();
-        assert!(texts.contains(&subtitle), "svg lacks the subtitle {subtitle:?}");
+        assert!(
+            texts.contains(&subtitle),
+            "svg lacks the subtitle {subtitle:?}"
+        );
         for label in labels {
             assert!(
                 texts.iter().any(|t| t.starts_with(label)),

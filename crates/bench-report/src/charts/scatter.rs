@@ -11,10 +11,10 @@ use plotters::style::Color;
 use serde::{Deserialize, Serialize};
 
 use crate::axis::AxisCoord;
-use crate::marker::Mark;
 use crate::charts::Plot;
 use crate::data::{check_values, extent, no_data};
 use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
+use crate::marker::Mark;
 use crate::{Axis, Chart, FigureMeta, ReportError, Scale, format, palette};
 
 /// Points along each drawn fit.
@@ -84,13 +84,33 @@ pub struct Scatter {
 }
 
 /// Points per group with their regression lines, over `x` and `y`.
-pub fn scatter_fit(meta: &FigureMeta, groups: &[Scatter], x: &Axis, y: &Axis) -> Result<Chart, ReportError> {
+pub fn scatter_fit(
+    meta: &FigureMeta,
+    groups: &[Scatter],
+    x: &Axis,
+    y: &Axis,
+) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for group in groups.iter().filter(|g| !g.points.is_empty()) {
-        check_values(&meta.title, &group.label, group.points.iter().map(|p| p.0), x.scale)?;
-        check_values(&meta.title, &group.label, group.points.iter().map(|p| p.1), y.scale)?;
+        check_values(
+            &meta.title,
+            &group.label,
+            group.points.iter().map(|p| p.0),
+            x.scale,
+        )?;
+        check_values(
+            &meta.title,
+            &group.label,
+            group.points.iter().map(|p| p.1),
+            y.scale,
+        )?;
         if let Some(fit) = group.fit {
-            check_values(&meta.title, &group.label, [fit.slope, fit.intercept], Scale::Linear)?;
+            check_values(
+                &meta.title,
+                &group.label,
+                [fit.slope, fit.intercept],
+                Scale::Linear,
+            )?;
         }
         kept.push(group.clone());
     }
@@ -125,7 +145,8 @@ impl ScatterPlot {
         let (y_lo, y_hi) = extent(points().map(|p| p.1)).unwrap_or((0.0, 1.0));
         let x = AxisCoord::fit(self.x.scale, x_lo, x_hi, false);
         let entries = self.groups.len() + self.groups.iter().filter(|g| g.fit.is_some()).count();
-        let y = AxisCoord::fit(self.y.scale, y_lo, y_hi, false).with_headroom(legend_room(area, entries));
+        let y = AxisCoord::fit(self.y.scale, y_lo, y_hi, false)
+            .with_headroom(legend_room(area, entries));
         let (x_desc, y_desc) = (self.x.quantity.label(), self.y.quantity.label());
         let mut chart = plane(area, x, y, &Mesh::new(&x_desc, &y_desc))?;
 
@@ -134,7 +155,12 @@ impl ScatterPlot {
             let (color, shape) = (palette::color(index), palette::marker(index));
             let point_style = color.mix(0.55).filled();
             chart
-                .draw_series(group.points.iter().map(|p| Mark::new(*p, shape, 3, point_style)))?
+                .draw_series(
+                    group
+                        .points
+                        .iter()
+                        .map(|p| Mark::new(*p, shape, 3, point_style)),
+                )?
                 .label(format!("{} (n={})", group.label, group.points.len()))
                 .legend(move |c| Mark::icon(c, shape, color.filled(), None));
             let Some(fit) = group.fit else { continue };
@@ -155,7 +181,9 @@ impl ScatterPlot {
             chart
                 .draw_series(LineSeries::new(line, color.stroke_width(3)))?
                 .label(format!("{} fit: {}", group.label, fit.describe()))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3))
+                });
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
@@ -164,8 +192,8 @@ impl ScatterPlot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::charts::test_support::{assert_svg_has, meta};
     use crate::Quantity;
+    use crate::charts::test_support::{assert_svg_has, meta};
 
     fn cloud(slope: f64, intercept: f64) -> Vec<(f64, f64)> {
         (1..=60)
@@ -179,12 +207,27 @@ mod tests {
 
     #[test]
     fn fits_predict_linear_and_log_linear() {
-        let linear = Fit { model: FitModel::Linear, slope: 2.0, intercept: 1.0, r_squared: None };
+        let linear = Fit {
+            model: FitModel::Linear,
+            slope: 2.0,
+            intercept: 1.0,
+            r_squared: None,
+        };
         assert!((linear.predict(3.0) - 7.0).abs() < 1e-12);
-        let log = Fit { model: FitModel::LogLinear, slope: 0.5, intercept: 0.0, r_squared: Some(0.9) };
+        let log = Fit {
+            model: FitModel::LogLinear,
+            slope: 0.5,
+            intercept: 0.0,
+            r_squared: Some(0.9),
+        };
         assert!((log.predict(2.0) - 1f64.exp()).abs() < 1e-12);
         assert_eq!(log.describe(), "ln y = 0 + 0.5·x, R² = 0.9");
-        let falling = Fit { model: FitModel::Linear, slope: -2.0, intercept: 1.0, r_squared: None };
+        let falling = Fit {
+            model: FitModel::Linear,
+            slope: -2.0,
+            intercept: 1.0,
+            r_squared: None,
+        };
         assert_eq!(falling.describe(), "y = 1 − 2·x");
     }
 
@@ -194,9 +237,18 @@ mod tests {
             Scatter {
                 label: "candle".into(),
                 points: cloud(0.05, 20.0),
-                fit: Some(Fit { model: FitModel::Linear, slope: 0.05, intercept: 20.0, r_squared: Some(0.97) }),
+                fit: Some(Fit {
+                    model: FitModel::Linear,
+                    slope: 0.05,
+                    intercept: 20.0,
+                    r_squared: Some(0.97),
+                }),
             },
-            Scatter { label: "burn".into(), points: cloud(0.08, 25.0), fit: None },
+            Scatter {
+                label: "burn".into(),
+                points: cloud(0.08, 25.0),
+                fit: None,
+            },
         ];
         let chart = scatter_fit(
             &meta("Input tokens vs TTFT"),

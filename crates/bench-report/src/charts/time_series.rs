@@ -39,7 +39,12 @@ pub fn time_series(
         return Err(no_data(&meta.title));
     }
     for span in requests {
-        check_values(&meta.title, "requests", [span.start, span.end], Scale::Linear)?;
+        check_values(
+            &meta.title,
+            "requests",
+            [span.start, span.end],
+            Scale::Linear,
+        )?;
         if span.end < span.start {
             return Err(ReportError::BadSpan {
                 figure: meta.title.clone(),
@@ -121,14 +126,24 @@ impl TimeSeries {
         for (position, line) in self.lines.iter().enumerate() {
             let color = palette::color(palette::index_for(&meta.engines, &line.label, position));
             chart
-                .draw_series(LineSeries::new(line.points.iter().copied(), color.stroke_width(2)))?
+                .draw_series(LineSeries::new(
+                    line.points.iter().copied(),
+                    color.stroke_width(2),
+                ))?
                 .label(line.label.clone())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3))
+                });
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
 
         let Some(lower) = lower else { return Ok(()) };
-        let lane_count = self.lanes.iter().map(|(_, lane)| lane + 1).max().unwrap_or(1);
+        let lane_count = self
+            .lanes
+            .iter()
+            .map(|(_, lane)| lane + 1)
+            .max()
+            .unwrap_or(1);
         let strip = AxisCoord::Linear {
             lo: 0.0,
             hi: lane_count as f64,
@@ -159,8 +174,18 @@ mod tests {
 
     #[test]
     fn overlapping_requests_get_separate_lanes_and_free_lanes_are_reused() {
-        let assigned = lanes(&[span(0.0, 2.0), span(1.0, 3.0), span(2.5, 4.0), span(2.0, 2.2)]);
-        let lane_of = |start: f64| assigned.iter().find(|(s, _)| s.start == start).map(|(_, l)| *l);
+        let assigned = lanes(&[
+            span(0.0, 2.0),
+            span(1.0, 3.0),
+            span(2.5, 4.0),
+            span(2.0, 2.2),
+        ]);
+        let lane_of = |start: f64| {
+            assigned
+                .iter()
+                .find(|(s, _)| s.start == start)
+                .map(|(_, l)| *l)
+        };
         assert_eq!(lane_of(0.0), Some(0));
         assert_eq!(lane_of(1.0), Some(1));
         assert_eq!(lane_of(2.0), Some(0));
@@ -188,9 +213,16 @@ mod tests {
     #[test]
     fn renders_lines_requests_and_units() {
         let power: Vec<(f64, f64)> = (0..200)
-            .map(|i| (f64::from(i) * 0.05, 90.0 + 200.0 * f64::from(u8::from(i % 40 > 8))))
+            .map(|i| {
+                (
+                    f64::from(i) * 0.05,
+                    90.0 + 200.0 * f64::from(u8::from(i % 40 > 8)),
+                )
+            })
             .collect();
-        let requests: Vec<Span> = (0..8).map(|i| span(f64::from(i) * 1.2 + 0.5, f64::from(i) * 1.2 + 1.9)).collect();
+        let requests: Vec<Span> = (0..8)
+            .map(|i| span(f64::from(i) * 1.2 + 0.5, f64::from(i) * 1.2 + 1.9))
+            .collect();
         let chart = time_series(
             &meta("GPU power during the run"),
             &[Line::new("gpu 0 power", power)],

@@ -11,10 +11,10 @@ use plotters::style::Color;
 use serde::{Deserialize, Serialize};
 
 use crate::axis::AxisCoord;
-use crate::marker::Mark;
 use crate::charts::Plot;
 use crate::data::{check_values, extent, no_data};
 use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
+use crate::marker::Mark;
 use crate::{Chart, FigureMeta, Quantity, ReportError, Scale, palette};
 
 /// Half the width of an error bar's caps, in run units.
@@ -43,7 +43,12 @@ pub struct TrendLine {
 }
 
 /// Each line across `runs` (x axis, oldest first, labelled with the run ids) against `y`.
-pub fn trend(meta: &FigureMeta, runs: &[String], lines: &[TrendLine], y: &Quantity) -> Result<Chart, ReportError> {
+pub fn trend(
+    meta: &FigureMeta,
+    runs: &[String],
+    lines: &[TrendLine],
+    y: &Quantity,
+) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for line in lines.iter().filter(|l| !l.points.is_empty()) {
         let mut placed = Vec::with_capacity(line.points.len());
@@ -55,8 +60,16 @@ pub fn trend(meta: &FigureMeta, runs: &[String], lines: &[TrendLine], y: &Quanti
                     run: point.run.clone(),
                 });
             };
-            let bounds = point.ci.map(|(lo, hi)| [lo, hi]).unwrap_or([point.value; 2]);
-            check_values(&meta.title, &line.label, [point.value, bounds[0], bounds[1]], Scale::Linear)?;
+            let bounds = point
+                .ci
+                .map(|(lo, hi)| [lo, hi])
+                .unwrap_or([point.value; 2]);
+            check_values(
+                &meta.title,
+                &line.label,
+                [point.value, bounds[0], bounds[1]],
+                Scale::Linear,
+            )?;
             placed.push((index as f64, point.value, point.ci));
         }
         placed.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -96,7 +109,12 @@ impl Trend {
             })
         });
         let (lo, hi) = extent(values).unwrap_or((0.0, 1.0));
-        let widest = self.runs.iter().map(|r| r.chars().count()).max().unwrap_or(1);
+        let widest = self
+            .runs
+            .iter()
+            .map(|r| r.chars().count())
+            .max()
+            .unwrap_or(1);
         let x = AxisCoord::Categories {
             names: self.runs.clone(),
         };
@@ -111,24 +129,41 @@ impl Trend {
         let count = self.lines.len();
         for (position, (label, points)) in self.lines.iter().enumerate() {
             // Side by side within a run, so error bars of close values stay apart.
-            let step = if count > 1 { DODGE.min(0.5 / (count - 1) as f64) } else { 0.0 };
+            let step = if count > 1 {
+                DODGE.min(0.5 / (count - 1) as f64)
+            } else {
+                0.0
+            };
             let shift = (position as f64 - (count - 1) as f64 / 2.0) * step;
-            let points: Vec<_> = points.iter().map(|(x, v, ci)| (x + shift, *v, *ci)).collect();
+            let points: Vec<_> = points
+                .iter()
+                .map(|(x, v, ci)| (x + shift, *v, *ci))
+                .collect();
             let index = palette::index_for(&meta.engines, label, position);
             let (color, shape) = (palette::color(index), palette::marker(index));
             let bar = color.stroke_width(2);
-            chart.draw_series(points.iter().filter_map(|(x, _, ci)| ci.map(|(lo, hi)| (x, lo, hi))).flat_map(
-                |(x, lo, hi)| {
-                    [
-                        PathElement::new([(*x, lo), (*x, hi)], bar),
-                        PathElement::new([(x - CAP, lo), (x + CAP, lo)], bar),
-                        PathElement::new([(x - CAP, hi), (x + CAP, hi)], bar),
-                    ]
-                },
+            chart.draw_series(
+                points
+                    .iter()
+                    .filter_map(|(x, _, ci)| ci.map(|(lo, hi)| (x, lo, hi)))
+                    .flat_map(|(x, lo, hi)| {
+                        [
+                            PathElement::new([(*x, lo), (*x, hi)], bar),
+                            PathElement::new([(x - CAP, lo), (x + CAP, lo)], bar),
+                            PathElement::new([(x - CAP, hi), (x + CAP, hi)], bar),
+                        ]
+                    }),
+            )?;
+            chart.draw_series(LineSeries::new(
+                points.iter().map(|(x, v, _)| (*x, *v)),
+                color.stroke_width(2),
             ))?;
-            chart.draw_series(LineSeries::new(points.iter().map(|(x, v, _)| (*x, *v)), color.stroke_width(2)))?;
             chart
-                .draw_series(points.iter().map(|(x, v, _)| Mark::new((*x, *v), shape, 5, color.filled())))?
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|(x, v, _)| Mark::new((*x, *v), shape, 5, color.filled())),
+                )?
                 .label(label.clone())
                 .legend(move |c| Mark::icon(c, shape, color.filled(), Some(color.stroke_width(2))));
         }
@@ -156,7 +191,12 @@ mod tests {
             label: "candle".into(),
             points: vec![point("2025-01-02", 1.0)],
         }];
-        let result = trend(&meta("t"), &runs, &lines, &Quantity::new("median TTFT", "ms"));
+        let result = trend(
+            &meta("t"),
+            &runs,
+            &lines,
+            &Quantity::new("median TTFT", "ms"),
+        );
         assert!(matches!(result, Err(ReportError::UnknownRun { .. })));
     }
 
@@ -166,17 +206,32 @@ mod tests {
         let lines = [
             TrendLine {
                 label: "candle".into(),
-                points: runs.iter().enumerate().map(|(i, r)| point(r, 20.0 + i as f64)).collect(),
+                points: runs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| point(r, 20.0 + i as f64))
+                    .collect(),
             },
             TrendLine {
                 label: "burn".into(),
                 points: vec![point("2025-03-07", 30.0), point("2025-03-02", 28.0)],
             },
         ];
-        let chart = trend(&meta("Nightly median TTFT"), &runs, &lines, &Quantity::new("median TTFT", "ms")).unwrap();
+        let chart = trend(
+            &meta("Nightly median TTFT"),
+            &runs,
+            &lines,
+            &Quantity::new("median TTFT", "ms"),
+        )
+        .unwrap();
         assert_svg_has(
             &chart.svg().unwrap(),
-            &["run (oldest to newest)", "median TTFT (ms)", "2025-03-01", "2025-03-07"],
+            &[
+                "run (oldest to newest)",
+                "median TTFT (ms)",
+                "2025-03-01",
+                "2025-03-07",
+            ],
         );
     }
 }

@@ -158,7 +158,9 @@ fn looks_numeric(text: &str) -> bool {
     let mut chars = text.trim_start().chars();
     match chars.next() {
         Some(c) if c.is_ascii_digit() => true,
-        Some('-' | '+' | '−' | '×' | '~' | '≈' | '.') => chars.next().is_some_and(|c| c.is_ascii_digit()),
+        Some('-' | '+' | '−' | '×' | '~' | '≈' | '.') => {
+            chars.next().is_some_and(|c| c.is_ascii_digit())
+        }
         _ => false,
     }
 }
@@ -275,8 +277,14 @@ mod tests {
     #[test]
     fn ids_are_slugs_and_unique() {
         let mut taken = Vec::new();
-        assert_eq!(unique_id("Latency & Throughput", &mut taken), "latency-throughput");
-        assert_eq!(unique_id("Latency & Throughput", &mut taken), "latency-throughput-2");
+        assert_eq!(
+            unique_id("Latency & Throughput", &mut taken),
+            "latency-throughput"
+        );
+        assert_eq!(
+            unique_id("Latency & Throughput", &mut taken),
+            "latency-throughput-2"
+        );
         assert_eq!(unique_id("ß!", &mut taken), "section");
     }
 }

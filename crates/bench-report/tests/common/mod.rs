@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::missing_panics_doc)]
 
 use bench_report::{
-    Axis, Block, Chart, Fit, FitModel, FigureMeta, HtmlReport, Line, Outcome, Quantity, Scatter,
+    Axis, Block, Chart, FigureMeta, Fit, FitModel, HtmlReport, Line, Outcome, Quantity, Scatter,
     Section, Series, Span, Table, TrendLine, TrendPoint, Verdict, box_violin, curves,
     histogram_kde, latency_cdf, scatter_fit, time_series, trend,
 };
@@ -46,7 +46,12 @@ fn fit(model: FitModel, points: &[(f64, f64)]) -> Fit {
         FitModel::LogLinear => points.iter().map(|p| (p.0, p.1.ln())).collect(),
     };
     let (slope, intercept, r2) = ols(&transformed);
-    Fit { model, slope, intercept, r_squared: Some(r2) }
+    Fit {
+        model,
+        slope,
+        intercept,
+        r_squared: Some(r2),
+    }
 }
 
 /// Every figure kind, named for its file.
@@ -78,7 +83,11 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
                     (x, 18.0 + per_token * x + noise.sample(&mut rng).abs())
                 })
                 .collect();
-            Scatter { label: (*e).to_owned(), fit: Some(fit(FitModel::Linear, &points)), points }
+            Scatter {
+                label: (*e).to_owned(),
+                fit: Some(fit(FitModel::Linear, &points)),
+                points,
+            }
         })
         .collect();
     let power: Vec<Scatter> = ENGINES
@@ -88,18 +97,26 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
             let points: Vec<(f64, f64)> = (0..120)
                 .map(|_| {
                     let x = f64::from(rng.random_range(64..2048_u32));
-                    let y = (4.6 + 0.0006 * x + [0.0, 0.1, -0.05][i]).exp() * (1.0 + 0.05 * noise.sample(&mut rng) / 4.0);
+                    let y = (4.6 + 0.0006 * x + [0.0, 0.1, -0.05][i]).exp()
+                        * (1.0 + 0.05 * noise.sample(&mut rng) / 4.0);
                     (x, y)
                 })
                 .collect();
-            Scatter { label: (*e).to_owned(), fit: Some(fit(FitModel::LogLinear, &points)), points }
+            Scatter {
+                label: (*e).to_owned(),
+                fit: Some(fit(FitModel::LogLinear, &points)),
+                points,
+            }
         })
         .collect();
 
     let prompt: Vec<Series> = ENGINES
         .iter()
         .map(|e| {
-            let lengths = lognormal(&mut rng, 400, 180.0, 0.6).into_iter().map(f64::round).collect();
+            let lengths = lognormal(&mut rng, 400, 180.0, 0.6)
+                .into_iter()
+                .map(f64::round)
+                .collect();
             Series::new(*e, lengths)
         })
         .collect();
@@ -111,13 +128,20 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
         .enumerate()
         .map(|(i, e)| {
             let peak = [2400.0, 1700.0, 2900.0][i];
-            Line::new(*e, levels.iter().map(|c| (*c, peak * c / (c + 10.0))).collect())
+            Line::new(
+                *e,
+                levels.iter().map(|c| (*c, peak * c / (c + 10.0))).collect(),
+            )
         })
         .collect();
     let latency_vs_throughput: Vec<Line> = throughput
         .iter()
         .map(|line| {
-            let points = line.points.iter().map(|(c, tps)| (*tps, 40.0 + 6.0 * c * c.sqrt())).collect();
+            let points = line
+                .points
+                .iter()
+                .map(|(c, tps)| (*tps, 40.0 + 6.0 * c * c.sqrt()))
+                .collect();
             Line::new(line.label.clone(), points)
         })
         .collect();
@@ -126,13 +150,19 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
     let mut requests = Vec::new();
     while t < 50.0 {
         let length = 0.8 + rng.random::<f64>() * 2.5;
-        requests.push(Span { start: t, end: t + length });
+        requests.push(Span {
+            start: t,
+            end: t + length,
+        });
         t += 0.4 + rng.random::<f64>() * 1.2;
     }
     let samples: Vec<(f64, f64)> = (0..=600)
         .map(|i| {
             let at = f64::from(i) * 0.1;
-            let busy = requests.iter().filter(|r| r.start <= at && at <= r.end).count() as f64;
+            let busy = requests
+                .iter()
+                .filter(|r| r.start <= at && at <= r.end)
+                .count() as f64;
             (at, 72.0 + 95.0 * busy.min(3.0) + noise.sample(&mut rng))
         })
         .collect();
@@ -156,7 +186,11 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
                 .map(|(i, run)| {
                     let step = if *e == "candle" && i >= 9 { 6.0 } else { 0.0 };
                     let value = m + step + rng.random::<f64>() * 2.0;
-                    TrendPoint { run: run.clone(), value, ci: Some((value - 1.5, value + 1.7)) }
+                    TrendPoint {
+                        run: run.clone(),
+                        value,
+                        ci: Some((value - 1.5, value + 1.7)),
+                    }
                 })
                 .collect(),
         })
@@ -164,9 +198,33 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
 
     let time = Quantity::new("time since start", "s");
     vec![
-        ("ttft_cdf", latency_cdf(&meta("Time to first token, CDF"), &ttft, &Axis::log(ms("time to first token"))).expect("cdf")),
-        ("ttft_box", box_violin(&meta("Time to first token per engine"), &ttft, &ms("time to first token")).expect("box")),
-        ("tpot_box", box_violin(&meta("Time per output token per engine"), &tpot, &ms("time per output token")).expect("box")),
+        (
+            "ttft_cdf",
+            latency_cdf(
+                &meta("Time to first token, CDF"),
+                &ttft,
+                &Axis::log(ms("time to first token")),
+            )
+            .expect("cdf"),
+        ),
+        (
+            "ttft_box",
+            box_violin(
+                &meta("Time to first token per engine"),
+                &ttft,
+                &ms("time to first token"),
+            )
+            .expect("box"),
+        ),
+        (
+            "tpot_box",
+            box_violin(
+                &meta("Time per output token per engine"),
+                &tpot,
+                &ms("time per output token"),
+            )
+            .expect("box"),
+        ),
         (
             "input_tokens_vs_ttft",
             scatter_fit(
@@ -187,8 +245,24 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
             )
             .expect("scatter"),
         ),
-        ("prompt_lengths", histogram_kde(&meta("Prompt length distribution"), &prompt, &Quantity::new("prompt length", "tokens")).expect("hist")),
-        ("output_lengths", histogram_kde(&meta("Output length distribution"), &output, &Quantity::new("output length", "tokens")).expect("hist")),
+        (
+            "prompt_lengths",
+            histogram_kde(
+                &meta("Prompt length distribution"),
+                &prompt,
+                &Quantity::new("prompt length", "tokens"),
+            )
+            .expect("hist"),
+        ),
+        (
+            "output_lengths",
+            histogram_kde(
+                &meta("Output length distribution"),
+                &output,
+                &Quantity::new("output length", "tokens"),
+            )
+            .expect("hist"),
+        ),
         (
             "throughput_vs_concurrency",
             curves(
@@ -211,15 +285,36 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
         ),
         (
             "power_over_time",
-            time_series(&meta("GPU power during the run (candle)"), &[Line::new("GPU 0 power", samples)], &requests, &time, &Quantity::new("power", "W"))
-                .expect("time series"),
+            time_series(
+                &meta("GPU power during the run (candle)"),
+                &[Line::new("GPU 0 power", samples)],
+                &requests,
+                &time,
+                &Quantity::new("power", "W"),
+            )
+            .expect("time series"),
         ),
         (
             "energy_over_time",
-            time_series(&meta("Cumulative GPU energy (candle)"), &[Line::new("GPU 0 energy", energy)], &requests, &time, &Quantity::new("energy", "kJ"))
-                .expect("time series"),
+            time_series(
+                &meta("Cumulative GPU energy (candle)"),
+                &[Line::new("GPU 0 energy", energy)],
+                &requests,
+                &time,
+                &Quantity::new("energy", "kJ"),
+            )
+            .expect("time series"),
         ),
-        ("nightly_ttft", trend(&meta("Nightly median time to first token"), &runs, &trend_lines, &ms("median time to first token")).expect("trend")),
+        (
+            "nightly_ttft",
+            trend(
+                &meta("Nightly median time to first token"),
+                &runs,
+                &trend_lines,
+                &ms("median time to first token"),
+            )
+            .expect("trend"),
+        ),
     ]
 }
 
@@ -227,36 +322,89 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
 pub fn report(charts: Vec<(&'static str, Chart)>) -> HtmlReport {
     let table = Table {
         caption: "Latency and throughput (95% bootstrap CIs)".to_owned(),
-        headers: ["engine", "TTFT p50", "TTFT p99", "TPOT p50", "throughput", "energy/token"]
-            .map(str::to_owned)
-            .to_vec(),
+        headers: [
+            "engine",
+            "TTFT p50",
+            "TTFT p99",
+            "TPOT p50",
+            "throughput",
+            "energy/token",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
         rows: vec![
-            ["candle", "42.1 ms [41.0, 43.3]", "98.7 ms", "9.5 ms", "2,401 tok/s", "0.21 J"],
-            ["burn", "55.3 ms [53.9, 56.8]", "131.0 ms", "12.0 ms", "1,702 tok/s", "0.29 J"],
-            ["mistral-rs", "38.2 ms [37.1, 39.0]", "88.4 ms", "8.8 ms", "2,894 tok/s", "0.18 J"],
+            [
+                "candle",
+                "42.1 ms [41.0, 43.3]",
+                "98.7 ms",
+                "9.5 ms",
+                "2,401 tok/s",
+                "0.21 J",
+            ],
+            [
+                "burn",
+                "55.3 ms [53.9, 56.8]",
+                "131.0 ms",
+                "12.0 ms",
+                "1,702 tok/s",
+                "0.29 J",
+            ],
+            [
+                "mistral-rs",
+                "38.2 ms [37.1, 39.0]",
+                "88.4 ms",
+                "8.8 ms",
+                "2,894 tok/s",
+                "0.18 J",
+            ],
         ]
         .into_iter()
         .map(|row| row.map(str::to_owned).to_vec())
         .collect(),
     };
     let verdicts = vec![
-        Verdict { outcome: Outcome::Regressed, subject: "candle · TTFT p50".to_owned(), detail: "×1.14 [1.09, 1.19] vs baseline, p < 0.001 (Holm), Cliff's δ = 0.42".to_owned() },
-        Verdict { outcome: Outcome::Improved, subject: "mistral-rs · TPOT p50".to_owned(), detail: "×0.93 [0.90, 0.96], p = 0.002, Cliff's δ = −0.31".to_owned() },
-        Verdict { outcome: Outcome::Unchanged, subject: "burn · TTFT p50".to_owned(), detail: "×1.01 [0.98, 1.04], p = 0.41".to_owned() },
-        Verdict { outcome: Outcome::Warning, subject: "burn · TTFT p99.9".to_owned(), detail: "n = 400 is too small for this percentile".to_owned() },
+        Verdict {
+            outcome: Outcome::Regressed,
+            subject: "candle · TTFT p50".to_owned(),
+            detail: "×1.14 [1.09, 1.19] vs baseline, p < 0.001 (Holm), Cliff's δ = 0.42".to_owned(),
+        },
+        Verdict {
+            outcome: Outcome::Improved,
+            subject: "mistral-rs · TPOT p50".to_owned(),
+            detail: "×0.93 [0.90, 0.96], p = 0.002, Cliff's δ = −0.31".to_owned(),
+        },
+        Verdict {
+            outcome: Outcome::Unchanged,
+            subject: "burn · TTFT p50".to_owned(),
+            detail: "×1.01 [0.98, 1.04], p = 0.41".to_owned(),
+        },
+        Verdict {
+            outcome: Outcome::Warning,
+            subject: "burn · TTFT p99.9".to_owned(),
+            detail: "n = 400 is too small for this percentile".to_owned(),
+        },
     ];
-    let figures = charts.into_iter().map(|(_, chart)| Block::Figure(chart)).collect();
+    let figures = charts
+        .into_iter()
+        .map(|(_, chart)| Block::Figure(chart))
+        .collect();
     let manifest = "{\n  \"engines\": [\"candle\", \"burn\", \"mistral-rs\"],\n  \"model\": \"TinyLlama-1.1B-Chat-v1.0 Q4_K_M\",\n  \"gpu\": \"NVIDIA H100 80GB HBM3\"\n}";
     HtmlReport {
         title: "Engine comparison: TinyLlama-1.1B on H100".to_owned(),
         subtitle: "run 2025-03-14T02:00:00Z-nightly · 400 requests per engine".to_owned(),
         sections: vec![
             Section::new("Comparison", vec![Block::Table(table)]),
-            Section::new("Verdicts against the baseline", vec![Block::Verdicts(verdicts)]),
+            Section::new(
+                "Verdicts against the baseline",
+                vec![Block::Verdicts(verdicts)],
+            ),
             Section::new("Figures", figures),
             Section::new(
                 "Manifest",
-                vec![Block::Details { summary: "manifest.json".to_owned(), body: manifest.to_owned() }],
+                vec![Block::Details {
+                    summary: "manifest.json".to_owned(),
+                    body: manifest.to_owned(),
+                }],
             ),
         ],
     }

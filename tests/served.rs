@@ -1,0 +1,177 @@
+//! Served engines through `compare`: the HTTP worker against its mock with known delays
+//! (closed and open loop, a concurrency sweep, goodput, failures by reason), and against a real
+//! llama.cpp server when one can be started here.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use support::{Child, jsonl, mock_server, runner, stderr, summary};
+
+fn compare(out: &Path, url: &str, extra: &[&str]) -> std::process::Output {
+    let url_arg = format!("vllm={url}");
+    let mut args = vec![
+        "compare",
+        "--engines",
+        "vllm",
+        "--url",
+        &url_arg,
+        "--requests",
+        "24",
+        "--warmup",
+        "2",
+        "--max-tokens",
+        "8",
+        "--ignore-eos",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(extra);
+    runner(&args)
+}
+
+#[test]
+fn closed_loop_against_a_mock_with_known_delays() {
+    let (_mock, url) = mock_server(&["--ttft-ms", "30", "--itl-ms", "5"]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("run");
+    let res = compare(&out, &url, &["--concurrency", "4", "--slo", "ttft_ms=1000"]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let s = summary(&out);
+    let e = &s["engines"]["vllm"];
+    assert_eq!(e["requests"]["ok"], 24, "{e}");
+    let ttft = e["ttft_ms"]["p50"].as_f64().expect("ttft");
+    let itl = e["itl_ms"]["p50"].as_f64().expect("itl");
+    assert!((ttft - 30.0).abs() < 0.3 * 30.0, "TTFT p50 {ttft} ms vs 30 ms");
+    assert!((itl - 5.0).abs() < 0.4 * 5.0, "ITL p50 {itl} ms vs 5 ms");
+    assert_eq!(e["load"]["concurrency"], 4);
+    assert_eq!(e["goodput"]["met"], 24);
+    assert!(s["harness"].is_object(), "served summaries carry the harness figures or a reason");
+    assert_eq!(jsonl(&out.join("samples.jsonl")).len(), 24);
+}
+
+#[test]
+fn open_loop_records_schedule_lag_and_a_sweep_makes_one_label_per_point() {
+    let (_mock, url) = mock_server(&["--ttft-ms", "5", "--itl-ms", "1"]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("open");
+    let res = compare(&out, &url, &["--rate", "40", "--arrival", "poisson"]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let e = &summary(&out)["engines"]["vllm"];
+    assert_eq!(e["requests"]["ok"], 24);
+    assert_eq!(e["schedule_lag_ms"]["n"], 24, "every open-loop request has a lag: {e}");
+    assert_eq!(e["load"]["kind"], "open");
+
+    let out = tmp.path().join("sweep");
+    let res = compare(&out, &url, &["--concurrency", "1,4"]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let s = summary(&out);
+    assert_eq!(s["engines"]["vllm@c1"]["requests"]["ok"], 24);
+    assert_eq!(s["engines"]["vllm@c4"]["requests"]["ok"], 24);
+}
+
+#[test]
+fn server_errors_are_failed_requests_counted_by_reason() {
+    let (_mock, url) = mock_server(&["--fault", "429", "--fault-every", "3"]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("run");
+    let res = compare(&out, &url, &["--concurrency", "2"]);
+    assert!(res.status.success(), "request failures are data: {}", stderr(&res));
+    let e = &summary(&out)["engines"]["vllm"];
+    let failed = e["requests"]["failed"].as_u64().expect("failed");
+    assert!(failed >= 6, "about a third of 24 fail: {e}");
+    assert_eq!(e["requests"]["failed_by_reason"]["http_status"], failed);
+    assert_eq!(
+        e["requests"]["ok"].as_u64().expect("ok") + failed,
+        24,
+        "nothing is dropped"
+    );
+}
+
+/// The Python interpreter with xllamacpp (scripts/setup.sh makes `.venv`).
+fn xllamacpp_python() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var_os("XLLAMACPP_PYTHON").map(PathBuf::from),
+        Some(root.join(".venv/bin/python")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import xllamacpp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+fn llamacpp_server() -> Option<(Child, String)> {
+    use std::io::BufRead;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = root.join("models/smollm2-135m-instruct-q4_1.gguf");
+    let Some(python) = xllamacpp_python() else {
+        eprintln!("skipping: no Python with xllamacpp (run scripts/setup.sh)");
+        return None;
+    };
+    if !model.is_file() {
+        eprintln!("skipping: {} is missing (benchmark-runner models fetch)", model.display());
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut child = Command::new(python)
+        .arg(root.join("scripts/llamacpp-server.py"))
+        .args(["--model", model.to_str().expect("utf-8"), "--port", &port.to_string()])
+        .args(["--parallel", "4", "--ctx", "4096"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start llama.cpp server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line).expect("server line");
+    let v: serde_json::Value = serde_json::from_str(&line).expect("server prints its URL");
+    Some((Child(child), v["listening"].as_str().expect("url").to_owned()))
+}
+
+#[test]
+fn real_llamacpp_server_closed_and_open_loop() {
+    let Some((_server, url)) = llamacpp_server() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, load) in [
+        ("closed", vec!["--concurrency", "4"]),
+        ("open", vec!["--rate", "2", "--arrival", "poisson"]),
+    ] {
+        let out = tmp.path().join(name);
+        let url_arg = format!("llamacpp={url}");
+        let mut args = vec![
+            "compare",
+            "--engines",
+            "llamacpp",
+            "--url",
+            &url_arg,
+            "--requests",
+            "12",
+            "--warmup",
+            "1",
+            "--max-tokens",
+            "16",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        args.extend(load);
+        let res = runner(&args);
+        assert!(res.status.success(), "{name}: {}", stderr(&res));
+        let e = &summary(&out)["engines"]["llamacpp"];
+        assert_eq!(e["requests"]["ok"], 12, "{name}: {e}");
+        assert!(e["ttft_ms"]["p50"].as_f64().expect("ttft") > 0.0);
+        assert!(e["decode_tok_s"]["mean"].as_f64().expect("decode") > 0.0);
+        // The runner tokenized the prompts and the returned text with the model's tokenizer.
+        assert!(e["prompt_tokens"].is_object(), "{name}: {e}");
+        assert!(e["token_counts"]["server_vs_tokenizer"][0].as_u64() > Some(0), "{e}");
+    }
+}
