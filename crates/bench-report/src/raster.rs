@@ -13,7 +13,7 @@ use plotters_backend::{
 use crate::ReportError;
 
 /// Where the baseline sits below the top of plotters' text box (`size / 1.24` high), as a
-/// fraction of the font size: this centres DejaVu's capitals in the box.
+/// fraction of the font size: this centres the capitals of `DejaVu Sans` in the box.
 const BASELINE: f32 = 0.716;
 
 /// An RGB bitmap backend that draws text with the embedded font.

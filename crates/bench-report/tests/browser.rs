@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long one chromium run may take.
-const TIMEOUT: Duration = Duration::from_secs(120);
+const TIMEOUT: Duration = Duration::from_secs(90);
 
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

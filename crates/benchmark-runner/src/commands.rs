@@ -206,6 +206,21 @@ fn render(
     store::write_json(&dir.join("summary.json"), &summary)?;
     store::write_text(&dir.join("summary.csv"), &report::summary_csv(&summary))?;
     store::write_text(&dir.join("report.md"), &report::report_md(&summary, manifest))?;
+    let telemetry = read_telemetry(dir);
+    let figures =
+        report::figures::figures(&summary, manifest, &rows, energy.as_ref(), telemetry.as_ref());
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).with_context(|| format!("cannot create {}", plots.display()))?;
+    for f in &figures {
+        f.chart
+            .write_svg(&plots.join(format!("{}.svg", f.name)))
+            .with_context(|| format!("cannot write plot {}", f.name))?;
+        f.chart
+            .write_png(&plots.join(format!("{}.png", f.name)))
+            .with_context(|| format!("cannot write plot {}", f.name))?;
+    }
+    let html = report::report_html(&summary, manifest, &figures).context("report.html")?;
+    store::write_text(&dir.join("report.html"), &html)?;
     Ok(summary)
 }
 
@@ -397,7 +412,17 @@ pub fn nightly(args: &crate::cli::NightlyArgs) -> CommandResult {
     }
     let history = nightly::read_history(&history_dir)?;
     let report_path = history_dir.join("nightly-report.md");
-    store::write_text(&report_path, &nightly::history_markdown(&suite.name, &history))?;
+    let mut markdown = nightly::history_markdown(&suite.name, &history);
+    for (name, chart) in nightly::trend_figures(&suite.name, &history) {
+        chart
+            .write_png(&history_dir.join(format!("{name}.png")))
+            .with_context(|| format!("cannot write {name}.png"))?;
+        chart
+            .write_svg(&history_dir.join(format!("{name}.svg")))
+            .with_context(|| format!("cannot write {name}.svg"))?;
+        markdown.push_str(&format!("![{name}]({name}.png)\n\n"));
+    }
+    store::write_text(&report_path, &markdown)?;
     eprintln!("nightly report: {}", report_path.display());
     Ok(worst)
 }
@@ -481,4 +506,10 @@ pub fn calibrate(args: &crate::cli::CalibrateArgs) -> CommandResult {
     write_stdout(&serde_json::to_string_pretty(&report).context("serialize")?);
     eprintln!("calibration: {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The telemetry series of a run directory, when it has one.
+fn read_telemetry(dir: &Path) -> Option<telemetry::Series> {
+    let file = std::fs::File::open(dir.join("telemetry.jsonl")).ok()?;
+    telemetry::Series::from_jsonl(std::io::BufReader::new(file)).ok()
 }

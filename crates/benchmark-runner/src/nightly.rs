@@ -224,3 +224,49 @@ pub fn history_markdown(suite: &str, history: &[HistoryEntry]) -> String {
     }
     out
 }
+
+/// Trend figures over the history: one per metric, a line per run entry and engine.
+pub fn trend_figures(suite: &str, history: &[HistoryEntry]) -> Vec<(String, bench_report::Chart)> {
+    use bench_report::{FigureMeta, Quantity, TrendLine, TrendPoint, trend};
+    let runs: Vec<String> = history.iter().map(|h| h.dir.clone()).collect();
+    let mut lines: BTreeMap<(String, String), Vec<TrendPoint>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (metric, title, unit) in [
+        ("ttft_ms", "TTFT p50", "ms"),
+        ("tpot_ms", "TPOT p50", "ms"),
+        ("decode_tok_s", "decode rate p50", "tok/s"),
+    ] {
+        lines.clear();
+        for h in history {
+            for (label, m) in &h.medians {
+                if let Some(&v) = m.get(metric) {
+                    lines
+                        .entry((h.run.clone(), label.clone()))
+                        .or_default()
+                        .push(TrendPoint {
+                            run: h.dir.clone(),
+                            value: v,
+                            ci: None,
+                        });
+                }
+            }
+        }
+        let trend_lines: Vec<TrendLine> = lines
+            .iter()
+            .map(|((run, label), points)| TrendLine {
+                label: format!("{run}: {label}"),
+                points: points.clone(),
+            })
+            .collect();
+        let meta = FigureMeta {
+            title: format!("Nightly {suite}: {title}"),
+            engines: trend_lines.iter().map(|l| l.label.clone()).collect(),
+            model: "per run entry".to_owned(),
+            hardware: "this history's machine".to_owned(),
+        };
+        if let Ok(chart) = trend(&meta, &runs, &trend_lines, &Quantity::new(title, unit)) {
+            out.push((format!("trend_{metric}"), chart));
+        }
+    }
+    out
+}

@@ -66,6 +66,10 @@ pub struct EngineSummary {
     pub throughput: Throughput,
     /// Served engines: where `completion_tokens` came from, and how the other counts agree.
     pub token_counts: Option<TokenCountCheck>,
+    /// OLS fits over successful measured requests: `input_tokens_vs_ttft_ms`,
+    /// `total_tokens_vs_e2e_ms`, and with energy telemetry `total_tokens_vs_energy_j`,
+    /// `total_tokens_vs_power_w` and `total_tokens_vs_power_w_log` (ln of power).
+    pub regressions: BTreeMap<String, bench_stats::Regression>,
     /// How requests were offered, as planned.
     pub load: Option<serde_json::Value>,
     /// Share and rate of measured requests meeting every objective in `--slo`.
@@ -185,6 +189,7 @@ pub fn summarize_run(
         let mut summary =
             summarize_engine(id, &label, manifest, planned_per_rep, &engine_rows, &engine_runs);
         attach_energy(&mut summary, energy);
+        attach_regressions(&mut summary, &engine_rows, energy);
         attach_load(&mut summary, manifest, &engine_rows);
         engines.insert(label, summary);
     }
@@ -306,6 +311,7 @@ fn summarize_engine(
         requests: counts,
         energy: EngineEnergy::default(),
         token_counts: token_count_check(&ok),
+        regressions: BTreeMap::new(),
         load: None,
         goodput: None,
         validity: Vec::new(),
@@ -531,4 +537,71 @@ fn token_count_check(ok: &[&shared_protocol::Sample]) -> Option<TokenCountCheck>
         }
     }
     any.then_some(check)
+}
+
+/// Per-request points `(x, y)` for the regressions, and the fits.
+pub fn regression_points(
+    rows: &[&SampleRow],
+    energy: Option<&EnergyReport>,
+    label: &str,
+) -> BTreeMap<String, Vec<(f64, f64)>> {
+    let mut points: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    let ok: Vec<&SampleRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok())
+        .collect();
+    for r in &ok {
+        let s = &r.sample;
+        let prompt = s.prompt_tokens.map(f64::from);
+        let total = prompt.map(|p| p + f64::from(s.completion_tokens));
+        if let (Some(p), Some(t)) = (prompt, metrics::ttft_ms(s)) {
+            points.entry("input_tokens_vs_ttft_ms".into()).or_default().push((p, t));
+        }
+        if let Some(t) = total {
+            points
+                .entry("total_tokens_vs_e2e_ms".into())
+                .or_default()
+                .push((t, metrics::e2e_ms(s)));
+        }
+    }
+    // Energy per request comes per repetition in samples order; pair it back with its rows.
+    if let Some(report) = energy {
+        let channel = report.runs.iter().find(|r| r.label == label).map(|r| r.channel.clone());
+        for record in report.runs.iter().filter(|r| Some(&r.channel) == channel.as_ref() && r.label == label) {
+            let rep_rows: Vec<&&SampleRow> = ok.iter().filter(|r| r.repetition == record.repetition).collect();
+            if rep_rows.len() != record.request_j.len() {
+                continue;
+            }
+            for (r, &j) in rep_rows.iter().zip(&record.request_j) {
+                let s = &r.sample;
+                let Some(p) = s.prompt_tokens else { continue };
+                let total = f64::from(p) + f64::from(s.completion_tokens);
+                points.entry("total_tokens_vs_energy_j".into()).or_default().push((total, j));
+                let seconds = s.e2e_ns as f64 / 1e9;
+                if seconds > 0.0 && j > 0.0 {
+                    points
+                        .entry("total_tokens_vs_power_w".into())
+                        .or_default()
+                        .push((total, j / seconds));
+                }
+            }
+        }
+    }
+    points
+}
+
+fn attach_regressions(summary: &mut EngineSummary, rows: &[&SampleRow], energy: Option<&EnergyReport>) {
+    let points = regression_points(rows, energy, &summary.label);
+    for (name, pts) in &points {
+        let (x, y): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
+        if let Ok(fit) = bench_stats::ols(&x, &y) {
+            summary.regressions.insert(name.clone(), fit);
+        }
+        if name == "total_tokens_vs_power_w" {
+            if let Ok(fit) = bench_stats::ols_log_y(&x, &y) {
+                summary.regressions.insert("total_tokens_vs_power_w_log".into(), fit);
+            }
+        }
+    }
 }

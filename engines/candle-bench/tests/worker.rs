@@ -14,7 +14,7 @@ const FRANCE: [u32; 37] = [
     198,
 ];
 
-/// llama.cpp's greedy continuation of [`FRANCE`] on the same Q4_1 file (xllamacpp's server,
+/// llama.cpp's greedy continuation of [`FRANCE`] on the same `Q4_1` file (xllamacpp's server,
 /// `/completion` with temperature 0).
 const FRANCE_LLAMA_CPP: [u32; 32] = [
     60, 23, 39614, 1141, 552, 28, 2618, 2828, 313, 7712, 769, 28, 2618, 2849, 1558, 28, 2618, 2849,

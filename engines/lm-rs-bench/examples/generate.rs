@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use bench_worker::TokenSink;
 use lm_rs_bench::LmRs;
-use shared_protocol::{Phase, Outcome, Request, Sampling};
+use shared_protocol::{Outcome, Phase, Request, Sampling};
 
 #[path = "../tests/support/detok.rs"]
 mod detok;
@@ -30,12 +30,17 @@ struct Args {
 fn parse() -> anyhow::Result<Args> {
     let mut it = std::env::args().skip(1);
     let mut args = Args {
-        model: it.next().context("usage: generate MODEL.gguf [options]")?.into(),
+        model: it
+            .next()
+            .context("usage: generate MODEL.gguf [options]")?
+            .into(),
         threads: None,
         tokens: 64,
         runs: 3,
         // "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
-        prompt: vec![1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198],
+        prompt: vec![
+            1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198,
+        ],
     };
     while let Some(flag) = it.next() {
         let value = it.next().with_context(|| format!("{flag} needs a value"))?;

@@ -11,7 +11,10 @@ use crate::quant::float::dot_f32s;
 /// `q` is `[n][q_dim]`; `k_cache` and `v_cache` are `[position][kv_dim]` and already hold the
 /// batch's own keys and values; `scores` is `[head][capacity]`; the result goes to `out` as
 /// `[head][n][head_dim]`.
-#[allow(clippy::too_many_arguments, reason = "the buffers of one step, named at the call")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the buffers of one step, named at the call"
+)]
 pub fn attend(
     c: &LlamaConfig,
     q: &[f32],
@@ -46,7 +49,7 @@ pub fn attend(
                 for (j, &w) in sc.iter().enumerate() {
                     let vv = &v_cache[j * kv_dim + kv_off..j * kv_dim + kv_off + hd];
                     for (a, &b) in o.iter_mut().zip(vv) {
-                        *a = w.mul_add(b, *a);
+                        *a += w * b;
                     }
                 }
             }

@@ -141,7 +141,10 @@ mod tests {
     #[test]
     fn reads_llama_keys_with_defaults() {
         let c = LlamaConfig::from_metadata(&smollm_like()).expect("valid");
-        assert_eq!((c.n_layer, c.n_embd, c.n_head, c.n_head_kv), (30, 576, 9, 3));
+        assert_eq!(
+            (c.n_layer, c.n_embd, c.n_head, c.n_head_kv),
+            (30, 576, 9, 3)
+        );
         assert_eq!((c.head_dim, c.n_rot, c.kv_dim()), (64, 64, 192));
         assert_eq!(c.rope_theta, 100_000.0);
         assert_eq!(c.rope_linear_factor, 1.0);
@@ -153,7 +156,10 @@ mod tests {
         let mut m = smollm_like();
         m.insert("general.architecture", "mamba");
         let err = LlamaConfig::from_metadata(&m).expect_err("mamba");
-        assert!(err.to_string().contains("unsupported architecture 'mamba'"), "{err}");
+        assert!(
+            err.to_string().contains("unsupported architecture 'mamba'"),
+            "{err}"
+        );
 
         let mut m = smollm_like();
         m.insert("llama.attention.head_count_kv", 4u32);

@@ -53,10 +53,7 @@ fn validate(request: &LoadRequest) -> anyhow::Result<(Options, &Path)> {
         bail!("option threads must be at least 1");
     }
     if request.device != "cpu" {
-        bail!(
-            "lm-rs runs on the cpu only, not on '{}'",
-            request.device
-        );
+        bail!("lm-rs runs on the cpu only, not on '{}'", request.device);
     }
     let model = request
         .model
@@ -65,12 +62,17 @@ fn validate(request: &LoadRequest) -> anyhow::Result<(Options, &Path)> {
     if let Some(format) = model.format
         && format != ModelFormat::Gguf
     {
-        bail!("lm-rs reads GGUF files only, model '{}' is {format:?}", model.id);
+        bail!(
+            "lm-rs reads GGUF files only, model '{}' is {format:?}",
+            model.id
+        );
     }
-    let path = model
-        .path
-        .as_deref()
-        .ok_or_else(|| anyhow!("model '{}' has no local path; lm-rs needs a .gguf file", model.id))?;
+    let path = model.path.as_deref().ok_or_else(|| {
+        anyhow!(
+            "model '{}' has no local path; lm-rs needs a .gguf file",
+            model.id
+        )
+    })?;
     Ok((options, Path::new(path)))
 }
 
@@ -213,7 +215,8 @@ impl LmRs {
             if sink.token(token) == Flow::Stop || pos >= state.capacity {
                 return Ok(());
             }
-            self.pool.install(|| forward(model, ctx, state, &[token], pos));
+            self.pool
+                .install(|| forward(model, ctx, state, &[token], pos));
             pos += 1;
         }
     }

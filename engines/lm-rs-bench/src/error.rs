@@ -7,7 +7,9 @@ use gguf::{GgmlType, GgufError};
 pub enum ModelError {
     #[error(transparent)]
     Gguf(#[from] GgufError),
-    #[error("unsupported architecture '{0}': lm-rs runs the llama family (general.architecture = \"llama\")")]
+    #[error(
+        "unsupported architecture '{0}': lm-rs runs the llama family (general.architecture = \"llama\")"
+    )]
     UnsupportedArchitecture(String),
     #[error("metadata key '{key}' is missing or not {expected}")]
     Metadata { key: String, expected: &'static str },
@@ -21,7 +23,9 @@ pub enum ModelError {
         found: Vec<u64>,
         expected: Vec<u64>,
     },
-    #[error("tensor '{name}' has type {ty}, which lm-rs does not compute with (supported: f32, f16, bf16, q8_0, q4_0, q4_1, q4_K, q6_K)")]
+    #[error(
+        "tensor '{name}' has type {ty}, which lm-rs does not compute with (supported: f32, f16, bf16, q8_0, q4_0, q4_1, q4_K, q6_K)"
+    )]
     UnsupportedType { name: String, ty: GgmlType },
     #[error("unsupported rope scaling '{0}' (supported: none, linear)")]
     RopeScaling(String),

@@ -65,7 +65,13 @@ pub fn forward(model: &Model, ctx: Ctx<'_>, s: &mut State, tokens: &[u32], pos0:
                 s.att[t * q_dim + h * hd..t * q_dim + (h + 1) * hd].copy_from_slice(v);
             }
         }
-        matmul(ctx, &layer.wo, &s.att[..n * q_dim], &mut s.scratch, &mut s.proj[..n * e]);
+        matmul(
+            ctx,
+            &layer.wo,
+            &s.att[..n * q_dim],
+            &mut s.scratch,
+            &mut s.proj[..n * e],
+        );
         add_assign(&mut s.x[..n * e], &s.proj[..n * e]);
 
         // Feed-forward.
@@ -78,10 +84,22 @@ pub fn forward(model: &Model, ctx: Ctx<'_>, s: &mut State, tokens: &[u32], pos0:
         matmul(ctx, &layer.w_gate, xn, &mut s.scratch, &mut s.gate[..f]);
         matmul(ctx, &layer.w_up, xn, &mut s.scratch, &mut s.up[..f]);
         swiglu(&mut s.gate[..f], &s.up[..f]);
-        matmul(ctx, &layer.w_down, &s.gate[..f], &mut s.scratch, &mut s.proj[..n * e]);
+        matmul(
+            ctx,
+            &layer.w_down,
+            &s.gate[..f],
+            &mut s.scratch,
+            &mut s.proj[..n * e],
+        );
         add_assign(&mut s.x[..n * e], &s.proj[..n * e]);
     }
     let last = (n - 1) * e..n * e;
     rms_norm(&mut s.xn[..e], &s.x[last], &model.output_norm, c.rms_eps);
-    matmul(ctx, &model.output, &s.xn[..e], &mut s.scratch, &mut s.logits);
+    matmul(
+        ctx,
+        &model.output,
+        &s.xn[..e],
+        &mut s.scratch,
+        &mut s.logits,
+    );
 }

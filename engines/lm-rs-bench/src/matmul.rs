@@ -101,36 +101,43 @@ enum Kernel {
 
 #[cfg(target_arch = "x86_64")]
 mod simd {
-    //! Safe entry points to the AVX2 kernels, only ever selected when [`Isa::detect`] found the
-    //! features they are compiled for.
+    //! Safe entry points to the x86-64 kernels. Each is only ever selected for the [`Isa`] that
+    //! [`Isa::detect`] found on this CPU, which has every feature the kernel is compiled for.
 
-    use crate::quant::{Q8Row, avx2};
+    use crate::quant::{Isa, Q8Row, avx2};
 
-    pub fn q4_0(row: &[u8], a: Q8Row<'_>) -> f32 {
-        // SAFETY: chosen only for `Isa::Avx2`, detected at run time (avx2, fma, f16c).
-        unsafe { avx2::dot_q4_0(row, a) }
+    macro_rules! entry {
+        ($($name:ident => $kernel:ident),*) => {$(
+            pub fn $name(row: &[u8], a: Q8Row<'_>) -> f32 {
+                // SAFETY: see the module comment.
+                unsafe { avx2::$kernel(row, a) }
+            }
+        )*};
     }
 
-    pub fn q4_1(row: &[u8], a: Q8Row<'_>) -> f32 {
-        // SAFETY: as above.
-        unsafe { avx2::dot_q4_1(row, a) }
-    }
+    entry!(q4_0 => dot_q4_0, q4_1 => dot_q4_1, q8_0 => dot_q8_0,
+        q4_0_vnni => dot_q4_0_vnni, q4_1_vnni => dot_q4_1_vnni, q8_0_vnni => dot_q8_0_vnni);
 
-    pub fn q8_0(row: &[u8], a: Q8Row<'_>) -> f32 {
-        // SAFETY: as above.
-        unsafe { avx2::dot_q8_0(row, a) }
+    /// The kernel for `ty` on `isa`, where there is one.
+    pub fn kernel(ty: gguf::GgmlType, isa: Isa) -> Option<super::Kernel> {
+        use gguf::GgmlType::{Q4_0, Q4_1, Q8_0};
+        let f: fn(&[u8], Q8Row<'_>) -> f32 = match (isa, ty) {
+            (Isa::Avx2, Q4_0) => q4_0,
+            (Isa::Avx2, Q4_1) => q4_1,
+            (Isa::Avx2, Q8_0) => q8_0,
+            (Isa::Avx512Vnni, Q4_0) => q4_0_vnni,
+            (Isa::Avx512Vnni, Q4_1) => q4_1_vnni,
+            (Isa::Avx512Vnni, Q8_0) => q8_0_vnni,
+            _ => return None,
+        };
+        Some(super::Kernel::Q8(f))
     }
 }
 
 fn kernel(ty: GgmlType, isa: Isa) -> Kernel {
     #[cfg(target_arch = "x86_64")]
-    if isa == Isa::Avx2 {
-        match ty {
-            GgmlType::Q4_0 => return Kernel::Q8(simd::q4_0),
-            GgmlType::Q4_1 => return Kernel::Q8(simd::q4_1),
-            GgmlType::Q8_0 => return Kernel::Q8(simd::q8_0),
-            _ => {}
-        }
+    if let Some(k) = simd::kernel(ty, isa) {
+        return k;
     }
     let _ = isa;
     match ty {
@@ -212,7 +219,10 @@ fn for_rows(
         .par_chunks_mut(chunk_rows * n_tok)
         .zip(data.par_chunks(chunk_rows * row_bytes))
         .for_each(|(out, rows)| {
-            for (row, o) in rows.chunks_exact(row_bytes).zip(out.chunks_exact_mut(n_tok)) {
+            for (row, o) in rows
+                .chunks_exact(row_bytes)
+                .zip(out.chunks_exact_mut(n_tok))
+            {
                 for (t, v) in o.iter_mut().enumerate() {
                     *v = dot(row, t);
                 }

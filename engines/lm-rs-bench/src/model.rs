@@ -50,7 +50,10 @@ fn vector(file: &GgufFile, name: &str, len: usize) -> Result<Vec<f32>, ModelErro
             expected: vec![len as u64],
         });
     }
-    if !matches!(info.ggml_type, GgmlType::F32 | GgmlType::F16 | GgmlType::BF16) {
+    if !matches!(
+        info.ggml_type,
+        GgmlType::F32 | GgmlType::F16 | GgmlType::BF16
+    ) {
         return Err(ModelError::UnsupportedType {
             name: name.to_owned(),
             ty: info.ggml_type,
@@ -125,7 +128,12 @@ impl Model {
 
     /// Number of weights (parameters), counting tied embeddings once.
     pub fn n_params(&self) -> u64 {
-        let mut n: u64 = self.file.tensors().iter().map(gguf::TensorInfo::n_elements).sum();
+        let mut n: u64 = self
+            .file
+            .tensors()
+            .iter()
+            .map(gguf::TensorInfo::n_elements)
+            .sum();
         if let Some(f) = self.file.tensor("rope_freqs.weight") {
             n -= f.n_elements();
         }

@@ -47,11 +47,16 @@ struct Case {
 }
 
 fn model_path(name: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../models")
+        .join(name);
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping parity test: {} is not present (fetch the default model)", p.display());
+        eprintln!(
+            "skipping parity test: {} is not present (fetch the default model)",
+            p.display()
+        );
         None
     }
 }

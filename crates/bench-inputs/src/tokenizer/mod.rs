@@ -2,7 +2,7 @@
 //! so every in-process engine gets identical input ids.
 //!
 //! A Hugging Face directory's `tokenizer.json` is loaded as it is; a GGUF file's tokenizer is
-//! built from its metadata the way llama.cpp builds it ([`gguf_vocab`]).
+//! built from its metadata the way llama.cpp builds it (`gguf_vocab`).
 
 mod chat;
 mod gguf_vocab;

@@ -10,7 +10,7 @@ use plotters::style::Color;
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
 use crate::data::{check_values, extent, no_data};
-use crate::frame::{DrawError, Mesh, plane};
+use crate::frame::{DrawError, Grid, Mesh, plane};
 use crate::kde::{curve, quantile, silverman_bandwidth, sorted};
 use crate::{Chart, FigureMeta, Quantity, ReportError, Scale, Series, palette};
 
@@ -122,7 +122,7 @@ impl BoxViolin {
         let y_desc = self.y.label();
         let x_desc = "engine · box: quartiles · whiskers: 1.5 × IQR · bar: median · dot: mean · shape: density";
         let mut mesh = Mesh::new(x_desc, &y_desc);
-        mesh.x_grid = false;
+        mesh.grid = Grid::Horizontal;
         let mut chart = plane(area, x, y, &mesh)?;
 
         for (position, group) in self.groups.iter().enumerate() {

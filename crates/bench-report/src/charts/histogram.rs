@@ -154,7 +154,7 @@ impl Histogram {
             .fold(1.0, f64::max);
         // A few bins alone would fill the width as slabs: show at least ten bins' worth.
         let (mid, half) = (
-            (bins.start + bins.end()) / 2.0,
+            f64::midpoint(bins.start, bins.end()),
             (bins.end() - bins.start) / 2.0,
         );
         let half = half.max(bins.width * 5.0);

@@ -66,7 +66,8 @@ impl Fit {
             format::number(self.slope.abs())
         );
         if let Some(r2) = self.r_squared {
-            out.push_str(&format!(", R² = {}", format::number(r2)));
+            out.push_str(", R² = ");
+            out.push_str(&format::number(r2));
         }
         out
     }

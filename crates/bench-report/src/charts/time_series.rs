@@ -12,7 +12,7 @@ use plotters::style::{Color, RGBColor};
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
 use crate::data::{check_values, extent, no_data};
-use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
+use crate::frame::{DrawError, Grid, Mesh, legend, legend_room, plane};
 use crate::{Chart, FigureMeta, Line, Quantity, ReportError, Scale, Span, palette};
 
 /// Lanes in the request strip; more overlapping requests share the least busy lane.
@@ -150,7 +150,7 @@ impl TimeSeries {
         };
         let mut strip_mesh = Mesh::new(&x_desc, "requests");
         strip_mesh.y_ticks = false;
-        strip_mesh.y_grid = false;
+        strip_mesh.grid = Grid::Vertical;
         let mut requests = plane(&lower, x, strip, &strip_mesh)?;
         requests.draw_series(self.lanes.iter().map(|(span, lane)| {
             let row = (lane_count - 1 - lane) as f64;

@@ -60,10 +60,7 @@ pub fn trend(
                     run: point.run.clone(),
                 });
             };
-            let bounds = point
-                .ci
-                .map(|(lo, hi)| [lo, hi])
-                .unwrap_or([point.value; 2]);
+            let bounds = point.ci.map_or([point.value; 2], |(lo, hi)| [lo, hi]);
             check_values(
                 &meta.title,
                 &line.label,
@@ -88,12 +85,15 @@ pub fn trend(
     ))
 }
 
+/// A point placed on the axis: (run index, value, confidence interval).
+type Placed = (f64, f64, Option<(f64, f64)>);
+
 #[derive(Debug, Clone)]
 pub(crate) struct Trend {
     y: Quantity,
     runs: Vec<String>,
-    /// Label and (run index, value, ci) sorted by run.
-    lines: Vec<(String, Vec<(f64, f64, Option<(f64, f64)>)>)>,
+    /// Label and points sorted by run.
+    lines: Vec<(String, Vec<Placed>)>,
 }
 
 impl Trend {

@@ -54,158 +54,30 @@ fn fit(model: FitModel, points: &[(f64, f64)]) -> Fit {
     }
 }
 
-/// Every figure kind, named for its file.
-pub fn gallery() -> Vec<(&'static str, Chart)> {
-    let mut rng = StdRng::seed_from_u64(7);
-    let ttft_median = [42.0, 55.0, 38.0];
-    let tpot_median = [9.5, 12.0, 8.8];
-    let ttft: Vec<Series> = ENGINES
-        .iter()
-        .zip(ttft_median)
-        .map(|(e, m)| Series::new(*e, lognormal(&mut rng, 400, m, 0.35)))
-        .collect();
-    let tpot: Vec<Series> = ENGINES
-        .iter()
-        .zip(tpot_median)
-        .map(|(e, m)| Series::new(*e, lognormal(&mut rng, 400, m, 0.12)))
-        .collect();
-    let ms = |name: &str| Quantity::new(name, "ms");
+fn ms(name: &str) -> Quantity {
+    Quantity::new(name, "ms")
+}
 
-    let noise: Normal<f64> = Normal::new(0.0, 4.0).expect("valid normal");
-    let scatter: Vec<Scatter> = ENGINES
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let per_token = [0.045, 0.07, 0.04][i];
-            let points: Vec<(f64, f64)> = (0..150)
-                .map(|_| {
-                    let x = f64::from(rng.random_range(16..1024_u32));
-                    (x, 18.0 + per_token * x + noise.sample(&mut rng).abs())
-                })
-                .collect();
-            Scatter {
-                label: (*e).to_owned(),
-                fit: Some(fit(FitModel::Linear, &points)),
-                points,
-            }
-        })
-        .collect();
-    let power: Vec<Scatter> = ENGINES
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let points: Vec<(f64, f64)> = (0..120)
-                .map(|_| {
-                    let x = f64::from(rng.random_range(64..2048_u32));
-                    let y = (4.6 + 0.0006 * x + [0.0, 0.1, -0.05][i]).exp()
-                        * (1.0 + 0.05 * noise.sample(&mut rng) / 4.0);
-                    (x, y)
-                })
-                .collect();
-            Scatter {
-                label: (*e).to_owned(),
-                fit: Some(fit(FitModel::LogLinear, &points)),
-                points,
-            }
-        })
-        .collect();
+fn noise() -> Normal<f64> {
+    Normal::new(0.0, 4.0).expect("valid normal")
+}
 
-    let prompt: Vec<Series> = ENGINES
-        .iter()
-        .map(|e| {
-            let lengths = lognormal(&mut rng, 400, 180.0, 0.6)
-                .into_iter()
-                .map(f64::round)
-                .collect();
-            Series::new(*e, lengths)
-        })
-        .collect();
-    let output = vec![Series::new("all engines", vec![128.0; 400])];
-
-    let levels = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
-    let throughput: Vec<Line> = ENGINES
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let peak = [2400.0, 1700.0, 2900.0][i];
-            Line::new(
-                *e,
-                levels.iter().map(|c| (*c, peak * c / (c + 10.0))).collect(),
-            )
-        })
-        .collect();
-    let latency_vs_throughput: Vec<Line> = throughput
-        .iter()
-        .map(|line| {
-            let points = line
-                .points
-                .iter()
-                .map(|(c, tps)| (*tps, 40.0 + 6.0 * c * c.sqrt()))
-                .collect();
-            Line::new(line.label.clone(), points)
-        })
-        .collect();
-
-    let mut t = 0.0;
-    let mut requests = Vec::new();
-    while t < 50.0 {
-        let length = 0.8 + rng.random::<f64>() * 2.5;
-        requests.push(Span {
-            start: t,
-            end: t + length,
-        });
-        t += 0.4 + rng.random::<f64>() * 1.2;
-    }
-    let samples: Vec<(f64, f64)> = (0..=600)
-        .map(|i| {
-            let at = f64::from(i) * 0.1;
-            let busy = requests
-                .iter()
-                .filter(|r| r.start <= at && at <= r.end)
-                .count() as f64;
-            (at, 72.0 + 95.0 * busy.min(3.0) + noise.sample(&mut rng))
-        })
-        .collect();
-    let mut energy = Vec::with_capacity(samples.len());
-    let mut joules = 0.0;
-    for pair in samples.windows(2) {
-        joules += (pair[1].0 - pair[0].0) * (pair[0].1 + pair[1].1) / 2.0;
-        energy.push((pair[1].0, joules / 1000.0));
-    }
-
-    let runs: Vec<String> = (1..=14).map(|d| format!("2025-03-{d:02}")).collect();
-    let trend_lines: Vec<TrendLine> = ENGINES
-        .iter()
-        .zip(ttft_median)
-        .map(|(e, m)| TrendLine {
-            label: (*e).to_owned(),
-            points: runs
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *e != "burn" || i % 4 != 3)
-                .map(|(i, run)| {
-                    let step = if *e == "candle" && i >= 9 { 6.0 } else { 0.0 };
-                    let value = m + step + rng.random::<f64>() * 2.0;
-                    TrendPoint {
-                        run: run.clone(),
-                        value,
-                        ci: Some((value - 1.5, value + 1.7)),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-
-    let time = Quantity::new("time since start", "s");
+/// TTFT CDF and box plots, TPOT box plots.
+fn latency(rng: &mut StdRng) -> Vec<(&'static str, Chart)> {
+    let per_engine = |rng: &mut StdRng, medians: [f64; 3], sigma: f64| -> Vec<Series> {
+        ENGINES
+            .iter()
+            .zip(medians)
+            .map(|(e, m)| Series::new(*e, lognormal(rng, 400, m, sigma)))
+            .collect()
+    };
+    let ttft = per_engine(rng, TTFT_MEDIANS, 0.35);
+    let tpot = per_engine(rng, [9.5, 12.0, 8.8], 0.12);
+    let cdf_axis = Axis::log(ms("time to first token"));
     vec![
         (
             "ttft_cdf",
-            latency_cdf(
-                &meta("Time to first token, CDF"),
-                &ttft,
-                &Axis::log(ms("time to first token")),
-            )
-            .expect("cdf"),
+            latency_cdf(&meta("Time to first token, CDF"), &ttft, &cdf_axis).expect("cdf"),
         ),
         (
             "ttft_box",
@@ -225,12 +97,57 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
             )
             .expect("box"),
         ),
+    ]
+}
+
+const TTFT_MEDIANS: [f64; 3] = [42.0, 55.0, 38.0];
+
+/// Input tokens vs TTFT (linear fit), total tokens vs power (log-linear fit on a log axis).
+fn regressions(rng: &mut StdRng) -> Vec<(&'static str, Chart)> {
+    let noise = noise();
+    let ttft: Vec<Scatter> = ENGINES
+        .iter()
+        .zip([0.045, 0.07, 0.04])
+        .map(|(e, per_token)| {
+            let points: Vec<(f64, f64)> = (0..150)
+                .map(|_| {
+                    let x = f64::from(rng.random_range(16..1024_u32));
+                    (x, 18.0 + per_token * x + noise.sample(rng).abs())
+                })
+                .collect();
+            Scatter {
+                label: (*e).to_owned(),
+                fit: Some(fit(FitModel::Linear, &points)),
+                points,
+            }
+        })
+        .collect();
+    let power: Vec<Scatter> = ENGINES
+        .iter()
+        .zip([0.0, 0.1, -0.05])
+        .map(|(e, offset)| {
+            let points: Vec<(f64, f64)> = (0..120)
+                .map(|_| {
+                    let x = f64::from(rng.random_range(64..2048_u32));
+                    let spread = 1.0 + 0.05 * noise.sample(rng) / 4.0;
+                    (x, (4.6 + 0.0006 * x + offset).exp() * spread)
+                })
+                .collect();
+            Scatter {
+                label: (*e).to_owned(),
+                fit: Some(fit(FitModel::LogLinear, &points)),
+                points,
+            }
+        })
+        .collect();
+    let tokens = |name: &str| Axis::linear(Quantity::new(name, "tokens"));
+    vec![
         (
             "input_tokens_vs_ttft",
             scatter_fit(
                 &meta("Input tokens vs time to first token"),
-                &scatter,
-                &Axis::linear(Quantity::new("input tokens", "tokens")),
+                &ttft,
+                &tokens("input tokens"),
                 &Axis::linear(ms("time to first token")),
             )
             .expect("scatter"),
@@ -240,11 +157,30 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
             scatter_fit(
                 &meta("Total tokens vs average power (log scale)"),
                 &power,
-                &Axis::linear(Quantity::new("total tokens", "tokens")),
+                &tokens("total tokens"),
                 &Axis::log(Quantity::new("average power", "W")),
             )
             .expect("scatter"),
         ),
+    ]
+}
+
+/// Prompt lengths (spread) and output lengths (all equal).
+fn lengths(rng: &mut StdRng) -> Vec<(&'static str, Chart)> {
+    let prompt: Vec<Series> = ENGINES
+        .iter()
+        .map(|e| {
+            Series::new(
+                *e,
+                lognormal(rng, 400, 180.0, 0.6)
+                    .into_iter()
+                    .map(f64::round)
+                    .collect(),
+            )
+        })
+        .collect();
+    let output = vec![Series::new("all engines", vec![128.0; 400])];
+    vec![
         (
             "prompt_lengths",
             histogram_kde(
@@ -263,13 +199,43 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
             )
             .expect("hist"),
         ),
+    ]
+}
+
+/// Throughput vs concurrency and latency vs throughput over a load sweep.
+fn sweeps() -> Vec<(&'static str, Chart)> {
+    let levels = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
+    let throughput: Vec<Line> = ENGINES
+        .iter()
+        .zip([2400.0, 1700.0, 2900.0])
+        .map(|(e, peak)| {
+            Line::new(
+                *e,
+                levels.iter().map(|c| (*c, peak * c / (c + 10.0))).collect(),
+            )
+        })
+        .collect();
+    let latency: Vec<Line> = throughput
+        .iter()
+        .map(|line| {
+            Line::new(
+                line.label.clone(),
+                line.points
+                    .iter()
+                    .map(|(c, tps)| (*tps, 40.0 + 6.0 * c * c.sqrt()))
+                    .collect(),
+            )
+        })
+        .collect();
+    let tps = Quantity::new("output throughput", "tokens/s");
+    vec![
         (
             "throughput_vs_concurrency",
             curves(
                 &meta("Throughput vs concurrency"),
                 &throughput,
                 &Axis::log(Quantity::new("concurrency", "requests in flight")),
-                &Axis::linear(Quantity::new("output throughput", "tokens/s")),
+                &Axis::linear(tps.clone()),
             )
             .expect("curves"),
         ),
@@ -277,17 +243,53 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
             "latency_vs_throughput",
             curves(
                 &meta("Latency vs throughput"),
-                &latency_vs_throughput,
-                &Axis::linear(Quantity::new("output throughput", "tokens/s")),
+                &latency,
+                &Axis::linear(tps),
                 &Axis::linear(ms("time to first token, p99")),
             )
             .expect("curves"),
         ),
+    ]
+}
+
+/// Power and cumulative energy over time, with the requests marked.
+fn telemetry(rng: &mut StdRng) -> Vec<(&'static str, Chart)> {
+    let noise = noise();
+    let mut t = 0.0;
+    let mut requests = Vec::new();
+    while t < 50.0 {
+        let length = 0.8 + rng.random::<f64>() * 2.5;
+        requests.push(Span {
+            start: t,
+            end: t + length,
+        });
+        t += 0.4 + rng.random::<f64>() * 1.2;
+    }
+    let power: Vec<(f64, f64)> = (0..=600)
+        .map(|i| {
+            let at = f64::from(i) * 0.1;
+            let busy = requests
+                .iter()
+                .filter(|r| r.start <= at && at <= r.end)
+                .count() as f64;
+            (at, 72.0 + 95.0 * busy.min(3.0) + noise.sample(rng))
+        })
+        .collect();
+    let mut joules = 0.0;
+    let energy: Vec<(f64, f64)> = power
+        .windows(2)
+        .map(|pair| {
+            joules += (pair[1].0 - pair[0].0) * (pair[0].1 + pair[1].1) / 2.0;
+            (pair[1].0, joules / 1000.0)
+        })
+        .collect();
+    let time = Quantity::new("time since start", "s");
+    vec![
         (
             "power_over_time",
             time_series(
                 &meta("GPU power during the run (candle)"),
-                &[Line::new("GPU 0 power", samples)],
+                &[Line::new("GPU 0 power", power)],
                 &requests,
                 &time,
                 &Quantity::new("power", "W"),
@@ -305,17 +307,53 @@ pub fn gallery() -> Vec<(&'static str, Chart)> {
             )
             .expect("time series"),
         ),
-        (
-            "nightly_ttft",
-            trend(
-                &meta("Nightly median time to first token"),
-                &runs,
-                &trend_lines,
-                &ms("median time to first token"),
-            )
-            .expect("trend"),
-        ),
     ]
+}
+
+/// Two weeks of nightly medians with CIs: candle steps up, burn misses some nights.
+fn nightly(rng: &mut StdRng) -> Vec<(&'static str, Chart)> {
+    let runs: Vec<String> = (1..=14).map(|d| format!("2025-03-{d:02}")).collect();
+    let lines: Vec<TrendLine> = ENGINES
+        .iter()
+        .zip(TTFT_MEDIANS)
+        .map(|(e, m)| TrendLine {
+            label: (*e).to_owned(),
+            points: runs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *e != "burn" || i % 4 != 3)
+                .map(|(i, run)| {
+                    let step = if *e == "candle" && i >= 9 { 6.0 } else { 0.0 };
+                    let value = m + step + rng.random::<f64>() * 2.0;
+                    TrendPoint {
+                        run: run.clone(),
+                        value,
+                        ci: Some((value - 1.5, value + 1.7)),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let chart = trend(
+        &meta("Nightly median time to first token"),
+        &runs,
+        &lines,
+        &ms("median time to first token"),
+    )
+    .expect("trend");
+    vec![("nightly_ttft", chart)]
+}
+
+/// Every figure kind, named for its file.
+pub fn gallery() -> Vec<(&'static str, Chart)> {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut charts = latency(&mut rng);
+    charts.extend(regressions(&mut rng));
+    charts.extend(lengths(&mut rng));
+    charts.extend(sweeps());
+    charts.extend(telemetry(&mut rng));
+    charts.extend(nightly(&mut rng));
+    charts
 }
 
 /// A report holding a table, verdicts, every figure and a manifest.

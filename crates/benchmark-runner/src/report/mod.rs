@@ -1,10 +1,13 @@
-//! Rendering a summary for people and programs: the comparison table (shared by the terminal
-//! and markdown), `report.md` and `summary.csv`.
+//! Rendering a summary for people and programs: the comparison table (shared by the terminal,
+//! markdown and HTML), `report.md`, `summary.csv`, the figures in `plots/` and `report.html`.
 
 mod csv;
+pub mod figures;
+mod html;
 mod markdown;
 mod table;
 
 pub use csv::summary_csv;
+pub use html::report_html;
 pub use markdown::report_md;
 pub use table::{comparison_rows, terminal_table};

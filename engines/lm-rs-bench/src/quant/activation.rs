@@ -5,6 +5,15 @@ use half::f16;
 
 use super::{QK, QK_K};
 
+/// `x` rounded to the nearest integer, ties to even, for `|x| < 2^22`: ggml's trick (adding
+/// 1.5 * 2^23 leaves no fraction bits), which its x86 quantisers use too. A plain `round` would
+/// call into libm on baseline x86-64.
+#[inline]
+fn round_even(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (x + MAGIC) - MAGIC
+}
+
 /// Rows of activations quantised to 32-element blocks.
 #[derive(Debug, Default)]
 pub struct Q8Acts {
@@ -45,7 +54,7 @@ impl Q8Acts {
             let inv = if scale == 0.0 { 0.0 } else { 1.0 / scale };
             let mut sum = 0i32;
             for (q, &v) in qb.iter_mut().zip(xb) {
-                *q = (v * inv).round() as i8;
+                *q = round_even(v * inv) as i8;
                 sum += i32::from(*q);
             }
             let d16 = f16::from_f32(scale);
@@ -115,7 +124,7 @@ impl Q8KActs {
             }
             let iscale = -127.0 / max;
             for (q, &v) in qb.iter_mut().zip(xb) {
-                *q = (iscale * v).round().clamp(-128.0, 127.0) as i8;
+                *q = round_even(iscale * v).clamp(-128.0, 127.0) as i8;
             }
             for (b, q16) in bs.iter_mut().zip(qb.chunks_exact(16)) {
                 *b = q16.iter().map(|&q| i16::from(q)).sum();
@@ -142,7 +151,9 @@ mod tests {
 
     #[test]
     fn q8_round_trip_is_close_and_sums_match() {
-        let x: Vec<f32> = (0..64).map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0).collect();
+        let x: Vec<f32> = (0..64)
+            .map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0)
+            .collect();
         let mut a = Q8Acts::default();
         a.quantize(&x, 64);
         let r = a.row(0);
@@ -159,7 +170,9 @@ mod tests {
 
     #[test]
     fn q8k_round_trip_is_close() {
-        let x: Vec<f32> = (0..512).map(|i| ((i * 53 % 97) as f32 - 48.0) / 13.0).collect();
+        let x: Vec<f32> = (0..512)
+            .map(|i| ((i * 53 % 97) as f32 - 48.0) / 13.0)
+            .collect();
         let mut a = Q8KActs::default();
         a.quantize(&x, 256);
         for t in 0..2 {
@@ -170,6 +183,15 @@ mod tests {
             let s: i16 = r.qs[16..32].iter().map(|&q| i16::from(q)).sum();
             assert_eq!(r.bsums[1], s);
         }
+    }
+
+    #[test]
+    fn rounding_is_to_nearest_even() {
+        let got: Vec<f32> = [0.4, 0.5, 1.5, 2.5, -0.5, -1.5, -126.6, 126.5]
+            .iter()
+            .map(|&x| round_even(x))
+            .collect();
+        assert_eq!(got, [0.0, 0.0, 2.0, 2.0, 0.0, -2.0, -127.0, 126.0]);
     }
 
     #[test]

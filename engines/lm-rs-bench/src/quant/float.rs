@@ -31,7 +31,7 @@ pub fn dot_f32s(a: &[f32], b: &[f32]) -> f32 {
     let (bc, br) = b.as_chunks::<8>();
     for (x, y) in ac.iter().zip(bc) {
         for k in 0..8 {
-            acc[k] = x[k].mul_add(y[k], acc[k]);
+            acc[k] += x[k] * y[k];
         }
     }
     let tail: f32 = ar.iter().zip(br).map(|(x, y)| x * y).sum();

@@ -7,10 +7,11 @@
 //! each weight block is dotted with its activation block in integer arithmetic. Float weights
 //! (`F32`, `F16`, `BF16`) are dotted with the `f32` activations directly.
 //!
-//! Each weight format has its own file with a scalar `dequantize` and `dot`; [`avx2`] holds the
-//! SIMD versions of the formats that matter for speed, chosen at run time by [`Isa`].
+//! Each weight format has its own file with a scalar `dequantize` and `dot`; `avx2` holds the
+//! x86-64 SIMD versions of the formats that matter for speed, chosen at run time by [`Isa`].
 
 pub mod activation;
+#[cfg(target_arch = "x86_64")]
 pub mod avx2;
 pub mod float;
 pub mod q4_0;
@@ -46,16 +47,24 @@ pub const SUPPORTED: [GgmlType; 8] = [
 pub enum Isa {
     /// Portable Rust, vectorised by the compiler where it can.
     Scalar,
-    /// x86-64 AVX2 and FMA intrinsics.
+    /// x86-64 AVX2, FMA and F16C.
     Avx2,
+    /// The AVX2 kernels with AVX-512 VNNI dot products on 256-bit vectors.
+    Avx512Vnni,
 }
 
 impl Isa {
     /// The best instruction set this CPU supports.
     pub fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            return Isa::Avx2;
+        if is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma")
+            && is_x86_feature_detected!("f16c")
+        {
+            let vnni = is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512vl")
+                && is_x86_feature_detected!("avx512vnni");
+            return if vnni { Isa::Avx512Vnni } else { Isa::Avx2 };
         }
         Isa::Scalar
     }
@@ -64,6 +73,7 @@ impl Isa {
         match self {
             Isa::Scalar => "scalar",
             Isa::Avx2 => "avx2",
+            Isa::Avx512Vnni => "avx512-vnni",
         }
     }
 }

@@ -22,7 +22,10 @@ fn scale_min(j: usize, s: &[u8]) -> (u8, u8) {
 }
 
 pub fn dequantize(row: &[u8], out: &mut [f32]) {
-    for (blk, o) in row.chunks_exact(BLOCK_BYTES).zip(out.chunks_exact_mut(QK_K)) {
+    for (blk, o) in row
+        .chunks_exact(BLOCK_BYTES)
+        .zip(out.chunks_exact_mut(QK_K))
+    {
         let (d, dmin) = (f16_at(blk), f16_at(&blk[2..]));
         let scales = &blk[4..16];
         let qs = &blk[16..];

@@ -25,7 +25,10 @@ fn unpack(blk: &[u8], q: &mut [i8; QK_K]) {
 
 pub fn dequantize(row: &[u8], out: &mut [f32]) {
     let mut q = [0i8; QK_K];
-    for (blk, o) in row.chunks_exact(BLOCK_BYTES).zip(out.chunks_exact_mut(QK_K)) {
+    for (blk, o) in row
+        .chunks_exact(BLOCK_BYTES)
+        .zip(out.chunks_exact_mut(QK_K))
+    {
         let d = f16_at(&blk[208..]);
         unpack(blk, &mut q);
         for (e, v) in o.iter_mut().enumerate() {

@@ -25,7 +25,9 @@ impl Detok {
             .into_iter()
             .map(str::to_owned)
             .collect();
-        let types = m.get_i32_array("tokenizer.ggml.token_type").unwrap_or_default();
+        let types = m
+            .get_i32_array("tokenizer.ggml.token_type")
+            .unwrap_or_default();
         // GPT-2 keeps printable bytes as their own code points and moves the rest to 256 + n.
         let mut byte_of = HashMap::new();
         let mut next = 256u32;

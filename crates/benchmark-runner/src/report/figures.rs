@@ -1,0 +1,316 @@
+//! The figures of a run, from its rows, summary, energy and telemetry: latency CDFs, TTFT and
+//! TPOT distributions, regressions, token lengths, load sweeps and power over time. Each names
+//! the engines, the model and the hardware.
+
+use std::collections::BTreeMap;
+
+use bench_report::{
+    Axis, Chart, Fit, FitModel, FigureMeta, Line, Quantity, Scatter, Series, Span, box_violin,
+    curves, histogram_kde, latency_cdf, scatter_fit, time_series,
+};
+use shared_protocol::Phase;
+
+use crate::energy::EnergyReport;
+use crate::manifest::Manifest;
+use crate::metrics::Metric;
+use crate::store::SampleRow;
+use crate::summary::{RunSummary, regression_points};
+
+/// A figure with a file stem and a caption.
+pub struct Figure {
+    pub name: String,
+    pub caption: String,
+    pub chart: Chart,
+}
+
+/// The model and hardware lines every figure carries.
+pub fn meta_for(manifest: &Manifest, title: &str, engines: Vec<String>) -> FigureMeta {
+    let model = manifest
+        .plan
+        .pointer("/inputs/model/id")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("none (synthetic or served)")
+        .to_owned();
+    let host = manifest.host.get("local");
+    let cpu = host
+        .and_then(|h| h.get("cpu_model"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("unknown CPU");
+    let gpus: Vec<&str> = host
+        .and_then(|h| h.get("devices"))
+        .and_then(serde_json::Value::as_array)
+        .map(|d| {
+            d.iter()
+                .filter_map(|x| x.pointer("/info/name").and_then(serde_json::Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    let hardware = if gpus.is_empty() {
+        cpu.to_owned()
+    } else {
+        format!("{cpu} + {}", gpus.join(", "))
+    };
+    FigureMeta {
+        title: title.to_owned(),
+        engines,
+        model,
+        hardware,
+    }
+}
+
+fn ok_rows<'a>(rows: &'a [SampleRow], label: &str) -> Vec<&'a shared_protocol::Sample> {
+    rows.iter()
+        .filter(|r| r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok())
+        .map(|r| &r.sample)
+        .collect()
+}
+
+fn push(out: &mut Vec<Figure>, name: &str, caption: &str, chart: Result<Chart, bench_report::ReportError>) {
+    match chart {
+        Ok(chart) => out.push(Figure {
+            name: name.to_owned(),
+            caption: caption.to_owned(),
+            chart,
+        }),
+        Err(bench_report::ReportError::NoData { .. }) => {}
+        Err(e) => eprintln!("figure {name} skipped: {e}"),
+    }
+}
+
+/// Every figure the data supports.
+pub fn figures(
+    summary: &RunSummary,
+    manifest: &Manifest,
+    rows: &[SampleRow],
+    energy: Option<&EnergyReport>,
+    telemetry: Option<&telemetry::Series>,
+) -> Vec<Figure> {
+    let labels: Vec<String> = summary.engines.keys().cloned().collect();
+    let meta = |title: &str| meta_for(manifest, title, labels.clone());
+    let series = |metric: Metric| -> Vec<Series> {
+        labels
+            .iter()
+            .map(|l| Series::new(l.clone(), metric.values(ok_rows(rows, l))))
+            .collect()
+    };
+    let mut out = Vec::new();
+    let ms = |name: &str| Quantity::new(name, "ms");
+    for (metric, name, title) in [
+        (Metric::TtftMs, "ttft", "Time to first token"),
+        (Metric::TpotMs, "tpot", "Time per output token"),
+        (Metric::ItlMs, "itl", "Inter-token latency"),
+        (Metric::E2eMs, "e2e", "End-to-end latency"),
+    ] {
+        push(
+            &mut out,
+            &format!("{name}_cdf"),
+            &format!("{title}: empirical CDF per engine (host monotonic clock)."),
+            latency_cdf(&meta(&format!("{title} CDF")), &series(metric), &Axis::linear(ms(title))),
+        );
+    }
+    for (metric, name, title) in [
+        (Metric::TtftMs, "ttft", "Time to first token"),
+        (Metric::TpotMs, "tpot", "Time per output token"),
+    ] {
+        push(
+            &mut out,
+            &format!("{name}_box"),
+            &format!("{title}: distribution per engine (violin, quartile box, whiskers at 1.5 IQR)."),
+            box_violin(&meta(title), &series(metric), &ms(title)),
+        );
+    }
+    let refs: Vec<&SampleRow> = rows.iter().collect();
+    let regressions: [(&str, &str, Quantity, Quantity, bool); 5] = [
+        ("input_tokens_vs_ttft_ms", "Input tokens vs TTFT", Quantity::new("prompt", "tokens"), ms("TTFT"), false),
+        ("total_tokens_vs_e2e_ms", "Total tokens vs end-to-end latency", Quantity::new("prompt + completion", "tokens"), ms("E2E"), false),
+        ("total_tokens_vs_energy_j", "Total tokens vs energy per request", Quantity::new("prompt + completion", "tokens"), Quantity::new("energy", "J"), false),
+        ("total_tokens_vs_power_w", "Total tokens vs average power per request", Quantity::new("prompt + completion", "tokens"), Quantity::new("power", "W"), false),
+        ("total_tokens_vs_power_w_log", "Total tokens vs power (log scale)", Quantity::new("prompt + completion", "tokens"), Quantity::new("power", "W"), true),
+    ];
+    for (key, title, x, y, log) in regressions {
+        let points_key = key.trim_end_matches("_log");
+        let scatters: Vec<Scatter> = labels
+            .iter()
+            .map(|l| {
+                let pts = regression_points(&refs, energy, l).remove(points_key).unwrap_or_default();
+                let fit = summary.engines[l].regressions.get(key).map(|r| Fit {
+                    model: if log { FitModel::LogLinear } else { FitModel::Linear },
+                    slope: r.slope,
+                    intercept: r.intercept,
+                    r_squared: Some(r.r2),
+                });
+                Scatter {
+                    label: l.clone(),
+                    points: pts,
+                    fit,
+                }
+            })
+            .filter(|s| !s.points.is_empty())
+            .collect();
+        if scatters.is_empty() {
+            continue;
+        }
+        let y_axis = if log { Axis::log(y) } else { Axis::linear(y) };
+        push(
+            &mut out,
+            key,
+            &format!("{title}, with the OLS fit per engine (summary.json: regressions.{key})."),
+            scatter_fit(&meta(title), &scatters, &Axis::linear(x), &y_axis),
+        );
+    }
+    for (name, title, pick) in [
+        ("prompt_tokens", "Prompt length", true),
+        ("completion_tokens", "Completion length", false),
+    ] {
+        let s: Vec<Series> = labels
+            .iter()
+            .map(|l| {
+                let v = ok_rows(rows, l)
+                    .iter()
+                    .filter_map(|s| {
+                        if pick {
+                            s.prompt_tokens.map(f64::from)
+                        } else {
+                            Some(f64::from(s.completion_tokens))
+                        }
+                    })
+                    .collect();
+                Series::new(l.clone(), v)
+            })
+            .collect();
+        push(
+            &mut out,
+            &format!("{name}_hist"),
+            &format!("{title} per request: histogram with a Gaussian KDE."),
+            histogram_kde(&meta(title), &s, &Quantity::new(title, "tokens")),
+        );
+    }
+    sweep_figures(summary, &meta, &mut out);
+    if let Some(series) = telemetry {
+        power_figure(series, rows, &meta, &mut out);
+    }
+    out
+}
+
+/// Load sweeps (`ENGINE@cN`, `ENGINE@rR`): throughput against load, latency against throughput.
+fn sweep_figures(summary: &RunSummary, meta: &dyn Fn(&str) -> FigureMeta, out: &mut Vec<Figure>) {
+    let mut by_engine: BTreeMap<String, Vec<(f64, f64, f64)>> = BTreeMap::new();
+    for (label, e) in &summary.engines {
+        let Some((base, point)) = label.rsplit_once(['@', '-']) else { continue };
+        let Some(level) = point
+            .strip_prefix('c')
+            .or_else(|| point.strip_prefix('r'))
+            .and_then(|v| v.parse::<f64>().ok())
+        else {
+            continue;
+        };
+        let (Some(tput), Some(ttft)) = (e.throughput.output_tok_s, e.ttft_ms.as_ref().map(|s| s.p50)) else {
+            continue;
+        };
+        by_engine.entry(base.to_owned()).or_default().push((level, tput, ttft));
+    }
+    by_engine.retain(|_, v| v.len() >= 2);
+    if by_engine.is_empty() {
+        return;
+    }
+    let tput_lines: Vec<Line> = by_engine
+        .iter()
+        .map(|(k, v)| {
+            let mut pts: Vec<(f64, f64)> = v.iter().map(|p| (p.0, p.1)).collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Line::new(k.clone(), pts)
+        })
+        .collect();
+    push(
+        out,
+        "sweep_throughput",
+        "Output throughput against offered load (concurrency or request rate).",
+        curves(
+            &meta("Throughput vs load"),
+            &tput_lines,
+            &Axis::linear(Quantity::new("load (concurrency or req/s)", "")),
+            &Axis::linear(Quantity::new("output throughput", "tok/s")),
+        ),
+    );
+    let lat_lines: Vec<Line> = by_engine
+        .iter()
+        .map(|(k, v)| {
+            let mut pts: Vec<(f64, f64)> = v.iter().map(|p| (p.1, p.2)).collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Line::new(k.clone(), pts)
+        })
+        .collect();
+    push(
+        out,
+        "sweep_latency",
+        "TTFT p50 against output throughput across the load points.",
+        curves(
+            &meta("Latency vs throughput"),
+            &lat_lines,
+            &Axis::linear(Quantity::new("output throughput", "tok/s")),
+            &Axis::linear(Quantity::new("TTFT p50", "ms")),
+        ),
+    );
+}
+
+/// Power over the run from telemetry, with the measured requests marked.
+fn power_figure(
+    series: &telemetry::Series,
+    rows: &[SampleRow],
+    meta: &dyn Fn(&str) -> FigureMeta,
+    out: &mut Vec<Figure>,
+) {
+    let t0 = series
+        .channels
+        .iter()
+        .filter_map(|c| c.points.first().map(|p| p.t_ns))
+        .min()
+        .unwrap_or(0);
+    let secs = |t: u64| t.saturating_sub(t0) as f64 / 1e9;
+    let mut lines = Vec::new();
+    for c in series.channels.iter().filter(|c| c.domain != telemetry::Domain::Process) {
+        let mut pts: Vec<(f64, f64)> = c
+            .points
+            .iter()
+            .filter_map(|p| p.reading.power_w.map(|w| (secs(p.t_ns), w)))
+            .collect();
+        if pts.len() < 2 {
+            // Derive power from the energy counter where the source reports no power.
+            pts = c
+                .points
+                .windows(2)
+                .filter_map(|w| {
+                    let (a, b) = (&w[0], &w[1]);
+                    let (ea, eb) = (a.reading.energy_j?, b.reading.energy_j?);
+                    let dt = (b.t_ns.checked_sub(a.t_ns)?) as f64 / 1e9;
+                    (dt > 0.0 && eb >= ea).then(|| (secs(b.t_ns), (eb - ea) / dt))
+                })
+                .collect();
+        }
+        if pts.len() >= 2 {
+            lines.push(Line::new(c.name.clone(), pts));
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let spans: Vec<Span> = rows
+        .iter()
+        .map(|r| Span {
+            start: secs(r.sample.start_mono_ns),
+            end: secs(r.sample.start_mono_ns + r.sample.e2e_ns),
+        })
+        .collect();
+    push(
+        out,
+        "power",
+        "Power over the run per telemetry channel; the strip below marks each measured request.",
+        time_series(
+            &meta("Power over time"),
+            &lines,
+            &spans,
+            &Quantity::new("time since start", "s"),
+            &Quantity::new("power", "W"),
+        ),
+    );
+}
