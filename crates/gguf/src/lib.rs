@@ -13,7 +13,7 @@
 //!
 //! # Layout
 //!
-//! - [`file`]: [`GgufFile`], the memory-mapped file and its index.
+//! - [`mod@file`]: [`GgufFile`], the memory-mapped file and its index.
 //! - `parse`: the header, metadata and tensor-index parser shared by both read paths.
 //! - [`metadata`]: [`Metadata`] and its typed getters.
 //! - [`value`]: [`Value`], a metadata value, and its on-disk type ids.

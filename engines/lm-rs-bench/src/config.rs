@@ -17,12 +17,12 @@ pub struct LlamaConfig {
     pub n_head: usize,
     pub n_head_kv: usize,
     pub head_dim: usize,
-    /// Dimensions of each head that RoPE rotates (the first `n_rot`).
+    /// Dimensions of each head that the rotary embedding turns (the first `n_rot`).
     pub n_rot: usize,
     pub context_length: usize,
     pub rms_eps: f32,
     pub rope_theta: f32,
-    /// Positions are divided by this factor (linear RoPE scaling; 1 for none).
+    /// Positions are divided by this factor (linear rotary scaling; 1 for none).
     pub rope_linear_factor: f32,
     pub bos_token_id: Option<u32>,
     pub eos_token_id: Option<u32>,
@@ -74,7 +74,7 @@ impl LlamaConfig {
         let n_rot = m
             .get_u32(&key("rope.dimension_count"))
             .map_or(head_dim, |v| v as usize);
-        if n_rot > head_dim || n_rot % 2 != 0 {
+        if n_rot > head_dim || !n_rot.is_multiple_of(2) {
             return Err(ModelError::Config(format!(
                 "rope dimension count {n_rot} does not fit head size {head_dim}"
             )));
@@ -120,6 +120,7 @@ impl LlamaConfig {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "these values are exact")]
 mod tests {
     use super::*;
 

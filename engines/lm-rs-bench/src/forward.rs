@@ -1,7 +1,7 @@
-//! The llama forward pass over a batch of tokens: embeddings, then per block RMSNorm,
-//! Q/K/V projections, RoPE, grouped-query attention over the KV cache, output projection and
-//! residual, RMSNorm, SwiGLU MLP and residual; finally the output norm and head for the last
-//! token.
+//! The llama forward pass over a batch of tokens: embeddings, then per block RMS norm,
+//! Q/K/V projections, rotary embeddings, grouped-query attention over the KV cache, output
+//! projection and residual, RMS norm, `SwiGLU` MLP and residual; finally the output norm and
+//! head for the last token.
 
 use crate::attention::attend;
 use crate::matmul::{Ctx, matmul};
@@ -12,6 +12,10 @@ use crate::state::State;
 /// Run `tokens` (at most `s.max_batch`, ids below the vocabulary size) at positions
 /// `pos0..pos0 + tokens.len()` (within `s.capacity`), appending their keys and values to the
 /// cache and leaving the logits of the last token in `s.logits`.
+#[allow(
+    clippy::many_single_char_names,
+    reason = "s (state), c (config), n (tokens), e (width) recur on every line"
+)]
 pub fn forward(model: &Model, ctx: Ctx<'_>, s: &mut State, tokens: &[u32], pos0: usize) {
     let c = &model.config;
     let n = tokens.len();

@@ -34,7 +34,7 @@ pub struct Model {
     pub output_norm: Vec<f32>,
     /// The output head: `output.weight`, or the token embeddings when they are tied.
     pub output: QMatrix,
-    /// Per-dimension RoPE frequency divisors (`rope_freqs.weight`, llama 3), when present.
+    /// Per-dimension rotary frequency divisors (`rope_freqs.weight`, llama 3), when present.
     pub rope_freqs: Option<Vec<f32>>,
 }
 

@@ -1,4 +1,4 @@
-//! Element-wise operations of the forward pass: RMSNorm, SwiGLU, softmax.
+//! Element-wise operations of the forward pass: RMS norm, `SwiGLU`, softmax.
 
 /// `out = x / rms(x) * w`, the mean of squares accumulated in `f64` as ggml does.
 pub fn rms_norm(out: &mut [f32], x: &[f32], w: &[f32], eps: f32) {
@@ -39,6 +39,7 @@ pub fn add_assign(x: &mut [f32], y: &[f32]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "these values are exact")]
 mod tests {
     use super::*;
 

@@ -1,4 +1,4 @@
-//! Per-request working memory: activations for a batch of tokens, the KV cache, RoPE tables and
+//! Per-request working memory: activations for a batch of tokens, the KV cache, rotary tables and
 //! the logits. Sized before the first token and reused while it is big enough, so decoding
 //! allocates nothing.
 

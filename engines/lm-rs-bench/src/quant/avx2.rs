@@ -13,6 +13,11 @@
     reason = "kernel variables follow ggml's names: d scale, m min, w weights, x activations"
 )]
 #![allow(
+    clippy::inline_always,
+    reason = "the helpers must inline into the target-feature kernels to compile to single \
+              instructions"
+)]
+#![allow(
     clippy::cast_ptr_alignment,
     reason = "every vector load here is an unaligned load (loadu)"
 )]
