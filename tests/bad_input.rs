@@ -20,7 +20,10 @@ fn assert_usage_error(args: &[&str], expect: &str) {
 
 #[test]
 fn unknown_engine() {
-    assert_usage_error(&["compare", "--engines", "sim,candel"], "unknown engine 'candel'");
+    assert_usage_error(
+        &["compare", "--engines", "sim,candel"],
+        "unknown engine 'candel'",
+    );
 }
 
 #[test]
@@ -41,8 +44,14 @@ fn malformed_config() {
 
 #[test]
 fn bad_option_values() {
-    assert_usage_error(&["compare", "--engines", "sim", "--requests", "0"], "--requests");
-    assert_usage_error(&["compare", "--engines", "sim", "--requests", "abc"], "--requests");
+    assert_usage_error(
+        &["compare", "--engines", "sim", "--requests", "0"],
+        "--requests",
+    );
+    assert_usage_error(
+        &["compare", "--engines", "sim", "--requests", "abc"],
+        "--requests",
+    );
     assert_usage_error(
         &["compare", "--engines", "sim", "-o", "sim.ttft_ms=gauss:1:2"],
         "unknown distribution",

@@ -11,7 +11,15 @@ fn compare_writes_summary_and_every_sample() {
     let out = tmp.path().join("run");
     let out_s = out.to_str().expect("utf-8 path");
     let mut args = vec![
-        "compare", "--engines", "sim", "--requests", "200", "--max-tokens", "16", "--out", out_s,
+        "compare",
+        "--engines",
+        "sim",
+        "--requests",
+        "200",
+        "--max-tokens",
+        "16",
+        "--out",
+        out_s,
     ];
     args.extend(FAST_SIM);
     let res = runner(&args);
@@ -36,8 +44,17 @@ fn compare_writes_summary_and_every_sample() {
 
     let rows = jsonl(&out.join("samples.jsonl"));
     assert_eq!(rows.len(), 200);
-    assert!(rows.iter().all(|r| r["engine"] == "sim" && r["phase"] == "measure"));
-    for name in ["manifest.json", "summary.csv", "report.md", "runs.jsonl", "warmup.jsonl"] {
+    assert!(
+        rows.iter()
+            .all(|r| r["engine"] == "sim" && r["phase"] == "measure")
+    );
+    for name in [
+        "manifest.json",
+        "summary.csv",
+        "report.md",
+        "runs.jsonl",
+        "warmup.jsonl",
+    ] {
         assert!(out.join(name).is_file(), "{name} missing");
     }
     let manifest: serde_json::Value = serde_json::from_str(
@@ -50,16 +67,33 @@ fn compare_writes_summary_and_every_sample() {
     // The HTML report is one offline file with the table and the figures inline; the plots are
     // also written as PNG and SVG files.
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
-    assert!(!html.contains("http://") && !html.contains("https://"), "no network fetches");
-    assert!(html.contains("TTFT p50 ms") && html.contains("<svg"), "table and inline figures");
-    for plot in ["ttft_cdf", "tpot_box", "input_tokens_vs_ttft_ms", "completion_tokens_hist"] {
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network fetches"
+    );
+    assert!(
+        html.contains("TTFT p50 ms") && html.contains("<svg"),
+        "table and inline figures"
+    );
+    for plot in [
+        "ttft_cdf",
+        "tpot_box",
+        "input_tokens_vs_ttft_ms",
+        "completion_tokens_hist",
+    ] {
         let png = std::fs::read(out.join("plots").join(format!("{plot}.png")))
             .unwrap_or_else(|e| panic!("{plot}.png: {e}"));
-        assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000, "{plot}.png");
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 5_000,
+            "{plot}.png"
+        );
         assert!(out.join("plots").join(format!("{plot}.svg")).is_file());
     }
     let regressions = &sim["regressions"];
-    assert!(regressions["input_tokens_vs_ttft_ms"]["n"].as_u64() == Some(200), "{regressions}");
+    assert!(
+        regressions["input_tokens_vs_ttft_ms"]["n"].as_u64() == Some(200),
+        "{regressions}"
+    );
 
     // `report` recomputes the same summary from the stored rows.
     std::fs::remove_file(out.join("summary.json")).expect("remove summary");

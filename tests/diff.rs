@@ -58,7 +58,11 @@ fn row<'a>(report: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value
 #[test]
 fn slower_configuration_is_a_regression_and_same_is_not() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (a, b, slow) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("slow"));
+    let (a, b, slow) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("slow"),
+    );
     // Latencies large against scheduler jitter, and a 5% noise threshold: this machine is shared.
     sim_run(&a, "normal:20:1", "1");
     sim_run(&b, "normal:20:1", "2");
@@ -75,7 +79,10 @@ fn slower_configuration_is_a_regression_and_same_is_not() {
     let ci = ttft["ratio_ci"].as_array().expect("ci");
     assert!(ci[0].as_f64().expect("lo") > 1.0, "CI excludes 1: {ttft}");
     let ratio = ttft["ratio"].as_f64().expect("ratio");
-    assert!((ratio - 1.25).abs() < 0.05, "ratio of medians near 5/4: {ratio}");
+    assert!(
+        (ratio - 1.25).abs() < 0.05,
+        "ratio of medians near 5/4: {ratio}"
+    );
     // Decode speed did not change.
     assert_eq!(row(&worse, "tpot_ms")["verdict"], "no_difference");
 }

@@ -54,7 +54,10 @@ tpot_ms = "const:0.5"
     assert!(second_dir.join("summary.json").is_file());
     let report = std::fs::read_to_string(history.join("nightly-report.md")).expect("report");
     assert!(report.contains("## sim"), "{report}");
-    assert!(history.join("trend_ttft_ms.png").is_file(), "trend figure drawn");
+    assert!(
+        history.join("trend_ttft_ms.png").is_file(),
+        "trend figure drawn"
+    );
 }
 
 #[test]

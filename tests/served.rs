@@ -43,11 +43,17 @@ fn closed_loop_against_a_mock_with_known_delays() {
     assert_eq!(e["requests"]["ok"], 24, "{e}");
     let ttft = e["ttft_ms"]["p50"].as_f64().expect("ttft");
     let itl = e["itl_ms"]["p50"].as_f64().expect("itl");
-    assert!((ttft - 30.0).abs() < 0.3 * 30.0, "TTFT p50 {ttft} ms vs 30 ms");
+    assert!(
+        (ttft - 30.0).abs() < 0.3 * 30.0,
+        "TTFT p50 {ttft} ms vs 30 ms"
+    );
     assert!((itl - 5.0).abs() < 0.4 * 5.0, "ITL p50 {itl} ms vs 5 ms");
     assert_eq!(e["load"]["concurrency"], 4);
     assert_eq!(e["goodput"]["met"], 24);
-    assert!(s["harness"].is_object(), "served summaries carry the harness figures or a reason");
+    assert!(
+        s["harness"].is_object(),
+        "served summaries carry the harness figures or a reason"
+    );
     assert_eq!(jsonl(&out.join("samples.jsonl")).len(), 24);
 }
 
@@ -60,7 +66,10 @@ fn open_loop_records_schedule_lag_and_a_sweep_makes_one_label_per_point() {
     assert!(res.status.success(), "{}", stderr(&res));
     let e = &summary(&out)["engines"]["vllm"];
     assert_eq!(e["requests"]["ok"], 24);
-    assert_eq!(e["schedule_lag_ms"]["n"], 24, "every open-loop request has a lag: {e}");
+    assert_eq!(
+        e["schedule_lag_ms"]["n"], 24,
+        "every open-loop request has a lag: {e}"
+    );
     assert_eq!(e["load"]["kind"], "open");
 
     let out = tmp.path().join("sweep");
@@ -77,7 +86,11 @@ fn server_errors_are_failed_requests_counted_by_reason() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("run");
     let res = compare(&out, &url, &["--concurrency", "2"]);
-    assert!(res.status.success(), "request failures are data: {}", stderr(&res));
+    assert!(
+        res.status.success(),
+        "request failures are data: {}",
+        stderr(&res)
+    );
     let e = &summary(&out)["engines"]["vllm"];
     let failed = e["requests"]["failed"].as_u64().expect("failed");
     assert!(failed >= 6, "about a third of 24 fail: {e}");
@@ -115,7 +128,10 @@ fn llamacpp_server() -> Option<(Child, String)> {
         return None;
     };
     if !model.is_file() {
-        eprintln!("skipping: {} is missing (benchmark-runner models fetch)", model.display());
+        eprintln!(
+            "skipping: {} is missing (benchmark-runner models fetch)",
+            model.display()
+        );
         return None;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -124,16 +140,26 @@ fn llamacpp_server() -> Option<(Child, String)> {
         .port();
     let mut child = Command::new(python)
         .arg(root.join("scripts/llamacpp-server.py"))
-        .args(["--model", model.to_str().expect("utf-8"), "--port", &port.to_string()])
+        .args([
+            "--model",
+            model.to_str().expect("utf-8"),
+            "--port",
+            &port.to_string(),
+        ])
         .args(["--parallel", "4", "--ctx", "4096"])
         .stdout(Stdio::piped())
         .spawn()
         .expect("start llama.cpp server");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line).expect("server line");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("server line");
     let v: serde_json::Value = serde_json::from_str(&line).expect("server prints its URL");
-    Some((Child(child), v["listening"].as_str().expect("url").to_owned()))
+    Some((
+        Child(child),
+        v["listening"].as_str().expect("url").to_owned(),
+    ))
 }
 
 #[test]
@@ -172,6 +198,9 @@ fn real_llamacpp_server_closed_and_open_loop() {
         assert!(e["decode_tok_s"]["mean"].as_f64().expect("decode") > 0.0);
         // The runner tokenized the prompts and the returned text with the model's tokenizer.
         assert!(e["prompt_tokens"].is_object(), "{name}: {e}");
-        assert!(e["token_counts"]["server_vs_tokenizer"][0].as_u64() > Some(0), "{e}");
+        assert!(
+            e["token_counts"]["server_vs_tokenizer"][0].as_u64() > Some(0),
+            "{e}"
+        );
     }
 }

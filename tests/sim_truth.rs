@@ -34,8 +34,14 @@ fn ttft_and_tpot_medians_match_the_configured_truth() {
     let ttft = sim["ttft_ms"]["p50"].as_f64().expect("ttft p50");
     let tpot = sim["tpot_ms"]["p50"].as_f64().expect("tpot p50");
     let within = |measured: f64, truth: f64| (measured - truth).abs() / truth <= 0.05;
-    assert!(within(ttft, ttft_truth), "TTFT p50 {ttft} ms vs truth {ttft_truth} ms");
-    assert!(within(tpot, tpot_truth), "TPOT p50 {tpot} ms vs truth {tpot_truth} ms");
+    assert!(
+        within(ttft, ttft_truth),
+        "TTFT p50 {ttft} ms vs truth {ttft_truth} ms"
+    );
+    assert!(
+        within(tpot, tpot_truth),
+        "TPOT p50 {tpot} ms vs truth {tpot_truth} ms"
+    );
     // Under --ignore-eos every request produced exactly max-tokens tokens.
     assert_eq!(sim["completion_tokens"]["min"], 12.0);
     assert_eq!(sim["completion_tokens"]["max"], 12.0);

@@ -79,7 +79,10 @@ fn rapl_energy_is_attributed_at_the_known_power() {
         .find(|c| c["channel"] == "rapl:package-0")
         .unwrap_or_else(|| panic!("no rapl channel: {energy}"));
     let avg = channel["avg_power_w"].as_f64().expect("avg power");
-    assert!((avg - WATTS).abs() / WATTS < 0.15, "average power {avg} W vs {WATTS} W");
+    assert!(
+        (avg - WATTS).abs() / WATTS < 0.15,
+        "average power {avg} W vs {WATTS} W"
+    );
     let j_per_token = channel["j_per_token"].as_f64().expect("J/token");
     let tokens = 30.0 * 8.0;
     let gross = channel["gross_j"].as_f64().expect("gross");

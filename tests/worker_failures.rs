@@ -48,7 +48,12 @@ fn misbehaving_workers_are_recorded_and_the_others_measured() {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let res = runner(&args);
-    assert_eq!(res.status.code(), Some(1), "a failed engine makes exit 1: {}", stderr(&res));
+    assert_eq!(
+        res.status.code(),
+        Some(1),
+        "a failed engine makes exit 1: {}",
+        stderr(&res)
+    );
 
     let s = summary(&out);
     let engines = &s["engines"];
@@ -79,8 +84,14 @@ fn misbehaving_workers_are_recorded_and_the_others_measured() {
     let flaky = &engines["sim@flaky"];
     assert_eq!(flaky["status"], "ok");
     let failed = flaky["requests"]["failed"].as_u64().expect("failed count");
-    assert!(failed > 0 && failed < 10, "fail_rate 0.5 over 10 requests: {failed}");
-    assert_eq!(flaky["requests"]["failed_by_reason"]["engine_error"], failed);
+    assert!(
+        failed > 0 && failed < 10,
+        "fail_rate 0.5 over 10 requests: {failed}"
+    );
+    assert_eq!(
+        flaky["requests"]["failed_by_reason"]["engine_error"],
+        failed
+    );
     assert_eq!(flaky["requests"]["ok"].as_u64().expect("ok") + failed, 10);
 
     assert_eq!(engines["sim"]["status"], "ok");
@@ -118,5 +129,8 @@ fn a_panicking_request_is_a_failed_sample_and_the_worker_goes_on() {
     assert!(res.status.success(), "{}", stderr(&res));
     let s = summary(&out);
     assert_eq!(s["engines"]["sim"]["requests"]["ok"], 5);
-    assert_eq!(s["engines"]["sim"]["requests"]["failed_by_reason"]["panic"], 1);
+    assert_eq!(
+        s["engines"]["sim"]["requests"]["failed_by_reason"]["panic"],
+        1
+    );
 }

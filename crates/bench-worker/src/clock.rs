@@ -75,6 +75,10 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(2));
         let b = mono_ns();
         assert!(b > a);
-        assert!(b - a >= 2_000_000, "slept 2 ms but clock moved {} ns", b - a);
+        assert!(
+            b - a >= 2_000_000,
+            "slept 2 ms but clock moved {} ns",
+            b - a
+        );
     }
 }

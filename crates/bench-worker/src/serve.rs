@@ -163,11 +163,12 @@ fn generate_one<E: Engine>(state: &mut State<E>, generate: &GenerateRequest) -> 
             http_status: None,
         },
     };
-    let (sample, device_err) = state
-        .sink
-        .finish(request, generate.phase, end_ns, outcome);
+    let (sample, device_err) = state.sink.finish(request, generate.phase, end_ns, outcome);
     if let Some(e) = device_err {
-        eprintln!("worker: device clock unreadable for request {}: {e:#}", request.id);
+        eprintln!(
+            "worker: device clock unreadable for request {}: {e:#}",
+            request.id
+        );
     }
     stdio::send(&WorkerMessage::Sample(Box::new(sample)))
 }

@@ -54,7 +54,9 @@ pub fn write_raw_line(line: &str) -> io::Result<()> {
     let out = OUT
         .get()
         .ok_or_else(|| io::Error::other("bench_worker::stdio::init was not called"))?;
-    let mut file = out.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut file = out
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     file.write_all(line.as_bytes())?;
     if !line.ends_with('\n') {
         file.write_all(b"\n")?;

@@ -50,7 +50,9 @@ pub fn for_summary(path: &Path) -> Value {
         .ok()
         .and_then(|t| serde_json::from_str::<Value>(&t).ok())
     {
-        Some(v) => serde_json::json!({ "measured": true, "figures": v, "file": path.display().to_string() }),
+        Some(v) => {
+            serde_json::json!({ "measured": true, "figures": v, "file": path.display().to_string() })
+        }
         None => serde_json::json!({
             "measured": false,
             "reason": format!("not measured: run `benchmark-runner calibrate` (expected {})", path.display()),

@@ -69,7 +69,12 @@ mod tests {
 
     #[test]
     fn served_engines_share_http_bench() {
-        for id in [EngineId::Vllm, EngineId::Ollama, EngineId::Tgi, EngineId::Openai] {
+        for id in [
+            EngineId::Vllm,
+            EngineId::Ollama,
+            EngineId::Tgi,
+            EngineId::Openai,
+        ] {
             assert_eq!(entry(id).worker, "http-bench");
             assert_eq!(entry(id).kind, EngineKind::Served);
         }

@@ -93,7 +93,7 @@ pub struct DiffArgs {
     pub baseline: PathBuf,
     /// Candidate: a run directory, or its summary.json.
     pub candidate: PathBuf,
-    /// Metrics to compare (default: ttft_ms,tpot_ms,e2e_ms,decode_tok_s).
+    /// Metrics to compare (default: `ttft_ms,tpot_ms,e2e_ms,decode_tok_s`).
     #[arg(long, value_delimiter = ',')]
     pub metrics: Option<Vec<String>>,
     /// Significance level, after Holm correction over all comparisons.
@@ -108,7 +108,7 @@ pub struct DiffArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
     pub format: DiffFormat,
-    /// Also write the markdown rendering here (e.g. $GITHUB_STEP_SUMMARY).
+    /// Also write the markdown rendering here (e.g. `$GITHUB_STEP_SUMMARY`).
     #[arg(long)]
     pub markdown: Option<PathBuf>,
 }
@@ -128,6 +128,10 @@ pub struct ReportArgs {
 
 /// `compare` options. Anything left unset comes from `--config`, then from built-in defaults.
 #[derive(Debug, Args, Default)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches, validated into the plan"
+)]
 pub struct CompareArgs {
     /// Comma-separated engine ids (see `list-engines`).
     #[arg(long, value_delimiter = ',')]
@@ -180,7 +184,7 @@ pub struct CompareArgs {
     #[arg(long)]
     pub device: Option<String>,
     /// Engine option, ENGINE.KEY=VALUE (VALUE as JSON, else a string); repeatable.
-    /// Example: -o sim.ttft_ms=normal:20:2
+    /// Example: `-o sim.ttft_ms=normal:20:2`
     #[arg(short = 'o', long = "engine-opt", value_name = "ENGINE.KEY=VALUE")]
     pub engine_opts: Vec<String>,
     /// Served engines: base URL, ENGINE=URL (repeatable); each engine id has its usual local
@@ -204,7 +208,7 @@ pub struct CompareArgs {
     /// Open loop: ramp the rate linearly from 0 over this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub ramp_up: Option<f64>,
-    /// Service-level objectives for goodput, e.g. ttft_ms=200,tpot_ms=50,e2e_ms=5000.
+    /// Service-level objectives for goodput, e.g. `ttft_ms=200,tpot_ms=50,e2e_ms=5000`.
     #[arg(long, value_delimiter = ',', value_name = "METRIC=LIMIT")]
     pub slo: Vec<String>,
     /// Seconds to wait for one request before declaring the worker hung.

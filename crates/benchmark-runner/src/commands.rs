@@ -1,6 +1,7 @@
 //! The commands: each validates its input into a plan, then runs it.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -55,7 +56,11 @@ pub fn list_engines(args: &ListEnginesArgs) -> CommandResult {
         } else {
             "no (built on first use)".to_owned()
         };
-        let devices: Vec<&str> = catalog::entry(id).devices.iter().map(|d| d.as_str()).collect();
+        let devices: Vec<&str> = catalog::entry(id)
+            .devices
+            .iter()
+            .map(|d| d.as_str())
+            .collect();
         table.add_row([
             id.to_string(),
             catalog::entry(id).worker.to_owned(),
@@ -116,7 +121,11 @@ pub async fn run_plan(
         .collect();
     let mut plan_json = serde_json::to_value(plan).context("serialize plan")?;
     plan_json["inputs"] = serde_json::json!({"model": inputs.model, "dataset": inputs.dataset});
-    if plan.engines.iter().any(|e| catalog::entry(e.id).kind == EngineKind::Served) {
+    if plan
+        .engines
+        .iter()
+        .any(|e| catalog::entry(e.id).kind == EngineKind::Served)
+    {
         plan_json["harness"] = crate::calibration::for_summary(&crate::calibration::cache_path());
     }
     let host = telemetry::host_info(&sources.roots, &mut sources.collectors);
@@ -132,22 +141,12 @@ pub async fn run_plan(
     let mut dir = RunDir::create(&plan.out_dir, &manifest)?;
     eprintln!("results: {}", dir.path().display());
     let idle = tokio::task::block_in_place(|| energy::idle_baseline(&mut sources, &plan.telemetry));
-    let source_names: Vec<String> = sources.collectors.iter().map(|c| c.name().to_owned()).collect();
-    let sampler = if sources.collectors.is_empty() {
-        None
-    } else {
-        let file = std::fs::File::create(dir.path().join("telemetry.jsonl"))
-            .context("cannot create telemetry.jsonl")?;
-        let config = telemetry::SamplerConfig {
-            interval: plan.telemetry.interval,
-            keep_in_memory: true,
-        };
-        let collectors = std::mem::take(&mut sources.collectors);
-        Some(
-            telemetry::sampler::start(collectors, &config, Some(Box::new(std::io::BufWriter::new(file))))
-                .context("cannot start the telemetry sampler")?,
-        )
-    };
+    let source_names: Vec<String> = sources
+        .collectors
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect();
+    let sampler = energy::start_sampler(&mut sources, &plan.telemetry, dir.path())?;
 
     let requests = workload::build(&plan.workload, &inputs.prompts, inputs.chat, plan.seed);
     let labels: Vec<String> = plan.engines.iter().map(|e| e.label.clone()).collect();
@@ -185,7 +184,12 @@ pub async fn run_plan(
     );
     store::write_json(&dir.path().join("energy.json"), &energy_report)?;
 
-    let summary = render(dir.path(), &manifest, u64::from(plan.workload.requests), &runs)?;
+    let summary = render(
+        dir.path(),
+        &manifest,
+        u64::from(plan.workload.requests),
+        &runs,
+    )?;
     Ok((summary, dir.path().to_path_buf()))
 }
 
@@ -205,12 +209,21 @@ fn render(
     let summary = summary::summarize_run(manifest, planned_per_rep, &rows, runs, energy.as_ref());
     store::write_json(&dir.join("summary.json"), &summary)?;
     store::write_text(&dir.join("summary.csv"), &report::summary_csv(&summary))?;
-    store::write_text(&dir.join("report.md"), &report::report_md(&summary, manifest))?;
+    store::write_text(
+        &dir.join("report.md"),
+        &report::report_md(&summary, manifest),
+    )?;
     let telemetry = read_telemetry(dir);
-    let figures =
-        report::figures::figures(&summary, manifest, &rows, energy.as_ref(), telemetry.as_ref());
+    let figures = report::figures::figures(
+        &summary,
+        manifest,
+        &rows,
+        energy.as_ref(),
+        telemetry.as_ref(),
+    );
     let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).with_context(|| format!("cannot create {}", plots.display()))?;
+    std::fs::create_dir_all(&plots)
+        .with_context(|| format!("cannot create {}", plots.display()))?;
     for f in &figures {
         f.chart
             .write_svg(&plots.join(format!("{}.svg", f.name)))
@@ -285,7 +298,10 @@ pub fn diff(args: &crate::cli::DiffArgs) -> CommandResult {
             .collect::<Result<_, _>>()?;
     }
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
-        return Err(usage(format!("--alpha must be within (0, 1), got {}", args.alpha)));
+        return Err(usage(format!(
+            "--alpha must be within (0, 1), got {}",
+            args.alpha
+        )));
     }
     if !(0.0..1.0).contains(&args.noise_threshold) {
         return Err(usage(format!(
@@ -316,7 +332,9 @@ pub fn diff(args: &crate::cli::DiffArgs) -> CommandResult {
     }
     match args.format {
         DiffFormat::Markdown => write_stdout(&markdown),
-        DiffFormat::Json => write_stdout(&serde_json::to_string_pretty(&report).context("serialize")?),
+        DiffFormat::Json => {
+            write_stdout(&serde_json::to_string_pretty(&report).context("serialize")?);
+        }
         DiffFormat::Table => {
             let mut table = Table::new();
             table
@@ -332,7 +350,9 @@ pub fn diff(args: &crate::cli::DiffArgs) -> CommandResult {
         }
     }
     if report.rows.is_empty() {
-        return Err(usage("nothing to compare: the runs share no engine with successful requests"));
+        return Err(usage(
+            "nothing to compare: the runs share no engine with successful requests",
+        ));
     }
     Ok(if report.regressed {
         ExitCode::from(1)
@@ -420,7 +440,7 @@ pub fn nightly(args: &crate::cli::NightlyArgs) -> CommandResult {
         chart
             .write_svg(&history_dir.join(format!("{name}.svg")))
             .with_context(|| format!("cannot write {name}.svg"))?;
-        markdown.push_str(&format!("![{name}]({name}.png)\n\n"));
+        let _ = write!(markdown, "![{name}]({name}.png)\n\n");
     }
     store::write_text(&report_path, &markdown)?;
     eprintln!("nightly report: {}", report_path.display());
@@ -436,7 +456,12 @@ pub fn models(command: &crate::cli::ModelsCommand) -> CommandResult {
         ModelsCommand::List => {
             let mut table = Table::new();
             table.load_preset(presets::UTF8_FULL_CONDENSED).set_header([
-                "id", "format", "quantization", "licence", "present", "source",
+                "id",
+                "format",
+                "quantization",
+                "licence",
+                "present",
+                "source",
             ]);
             for m in registry.models() {
                 let present = bench_inputs::is_intact(m, &m.local_path(&dir)).unwrap_or(false);
@@ -444,7 +469,11 @@ pub fn models(command: &crate::cli::ModelsCommand) -> CommandResult {
                     format!(
                         "{}{}",
                         m.id,
-                        if m.id == registry.default_id() { " (default)" } else { "" }
+                        if m.id == registry.default_id() {
+                            " (default)"
+                        } else {
+                            ""
+                        }
                     ),
                     format!("{:?}", m.format).to_lowercase(),
                     m.quantization.clone().unwrap_or_else(|| "-".to_owned()),
@@ -463,9 +492,11 @@ pub fn models(command: &crate::cli::ModelsCommand) -> CommandResult {
             write_stdout(&table.to_string());
         }
         ModelsCommand::Fetch { id } => {
-            let id = id.clone().unwrap_or_else(|| registry.default_id().to_owned());
-            let model = bench_inputs::resolve(&id, &registry, &dir)
-                .map_err(|e| usage(e.to_string()))?;
+            let id = id
+                .clone()
+                .unwrap_or_else(|| registry.default_id().to_owned());
+            let model =
+                bench_inputs::resolve(&id, &registry, &dir).map_err(|e| usage(e.to_string()))?;
             if model.entry.is_none() {
                 return Err(usage(format!(
                     "{id} is a local path, not a registry id (known: {})",
@@ -481,7 +512,9 @@ pub fn models(command: &crate::cli::ModelsCommand) -> CommandResult {
 /// `calibrate`.
 pub fn calibrate(args: &crate::cli::CalibrateArgs) -> CommandResult {
     if args.concurrency == 0 || args.chunks == 0 || args.requests == Some(0) {
-        return Err(usage("--concurrency, --chunks and --requests must be at least 1"));
+        return Err(usage(
+            "--concurrency, --chunks and --requests must be at least 1",
+        ));
     }
     let mut pass = vec![
         "--concurrency".to_owned(),
@@ -497,7 +530,10 @@ pub fn calibrate(args: &crate::cli::CalibrateArgs) -> CommandResult {
         args.concurrency, args.chunks
     );
     let report = crate::calibration::run(&Locator::from_env(), &pass)?;
-    let path = args.out.clone().unwrap_or_else(crate::calibration::cache_path);
+    let path = args
+        .out
+        .clone()
+        .unwrap_or_else(crate::calibration::cache_path);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;

@@ -44,8 +44,7 @@ impl CompareConfig {
     pub fn read(path: &Path) -> Result<CompareConfig, Failure> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| usage(format!("cannot read config {}: {e}", path.display())))?;
-        Self::parse(&text)
-            .map_err(|e| usage(format!("invalid config {}: {e}", path.display())))
+        Self::parse(&text).map_err(|e| usage(format!("invalid config {}: {e}", path.display())))
     }
 
     /// Parse config text.

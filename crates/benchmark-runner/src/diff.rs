@@ -106,7 +106,11 @@ pub fn diff(
                 .map(|l| format!("{l}: only in the candidate")),
         )
         .collect();
-    let pairs: Vec<(String, Vec<&shared_protocol::Sample>, Vec<&shared_protocol::Sample>)> = base_labels
+    let pairs: Vec<(
+        String,
+        Vec<&shared_protocol::Sample>,
+        Vec<&shared_protocol::Sample>,
+    )> = base_labels
         .iter()
         .filter(|l| cand_labels.contains(l))
         .map(|l| (l.clone(), ok_samples(baseline, l), ok_samples(candidate, l)))
@@ -128,14 +132,21 @@ pub fn diff(
 /// Compare each `(name, a, b)` pair on every metric, then correct all p-values together (Holm)
 /// and decide each verdict with its adjusted p-value.
 pub fn compare_pairs(
-    pairs: &[(String, Vec<&shared_protocol::Sample>, Vec<&shared_protocol::Sample>)],
+    pairs: &[(
+        String,
+        Vec<&shared_protocol::Sample>,
+        Vec<&shared_protocol::Sample>,
+    )],
     options: &DiffOptions,
 ) -> (Vec<DiffRow>, Vec<String>) {
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
     for (label, a, b) in pairs {
         for &metric in &options.metrics {
-            let (va, vb) = (metric.values(a.iter().copied()), metric.values(b.iter().copied()));
+            let (va, vb) = (
+                metric.values(a.iter().copied()),
+                metric.values(b.iter().copied()),
+            );
             let (Ok(sa), Ok(sb)) = (Sample::new(va), Sample::new(vb)) else {
                 skipped.push(format!("{label} {}: no values on one side", metric.name()));
                 continue;
@@ -213,7 +224,10 @@ pub fn rows_table(rows: &[DiffRow]) -> Vec<[String; 7]> {
                 r.engine.clone(),
                 r.metric.name().to_owned(),
                 format!("{:.4} -> {:.4}", r.baseline_median, r.candidate_median),
-                format!("{:.3} [{:.3}, {:.3}]", r.ratio, r.ratio_ci[0], r.ratio_ci[1]),
+                format!(
+                    "{:.3} [{:.3}, {:.3}]",
+                    r.ratio, r.ratio_ci[0], r.ratio_ci[1]
+                ),
                 format!("{:.2e}", r.p_adjusted),
                 format!("{:.2}", r.cliffs_delta),
                 verdict_word(r.verdict).to_owned(),

@@ -85,7 +85,11 @@ pub fn idle_baseline(sources: &mut Sources, plan: &TelemetryPlan) -> Vec<IdleBas
         measure: idle.measure,
         ..IdleConfig::default()
     };
-    telemetry::measure_idle(&mut sources.collectors, &config, &telemetry::clock::HostClock)
+    telemetry::measure_idle(
+        &mut sources.collectors,
+        &config,
+        &telemetry::clock::HostClock,
+    )
 }
 
 /// Energy of one engine run on one channel.
@@ -167,8 +171,15 @@ pub fn analyse(
             })
             .collect();
         let tokens = TokenCounts {
-            prompt: ok.iter().filter_map(|r| r.sample.prompt_tokens).map(u64::from).sum(),
-            completion: ok.iter().map(|r| u64::from(r.sample.completion_tokens)).sum(),
+            prompt: ok
+                .iter()
+                .filter_map(|r| r.sample.prompt_tokens)
+                .map(u64::from)
+                .sum(),
+            completion: ok
+                .iter()
+                .map(|r| u64::from(r.sample.completion_tokens))
+                .sum(),
         };
         let windows: Vec<RequestWindow> = ok
             .iter()
@@ -195,7 +206,12 @@ pub fn analyse(
             let ok_shares: Vec<_> = shares.iter().filter_map(|s| s.as_ref().ok()).collect();
             let unresolved = ok_shares.iter().filter(|s| !s.resolved).count();
             if unresolved > 0 && curve.method() == EnergyMethod::Counter {
-                flags.note_unresolved(&channel.name, unresolved, ok_shares.len(), curve.resolution_ns());
+                flags.note_unresolved(
+                    &channel.name,
+                    unresolved,
+                    ok_shares.len(),
+                    curve.resolution_ns(),
+                );
             }
             report.runs.push(RunEnergyRecord {
                 label: run.label.clone(),
@@ -204,7 +220,10 @@ pub fn analyse(
                 domain: channel.domain,
                 energy,
                 request_j: ok_shares.iter().map(|s| s.energy_j).collect(),
-                request_idle_adjusted_j: ok_shares.iter().filter_map(|s| s.idle_adjusted_j).collect(),
+                request_idle_adjusted_j: ok_shares
+                    .iter()
+                    .filter_map(|s| s.idle_adjusted_j)
+                    .collect(),
                 unresolved_requests: unresolved,
             });
         }
@@ -227,4 +246,27 @@ pub fn read(dir: &Path) -> anyhow::Result<Option<EnergyReport>> {
     crate::store::read_json(&path)
         .map(Some)
         .with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Start the sampler over every collector, writing `telemetry.jsonl` into `dir`; `None` when
+/// there is nothing to sample.
+pub fn start_sampler(
+    sources: &mut Sources,
+    plan: &TelemetryPlan,
+    dir: &Path,
+) -> anyhow::Result<Option<telemetry::SamplerHandle>> {
+    if sources.collectors.is_empty() {
+        return Ok(None);
+    }
+    let file = std::fs::File::create(dir.join("telemetry.jsonl"))
+        .context("cannot create telemetry.jsonl")?;
+    let config = telemetry::SamplerConfig {
+        interval: plan.interval,
+        keep_in_memory: true,
+    };
+    let collectors = std::mem::take(&mut sources.collectors);
+    let sink: Box<dyn std::io::Write + Send> = Box::new(std::io::BufWriter::new(file));
+    telemetry::sampler::start(collectors, &config, Some(sink))
+        .map(Some)
+        .context("cannot start the telemetry sampler")
 }

@@ -134,11 +134,11 @@ async fn run_engine(
         measure_end_mono_ns: None,
     };
     bar.set_message(format!("rep {repetition}: starting"));
-    let mut worker =
-        match WorkerProcess::spawn(&engine.path, id, timeouts, ctx.plan.verbose).await {
-            Ok(w) => w,
-            Err(e) => return Ok(failed(run, &e)),
-        };
+    let mut worker = match WorkerProcess::spawn(&engine.path, id, timeouts, ctx.plan.verbose).await
+    {
+        Ok(w) => w,
+        Err(e) => return Ok(failed(run, &e)),
+    };
     run.hello = Some(worker.hello().clone());
     bar.set_message(format!("rep {repetition}: loading"));
     match worker
@@ -148,38 +148,40 @@ async fn run_engine(
         Ok(loaded) => run.loaded = Some(loaded),
         Err(e) => return Ok(failed(run, &e)),
     }
-    let served = catalog::entry(id).kind == EngineKind::Served || worker.hello().capabilities.workload;
-    let mut persist = |mut row: Sample, written_off: bool, run: &mut EngineRun| -> anyhow::Result<()> {
-        run.samples += 1;
-        if let (Some(tok), Some(text), None) = (
-            ctx.tokenizer,
-            row.output_text.as_deref(),
-            row.token_counts.tokenizer_completion,
-        ) {
-            row.token_counts.tokenizer_completion =
-                tok.encode(text).ok().map(|ids| ids.len() as u32);
-        }
-        // The measured window spans what the worker reported; a request the runner had to
-        // write off (worker lost or silent) would stretch it by the timeout.
-        if row.phase == Phase::Measure && !written_off {
-            let end = row.start_mono_ns + row.e2e_ns;
-            run.measure_start_mono_ns = Some(
-                run.measure_start_mono_ns
-                    .map_or(row.start_mono_ns, |s| s.min(row.start_mono_ns)),
-            );
-            run.measure_end_mono_ns = Some(run.measure_end_mono_ns.map_or(end, |e| e.max(end)));
-        }
-        if let Outcome::Ok = row.outcome {
-            bar.set_message(format!("rep {repetition}"));
-        }
-        bar.inc(1);
-        dir.append_sample(&SampleRow {
-            engine: id,
-            label: label.clone(),
-            repetition,
-            sample: row,
-        })
-    };
+    let served =
+        catalog::entry(id).kind == EngineKind::Served || worker.hello().capabilities.workload;
+    let mut persist =
+        |mut row: Sample, written_off: bool, run: &mut EngineRun| -> anyhow::Result<()> {
+            run.samples += 1;
+            if let (Some(tok), Some(text), None) = (
+                ctx.tokenizer,
+                row.output_text.as_deref(),
+                row.token_counts.tokenizer_completion,
+            ) {
+                row.token_counts.tokenizer_completion =
+                    tok.encode(text).ok().map(|ids| ids.len() as u32);
+            }
+            // The measured window spans what the worker reported; a request the runner had to
+            // write off (worker lost or silent) would stretch it by the timeout.
+            if row.phase == Phase::Measure && !written_off {
+                let end = row.start_mono_ns + row.e2e_ns;
+                run.measure_start_mono_ns = Some(
+                    run.measure_start_mono_ns
+                        .map_or(row.start_mono_ns, |s| s.min(row.start_mono_ns)),
+                );
+                run.measure_end_mono_ns = Some(run.measure_end_mono_ns.map_or(end, |e| e.max(end)));
+            }
+            if let Outcome::Ok = row.outcome {
+                bar.set_message(format!("rep {repetition}"));
+            }
+            bar.inc(1);
+            dir.append_sample(&SampleRow {
+                engine: id,
+                label: label.clone(),
+                repetition,
+                sample: row,
+            })
+        };
     let phases = [
         (Phase::Warmup, &ctx.requests.warmup),
         (Phase::Measure, &ctx.requests.measure),
@@ -189,9 +191,14 @@ async fn run_engine(
             continue;
         }
         let outcome = if served {
-            run_workload(&mut worker, phase, requests, &engine.plan.load, timeouts, &mut |s, w| {
-                persist(s, w, &mut run)
-            })
+            run_workload(
+                &mut worker,
+                phase,
+                requests,
+                &engine.plan.load,
+                timeouts,
+                &mut |s, w| persist(s, w, &mut run),
+            )
             .await
         } else {
             run_requests(&mut worker, phase, requests, timeouts, &mut |s, w| {
@@ -264,12 +271,8 @@ async fn run_workload(
     let idle = timeouts.request + Duration::from_secs(30);
     let result = worker
         .workload(workload, idle, |m| {
-            if let WorkerMessage::Sample(s) = m {
-                if store_error.is_none() {
-                    if let Err(e) = persist(*s, false) {
-                        store_error = Some(e);
-                    }
-                }
+            if let (WorkerMessage::Sample(s), None) = (m, &store_error) {
+                store_error = persist(*s, false).err();
             }
         })
         .await;
@@ -300,7 +303,10 @@ fn lost_sample(request: &Request, phase: Phase, sent_ns: u64, failure: &WorkerFa
         itl_ns: Vec::new(),
         tokens_per_chunk: None,
         prompt_tokens: request.prompt_token_ids.as_ref().map(|p| p.len() as u32),
-        prompt_tokens_source: request.prompt_token_ids.as_ref().map(|_| TokenSource::Tokenizer),
+        prompt_tokens_source: request
+            .prompt_token_ids
+            .as_ref()
+            .map(|_| TokenSource::Tokenizer),
         completion_tokens: 0,
         completion_tokens_source: TokenSource::Engine,
         token_counts: TokenCounts::default(),

@@ -88,9 +88,12 @@ pub fn ensure_fetched(model: &ResolvedModel) -> Result<(), Failure> {
 pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
     let w = &plan.workload;
     let registry = registry()?;
-    let spec = w.model.clone().unwrap_or_else(|| registry.default_id().to_owned());
-    let mut model = bench_inputs::resolve(&spec, &registry, &models_dir())
-        .map_err(|e| usage(e.to_string()))?;
+    let spec = w
+        .model
+        .clone()
+        .unwrap_or_else(|| registry.default_id().to_owned());
+    let mut model =
+        bench_inputs::resolve(&spec, &registry, &models_dir()).map_err(|e| usage(e.to_string()))?;
     let want_tokenizer = needs_model || w.model.is_some() || model.present;
     if needs_model && !model.present {
         if model.entry.is_none() {
@@ -114,41 +117,38 @@ pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
     let dataset = Dataset::load(&dataset_spec, &datasets_dir(), tokenizer.as_ref())
         .map_err(|e| usage(e.to_string()))?;
     let count = (w.requests + w.warmup) as usize;
-    let prompts: Vec<Prompt> = match &tokenizer {
-        Some(tok) => {
-            let selection = Selection {
-                count: Some(count),
-                min_prompt_tokens: w.min_prompt_tokens,
-                max_prompt_tokens: w.max_prompt_tokens,
-                seed: plan.seed,
-                chat,
-            };
-            bench_inputs::select(&dataset.prompts, tok, &selection)
-                .map_err(|e| usage(e.to_string()))?
-                .into_iter()
-                .map(|t| Prompt {
-                    text: t.prompt.text,
-                    token_ids: Some(t.token_ids),
-                    max_tokens: t.prompt.expected_output_tokens,
-                })
-                .collect()
+    let prompts: Vec<Prompt> = if let Some(tok) = &tokenizer {
+        let selection = Selection {
+            count: Some(count),
+            min_prompt_tokens: w.min_prompt_tokens,
+            max_prompt_tokens: w.max_prompt_tokens,
+            seed: plan.seed,
+            chat,
+        };
+        bench_inputs::select(&dataset.prompts, tok, &selection)
+            .map_err(|e| usage(e.to_string()))?
+            .into_iter()
+            .map(|t| Prompt {
+                text: t.prompt.text,
+                token_ids: Some(t.token_ids),
+                max_tokens: t.prompt.expected_output_tokens,
+            })
+            .collect()
+    } else {
+        if w.min_prompt_tokens.is_some() || w.max_prompt_tokens.is_some() {
+            return Err(usage(
+                "a prompt length filter needs the model's tokenizer: give --model or fetch the default model (benchmark-runner models fetch)",
+            ));
         }
-        None => {
-            if w.min_prompt_tokens.is_some() || w.max_prompt_tokens.is_some() {
-                return Err(usage(
-                    "a prompt length filter needs the model's tokenizer: give --model or fetch the default model (benchmark-runner models fetch)",
-                ));
-            }
-            dataset
-                .prompts
-                .iter()
-                .map(|p| Prompt {
-                    text: p.text.clone(),
-                    token_ids: None,
-                    max_tokens: p.expected_output_tokens,
-                })
-                .collect()
-        }
+        dataset
+            .prompts
+            .iter()
+            .map(|p| Prompt {
+                text: p.text.clone(),
+                token_ids: None,
+                max_tokens: p.expected_output_tokens,
+            })
+            .collect()
     };
     if prompts.is_empty() {
         return Err(usage(format!("dataset {} has no prompts", dataset.name)));

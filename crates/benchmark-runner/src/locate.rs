@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::catalog::EngineEntry;
 use crate::catalog;
+use crate::catalog::EngineEntry;
 
 /// Where worker binaries are looked for, in order.
 #[derive(Debug, Clone)]
@@ -16,11 +16,17 @@ pub struct Locator {
 /// Why a worker binary is not available.
 #[derive(Debug, thiserror::Error)]
 pub enum LocateError {
-    #[error("worker {worker} is not part of this workspace yet (engine {engine} is listed but has no worker)")]
+    #[error(
+        "worker {worker} is not part of this workspace yet (engine {engine} is listed but has no worker)"
+    )]
     NoPackage { engine: String, worker: String },
-    #[error("worker {worker} not found in {searched} and no cargo workspace to build it from; build it with `cargo build --release --bin {worker}` or set BENCH_WORKER_DIR")]
+    #[error(
+        "worker {worker} not found in {searched} and no cargo workspace to build it from; build it with `cargo build --release --bin {worker}` or set BENCH_WORKER_DIR"
+    )]
     NotFound { worker: String, searched: String },
-    #[error("building {worker} failed ({status}); run `cargo build --release --bin {worker}` to see why")]
+    #[error(
+        "building {worker} failed ({status}); run `cargo build --release --bin {worker}` to see why"
+    )]
     BuildFailed { worker: String, status: String },
     #[error("cannot run cargo to build {worker}: {source}")]
     Cargo {
@@ -85,8 +91,14 @@ impl Locator {
         );
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.current_dir(ws)
-            .args(["build", "--release", "-p", entry.package, "--bin", entry.worker]);
+        cmd.current_dir(ws).args([
+            "build",
+            "--release",
+            "-p",
+            entry.package,
+            "--bin",
+            entry.worker,
+        ]);
         if !features.is_empty() {
             cmd.arg("--features").arg(features.join(","));
         }

@@ -59,8 +59,8 @@ pub fn git_info(dir: &std::path::Path) -> Option<GitInfo> {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
     };
     let revision = run(&["rev-parse", "HEAD"])?;
-    let dirty = run(&["status", "--porcelain", "--untracked-files=no"])
-        .is_some_and(|s| !s.is_empty());
+    let dirty =
+        run(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
     Some(GitInfo { revision, dirty })
 }
 

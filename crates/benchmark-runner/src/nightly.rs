@@ -50,7 +50,10 @@ impl Suite {
             ))
         })?;
         if suite.run.is_empty() {
-            return Err(usage(format!("suite {} has no [[run]] entries", path.display())));
+            return Err(usage(format!(
+                "suite {} has no [[run]] entries",
+                path.display()
+            )));
         }
         let mut names = Vec::new();
         for run in &suite.run {
@@ -117,7 +120,11 @@ pub fn read_history(history_dir: &Path) -> anyhow::Result<Vec<HistoryEntry>> {
 }
 
 /// The last good run of `run` whose directory still exists.
-pub fn last_good<'a>(history: &'a [HistoryEntry], history_dir: &Path, run: &str) -> Option<&'a HistoryEntry> {
+pub fn last_good<'a>(
+    history: &'a [HistoryEntry],
+    history_dir: &Path,
+    run: &str,
+) -> Option<&'a HistoryEntry> {
     history
         .iter()
         .rev()
@@ -191,7 +198,9 @@ pub fn history_markdown(suite: &str, history: &[HistoryEntry]) -> String {
     runs.dedup();
     for run in runs {
         let entries: Vec<&HistoryEntry> = history.iter().filter(|h| h.run == run).collect();
-        let Some(latest) = entries.last() else { continue };
+        let Some(latest) = entries.last() else {
+            continue;
+        };
         let verdict = match (latest.status.as_str(), latest.regressed) {
             ("ok", Some(true)) => "**regression** (see diff.md)",
             ("ok", Some(false)) => "no regression",
@@ -203,7 +212,10 @@ pub fn history_markdown(suite: &str, history: &[HistoryEntry]) -> String {
             "## {run}\n\nLatest: {} ({}): {verdict}\n",
             latest.created_utc, latest.dir
         );
-        let _ = writeln!(out, "| run | engine | TTFT p50 ms | TPOT p50 ms | decode tok/s p50 | status |");
+        let _ = writeln!(
+            out,
+            "| run | engine | TTFT p50 ms | TPOT p50 ms | decode tok/s p50 | status |"
+        );
         let _ = writeln!(out, "|---|---|---|---|---|---|");
         for h in entries.iter().rev().take(20) {
             for (label, m) in &h.medians {
@@ -216,7 +228,11 @@ pub fn history_markdown(suite: &str, history: &[HistoryEntry]) -> String {
                     get("tpot_ms"),
                     get("decode_tok_s"),
                     h.status,
-                    if h.regressed == Some(true) { ", regressed" } else { "" }
+                    if h.regressed == Some(true) {
+                        ", regressed"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

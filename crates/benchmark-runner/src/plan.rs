@@ -11,8 +11,8 @@ use shared_protocol::{Arrival, EngineId, LoadPattern};
 use crate::catalog::{self, EngineKind};
 use crate::cli::CompareArgs;
 use crate::config::CompareConfig;
-use crate::error::{Failure, usage};
 use crate::energy::{IdleSettings, TelemetryPlan};
+use crate::error::{Failure, usage};
 use crate::worker::Timeouts;
 
 /// A validated comparison.
@@ -93,6 +93,10 @@ pub fn compare_plan(args: &CompareArgs, now: &jiff::Timestamp) -> Result<Plan, F
 }
 
 /// Merge command line over an already-read config over defaults and validate.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear merge of every setting, read top to bottom"
+)]
 pub fn plan_from(
     args: &CompareArgs,
     config: &CompareConfig,
@@ -117,7 +121,11 @@ pub fn plan_from(
         return Err(usage("no engines given (--engines a,b,...)"));
     }
 
-    let requests = positive("requests", args.requests.or(config.requests), defaults::REQUESTS)?;
+    let requests = positive(
+        "requests",
+        args.requests.or(config.requests),
+        defaults::REQUESTS,
+    )?;
     let max_tokens = positive(
         "max-tokens",
         args.max_tokens.or(config.max_tokens),
@@ -138,7 +146,12 @@ pub fn plan_from(
     validate_name(&name)?;
 
     let mut options = config.options_json();
-    for (engine, key, value) in args.engine_opts.iter().map(|o| parse_engine_opt(o)).collect::<Result<Vec<_>, _>>()? {
+    for (engine, key, value) in args
+        .engine_opts
+        .iter()
+        .map(|o| parse_engine_opt(o))
+        .collect::<Result<Vec<_>, _>>()?
+    {
         options.entry(engine).or_default().insert(key, value);
     }
     for label in options.keys() {
@@ -211,10 +224,7 @@ pub fn plan_from(
 
     let out_dir = match &args.out {
         Some(dir) => dir.clone(),
-        None => PathBuf::from("results").join(format!(
-            "{}-{name}",
-            now.strftime("%Y%m%dT%H%M%SZ")
-        )),
+        None => PathBuf::from("results").join(format!("{}-{name}", now.strftime("%Y%m%dT%H%M%SZ"))),
     };
     check_out_dir(&out_dir)?;
 
@@ -252,13 +262,19 @@ fn parse_urls(raw: &[String], labels: &[String]) -> Result<BTreeMap<String, Stri
     let mut urls = BTreeMap::new();
     for r in raw {
         let (label, url) = r.split_once('=').ok_or_else(|| {
-            usage(format!("--url '{r}' must look like ENGINE=URL (e.g. vllm=http://127.0.0.1:8000)"))
+            usage(format!(
+                "--url '{r}' must look like ENGINE=URL (e.g. vllm=http://127.0.0.1:8000)"
+            ))
         })?;
         if !labels.iter().any(|l| l == label) {
-            return Err(usage(format!("--url given for {label}, which is not in --engines")));
+            return Err(usage(format!(
+                "--url given for {label}, which is not in --engines"
+            )));
         }
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(usage(format!("--url {label}: '{url}' is not an http(s) URL")));
+            return Err(usage(format!(
+                "--url {label}: '{url}' is not an http(s) URL"
+            )));
         }
         urls.insert(label.to_owned(), url.to_owned());
     }
@@ -309,7 +325,9 @@ fn load_points(args: &CompareArgs) -> Result<Vec<(Option<String>, LoadPattern)>,
             .collect();
     }
     if args.arrival.is_some() || args.ramp_up.is_some() || args.max_concurrency.is_some() {
-        return Err(usage("--arrival, --ramp-up and --max-concurrency need --rate (open loop)"));
+        return Err(usage(
+            "--arrival, --ramp-up and --max-concurrency need --rate (open loop)",
+        ));
     }
     let levels = args.concurrency.clone().unwrap_or_else(|| vec![1]);
     levels
@@ -318,17 +336,24 @@ fn load_points(args: &CompareArgs) -> Result<Vec<(Option<String>, LoadPattern)>,
             if c == 0 {
                 Err(usage("--concurrency must be at least 1"))
             } else {
-                Ok((Some(format!("c{c}")), LoadPattern::Closed { concurrency: c }))
+                Ok((
+                    Some(format!("c{c}")),
+                    LoadPattern::Closed { concurrency: c },
+                ))
             }
         })
         .collect()
 }
 
-/// `METRIC=LIMIT` objectives over ttft_ms, tpot_ms, itl_ms or e2e_ms.
+/// `METRIC=LIMIT` objectives over `ttft_ms`, `tpot_ms` or `e2e_ms`.
 fn parse_slo(raw: &[String]) -> Result<BTreeMap<String, f64>, Failure> {
     let mut slo = BTreeMap::new();
     for r in raw {
-        let bad = || usage(format!("--slo '{r}' must look like METRIC=LIMIT with METRIC one of ttft_ms, tpot_ms, e2e_ms"));
+        let bad = || {
+            usage(format!(
+                "--slo '{r}' must look like METRIC=LIMIT with METRIC one of ttft_ms, tpot_ms, e2e_ms"
+            ))
+        };
         let (metric, limit) = r.split_once('=').ok_or_else(bad)?;
         if !matches!(metric, "ttft_ms" | "tpot_ms" | "e2e_ms") {
             return Err(bad());
@@ -363,7 +388,9 @@ fn telemetry_plan(args: &CompareArgs, config: &CompareConfig) -> Result<Telemetr
         Some(IdleSettings {
             cooldown_max: seconds(
                 "idle-cooldown",
-                args.idle_cooldown.or(config.idle_cooldown_s).unwrap_or(60.0),
+                args.idle_cooldown
+                    .or(config.idle_cooldown_s)
+                    .unwrap_or(60.0),
             )?,
             measure: seconds(
                 "idle-measure",
@@ -373,13 +400,11 @@ fn telemetry_plan(args: &CompareArgs, config: &CompareConfig) -> Result<Telemetr
     } else {
         None
     };
-    if let Some(root) = &args.telemetry_root {
-        if !root.is_dir() {
-            return Err(usage(format!(
-                "--telemetry-root {} is not a directory",
-                root.display()
-            )));
-        }
+    if let Some(root) = args.telemetry_root.as_ref().filter(|r| !r.is_dir()) {
+        return Err(usage(format!(
+            "--telemetry-root {} is not a directory",
+            root.display()
+        )));
     }
     Ok(TelemetryPlan {
         kind,
@@ -402,7 +427,9 @@ fn seconds(flag: &str, s: f64) -> Result<Duration, Failure> {
     if s.is_finite() && s > 0.0 {
         Ok(Duration::from_secs_f64(s))
     } else {
-        Err(usage(format!("--{flag} must be a positive number of seconds, got {s}")))
+        Err(usage(format!(
+            "--{flag} must be a positive number of seconds, got {s}"
+        )))
     }
 }
 
@@ -428,7 +455,9 @@ fn parse_engine_label(raw: &str) -> Result<(EngineId, String), Failure> {
     };
     let id: EngineId = id.parse().map_err(|e| usage(format!("{e}")))?;
     if let Some(v) = variant {
-        let ok = !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        let ok = !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
         if !ok {
             return Err(usage(format!(
                 "engine variant '{raw}' must look like ID@NAME with letters, digits, '-' or '_' in NAME"
@@ -497,7 +526,10 @@ fn check_out_dir(dir: &std::path::Path) -> Result<(), Failure> {
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(usage(format!("cannot use output directory {}: {e}", dir.display()))),
+        Err(e) => Err(usage(format!(
+            "cannot use output directory {}: {e}",
+            dir.display()
+        ))),
     }
 }
 
@@ -529,10 +561,7 @@ mod tests {
         let plan = compare_plan(&args("sim"), &now()).expect("valid");
         assert_eq!(plan.workload.requests, defaults::REQUESTS);
         assert_eq!(plan.engines[0].worker, "sim-bench");
-        assert_eq!(
-            plan.out_dir,
-            PathBuf::from("results/20231114T221320Z-sim")
-        );
+        assert_eq!(plan.out_dir, PathBuf::from("results/20231114T221320Z-sim"));
     }
 
     #[test]

@@ -12,11 +12,10 @@ impl Bars {
     /// Bars for `engines`, each `per_engine` steps long.
     pub fn new(labels: &[String], per_engine: u64) -> Bars {
         let multi = MultiProgress::new();
-        let style = ProgressStyle::with_template(
-            "{prefix:>12} [{bar:30}] {pos}/{len} {msg} ({elapsed})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
         let bars = labels
             .iter()
             .map(|label| {

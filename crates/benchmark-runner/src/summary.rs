@@ -7,9 +7,9 @@ use bench_stats::{Summary, summarize};
 use serde::{Deserialize, Serialize};
 use shared_protocol::{EngineId, Outcome, Phase};
 
+use crate::energy::EnergyReport;
 use crate::manifest::{Manifest, SCHEMA_VERSION};
 use crate::metrics::{self, METRICS_VERSION, Metric};
-use crate::energy::EnergyReport;
 use crate::store::{EngineRun, RunStatus, SampleRow};
 
 /// The whole summary.
@@ -186,17 +186,24 @@ pub fn summarize_run(
     for (label, id) in labels {
         let engine_rows: Vec<&SampleRow> = rows.iter().filter(|r| r.label == label).collect();
         let engine_runs: Vec<&EngineRun> = runs.iter().filter(|r| r.label == label).collect();
-        let mut summary =
-            summarize_engine(id, &label, manifest, planned_per_rep, &engine_rows, &engine_runs);
+        let mut summary = summarize_engine(
+            id,
+            &label,
+            manifest,
+            planned_per_rep,
+            &engine_rows,
+            &engine_runs,
+        );
         attach_energy(&mut summary, energy);
         attach_regressions(&mut summary, &engine_rows, energy);
         attach_load(&mut summary, manifest, &engine_rows);
         engines.insert(label, summary);
     }
     let verdicts = reference_verdicts(manifest, rows);
-    let served = manifest.engines.values().any(|h| {
-        crate::catalog::entry(h.engine).kind == crate::catalog::EngineKind::Served
-    });
+    let served = manifest
+        .engines
+        .values()
+        .any(|h| crate::catalog::entry(h.engine).kind == crate::catalog::EngineKind::Served);
     RunSummary {
         harness: served.then(|| {
             manifest
@@ -280,7 +287,10 @@ fn summarize_engine(
     let summary = EngineSummary {
         engine: id,
         label: label.to_owned(),
-        engine_version: manifest.engines.get(label).map(|h| h.engine_version.clone()),
+        engine_version: manifest
+            .engines
+            .get(label)
+            .map(|h| h.engine_version.clone()),
         device: runs
             .iter()
             .find_map(|r| r.hello.as_ref().map(|h| h.device.clone())),
@@ -298,7 +308,11 @@ fn summarize_engine(
                 .collect(),
         ),
         completion_tokens: stat(ok.iter().map(|s| f64::from(s.completion_tokens)).collect()),
-        schedule_lag_ms: stat(ok.iter().filter_map(|s| metrics::schedule_lag_ms(s)).collect()),
+        schedule_lag_ms: stat(
+            ok.iter()
+                .filter_map(|s| metrics::schedule_lag_ms(s))
+                .collect(),
+        ),
         throughput,
         load_ms: runs
             .iter()
@@ -375,7 +389,11 @@ fn attach_energy(summary: &mut EngineSummary, energy: Option<&EnergyReport>) {
         summary.energy.unavailable = Some("no telemetry was recorded for this run".to_owned());
         return;
     };
-    let records: Vec<_> = report.runs.iter().filter(|r| r.label == summary.label).collect();
+    let records: Vec<_> = report
+        .runs
+        .iter()
+        .filter(|r| r.label == summary.label)
+        .collect();
     let mut channels: Vec<&str> = records.iter().map(|r| r.channel.as_str()).collect();
     channels.sort_unstable();
     channels.dedup();
@@ -396,12 +414,19 @@ fn attach_energy(summary: &mut EngineSummary, energy: Option<&EnergyReport>) {
             idle_adjusted_j,
             duration_s,
             avg_power_w: (duration_s > 0.0).then(|| gross_j / duration_s),
-            peak_power_w: rs.iter().filter_map(|r| r.energy.peak_power_w).reduce(f64::max),
+            peak_power_w: rs
+                .iter()
+                .filter_map(|r| r.energy.peak_power_w)
+                .reduce(f64::max),
             idle_power_w: rs[0].energy.idle_power_w,
             j_per_token: per_token(gross_j),
             idle_adjusted_j_per_token: idle_adjusted_j.and_then(per_token),
             tokens_per_j: (gross_j > 0.0 && completion > 0.0).then(|| completion / gross_j),
-            request_j: stat(rs.iter().flat_map(|r| r.request_j.iter().copied()).collect()),
+            request_j: stat(
+                rs.iter()
+                    .flat_map(|r| r.request_j.iter().copied())
+                    .collect(),
+            ),
             unresolved_requests: rs.iter().map(|r| r.unresolved_requests).sum(),
         });
     }
@@ -417,7 +442,11 @@ fn attach_energy(summary: &mut EngineSummary, energy: Option<&EnergyReport>) {
         .flags
         .iter()
         .filter(|f| f.label == summary.label)
-        .flat_map(|f| f.reasons.iter().map(move |r| format!("repetition {}: {r}", f.repetition)))
+        .flat_map(|f| {
+            f.reasons
+                .iter()
+                .map(move |r| format!("repetition {}: {r}", f.repetition))
+        })
         .collect();
     summary.warnings.extend(summary.validity.iter().cloned());
 }
@@ -437,7 +466,9 @@ fn reference_verdicts(manifest: &Manifest, rows: &[SampleRow]) -> Option<Verdict
     }
     let ok = |label: &str| -> Vec<&shared_protocol::Sample> {
         rows.iter()
-            .filter(|r| r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok())
+            .filter(|r| {
+                r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok()
+            })
             .map(|r| &r.sample)
             .collect()
     };
@@ -471,9 +502,9 @@ fn attach_load(summary: &mut EngineSummary, manifest: &Manifest, rows: &[&Sample
         .get("engines")
         .and_then(serde_json::Value::as_array)
         .and_then(|engines| {
-            engines
-                .iter()
-                .find(|e| e.get("label").and_then(serde_json::Value::as_str) == Some(summary.label.as_str()))
+            engines.iter().find(|e| {
+                e.get("label").and_then(serde_json::Value::as_str) == Some(summary.label.as_str())
+            })
         })
         .and_then(|e| e.get("load").cloned());
     let slo: BTreeMap<String, f64> = plan
@@ -549,14 +580,19 @@ pub fn regression_points(
     let ok: Vec<&SampleRow> = rows
         .iter()
         .copied()
-        .filter(|r| r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok())
+        .filter(|r| {
+            r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok()
+        })
         .collect();
     for r in &ok {
         let s = &r.sample;
         let prompt = s.prompt_tokens.map(f64::from);
         let total = prompt.map(|p| p + f64::from(s.completion_tokens));
         if let (Some(p), Some(t)) = (prompt, metrics::ttft_ms(s)) {
-            points.entry("input_tokens_vs_ttft_ms".into()).or_default().push((p, t));
+            points
+                .entry("input_tokens_vs_ttft_ms".into())
+                .or_default()
+                .push((p, t));
         }
         if let Some(t) = total {
             points
@@ -567,9 +603,20 @@ pub fn regression_points(
     }
     // Energy per request comes per repetition in samples order; pair it back with its rows.
     if let Some(report) = energy {
-        let channel = report.runs.iter().find(|r| r.label == label).map(|r| r.channel.clone());
-        for record in report.runs.iter().filter(|r| Some(&r.channel) == channel.as_ref() && r.label == label) {
-            let rep_rows: Vec<&&SampleRow> = ok.iter().filter(|r| r.repetition == record.repetition).collect();
+        let channel = report
+            .runs
+            .iter()
+            .find(|r| r.label == label)
+            .map(|r| r.channel.clone());
+        for record in report
+            .runs
+            .iter()
+            .filter(|r| Some(&r.channel) == channel.as_ref() && r.label == label)
+        {
+            let rep_rows: Vec<&&SampleRow> = ok
+                .iter()
+                .filter(|r| r.repetition == record.repetition)
+                .collect();
             if rep_rows.len() != record.request_j.len() {
                 continue;
             }
@@ -577,7 +624,10 @@ pub fn regression_points(
                 let s = &r.sample;
                 let Some(p) = s.prompt_tokens else { continue };
                 let total = f64::from(p) + f64::from(s.completion_tokens);
-                points.entry("total_tokens_vs_energy_j".into()).or_default().push((total, j));
+                points
+                    .entry("total_tokens_vs_energy_j".into())
+                    .or_default()
+                    .push((total, j));
                 let seconds = s.e2e_ns as f64 / 1e9;
                 if seconds > 0.0 && j > 0.0 {
                     points
@@ -591,7 +641,11 @@ pub fn regression_points(
     points
 }
 
-fn attach_regressions(summary: &mut EngineSummary, rows: &[&SampleRow], energy: Option<&EnergyReport>) {
+fn attach_regressions(
+    summary: &mut EngineSummary,
+    rows: &[&SampleRow],
+    energy: Option<&EnergyReport>,
+) {
     let points = regression_points(rows, energy, &summary.label);
     for (name, pts) in &points {
         let (x, y): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
@@ -600,7 +654,9 @@ fn attach_regressions(summary: &mut EngineSummary, rows: &[&SampleRow], energy: 
         }
         if name == "total_tokens_vs_power_w" {
             if let Ok(fit) = bench_stats::ols_log_y(&x, &y) {
-                summary.regressions.insert("total_tokens_vs_power_w_log".into(), fit);
+                summary
+                    .regressions
+                    .insert("total_tokens_vs_power_w_log".into(), fit);
             }
         }
     }

@@ -114,7 +114,12 @@ mod tests {
         let r = build(&plan(5, 2), &prompts(10), true, 3);
         let ids: Vec<u64> = r.measure.iter().chain(&r.warmup).map(|q| q.id).collect();
         assert_eq!(ids, vec![0, 1, 2, 3, 4, 5, 6]);
-        let mut texts: Vec<&str> = r.measure.iter().chain(&r.warmup).map(|q| q.text.as_str()).collect();
+        let mut texts: Vec<&str> = r
+            .measure
+            .iter()
+            .chain(&r.warmup)
+            .map(|q| q.text.as_str())
+            .collect();
         texts.sort_unstable();
         texts.dedup();
         assert_eq!(texts.len(), 7);
@@ -123,7 +128,10 @@ mod tests {
 
     #[test]
     fn seeded_and_cycles_small_pools() {
-        assert_eq!(build(&plan(5, 0), &prompts(3), false, 1), build(&plan(5, 0), &prompts(3), false, 1));
+        assert_eq!(
+            build(&plan(5, 0), &prompts(3), false, 1),
+            build(&plan(5, 0), &prompts(3), false, 1)
+        );
         let r = build(&plan(7, 0), &prompts(3), false, 1);
         assert_eq!(r.measure.len(), 7);
     }

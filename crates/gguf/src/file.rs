@@ -66,7 +66,7 @@ impl GgufFile {
                     format!("duplicate tensor '{}'", t.name),
                 ));
             }
-            if !t.offset.is_multiple_of(alignment) {
+            if t.offset % alignment != 0 {
                 return Err(reader.invalid(
                     data_offset + t.offset,
                     "tensor data",

@@ -226,7 +226,7 @@ impl<'p, R: Read> Reader<'p, R> {
         let offset = self.u64("tensor offset")?;
         let n = dims.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
         let row = dims.first().copied().unwrap_or(1);
-        if n.is_none() || !row.is_multiple_of(ggml_type.block_size()) {
+        if n.is_none() || row % ggml_type.block_size() != 0 {
             return Err(self.invalid(
                 at,
                 "tensor",

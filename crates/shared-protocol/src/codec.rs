@@ -92,10 +92,20 @@ mod tests {
 
     #[test]
     fn round_trip_with_newline() {
-        let line = encode_line(&WorkerMessage::Done(Done { samples: 3, peak_rss_bytes: None })).expect("encode");
+        let line = encode_line(&WorkerMessage::Done(Done {
+            samples: 3,
+            peak_rss_bytes: None,
+        }))
+        .expect("encode");
         assert!(line.ends_with('\n'));
         let d: Decoded<WorkerMessage> = decode_line(&line, WORKER_TYPES);
-        assert_eq!(d, Decoded::Message(WorkerMessage::Done(Done { samples: 3, peak_rss_bytes: None })));
+        assert_eq!(
+            d,
+            Decoded::Message(WorkerMessage::Done(Done {
+                samples: 3,
+                peak_rss_bytes: None
+            }))
+        );
         let line = encode_line(&RunnerMessage::Shutdown).expect("encode");
         assert_eq!(line, "{\"type\":\"shutdown\"}\n");
     }

@@ -82,7 +82,12 @@ pub struct UnknownEngine(pub String);
 impl fmt::Display for UnknownEngine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let known: Vec<&str> = EngineId::ALL.iter().map(|e| e.as_str()).collect();
-        write!(f, "unknown engine '{}' (known: {})", self.0, known.join(", "))
+        write!(
+            f,
+            "unknown engine '{}' (known: {})",
+            self.0,
+            known.join(", ")
+        )
     }
 }
 

@@ -145,5 +145,7 @@ pub enum Arrival {
     Constant,
     Poisson,
     /// Gamma inter-arrivals with the given shape; shape < 1 is burstier than Poisson.
-    Gamma { shape: f64 },
+    Gamma {
+        shape: f64,
+    },
 }

@@ -162,7 +162,10 @@ fn worker_messages() -> Vec<(&'static str, WorkerMessage)> {
         ),
         ("sample_ok", WorkerMessage::Sample(Box::new(sample()))),
         ("sample_failed", WorkerMessage::Sample(Box::new(failed))),
-        ("progress", WorkerMessage::Progress(Progress { done: 5, total: 30 })),
+        (
+            "progress",
+            WorkerMessage::Progress(Progress { done: 5, total: 30 }),
+        ),
         (
             "error",
             WorkerMessage::Error(ErrorMessage {

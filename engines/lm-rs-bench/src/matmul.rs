@@ -50,8 +50,8 @@ impl QMatrix {
         let format = quant::act_format(info.ggml_type);
         let fits = match format {
             Some(ActFormat::F32) => true,
-            Some(ActFormat::Q8) => cols.is_multiple_of(quant::QK),
-            Some(ActFormat::Q8K) => cols.is_multiple_of(quant::QK_K),
+            Some(ActFormat::Q8) => cols % quant::QK == 0,
+            Some(ActFormat::Q8K) => cols % quant::QK_K == 0,
             None => false,
         };
         if !fits {
@@ -115,8 +115,7 @@ mod simd {
         )*};
     }
 
-    entry!(q4_0 => dot_q4_0, q4_1 => dot_q4_1, q8_0 => dot_q8_0,
-        q4_0_vnni => dot_q4_0_vnni, q4_1_vnni => dot_q4_1_vnni, q8_0_vnni => dot_q8_0_vnni);
+    entry!(q4_0 => dot_q4_0, q4_1 => dot_q4_1, q8_0 => dot_q8_0);
 
     /// The kernel for `ty` on `isa`, where there is one.
     pub fn kernel(ty: gguf::GgmlType, isa: Isa) -> Option<super::Kernel> {
@@ -125,9 +124,6 @@ mod simd {
             (Isa::Avx2, Q4_0) => q4_0,
             (Isa::Avx2, Q4_1) => q4_1,
             (Isa::Avx2, Q8_0) => q8_0,
-            (Isa::Avx512Vnni, Q4_0) => q4_0_vnni,
-            (Isa::Avx512Vnni, Q4_1) => q4_1_vnni,
-            (Isa::Avx512Vnni, Q8_0) => q8_0_vnni,
             _ => return None,
         };
         Some(super::Kernel::Q8(f))

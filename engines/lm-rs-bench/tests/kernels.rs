@@ -94,14 +94,6 @@ fn dots(ty: GgmlType, row: &[u8], x: &[f32]) -> Vec<(&'static str, f32)> {
                         };
                         out.push(("avx2", f(row, a.row(0))));
                     }
-                    if isa == Isa::Avx512Vnni {
-                        let f = match ty {
-                            GgmlType::Q4_0 => quant::avx2::dot_q4_0_vnni,
-                            GgmlType::Q4_1 => quant::avx2::dot_q4_1_vnni,
-                            _ => quant::avx2::dot_q8_0_vnni,
-                        };
-                        out.push(("avx512-vnni", f(row, a.row(0))));
-                    }
                 }
             }
         }

@@ -12,10 +12,19 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Dist {
     Const(f64),
-    Uniform { lo: f64, hi: f64 },
-    Normal { mean: f64, sd: f64 },
+    Uniform {
+        lo: f64,
+        hi: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
     /// Log-normal given by its median and the sd of the log.
-    LogNormal { median: f64, sigma: f64 },
+    LogNormal {
+        median: f64,
+        sigma: f64,
+    },
 }
 
 impl Dist {
@@ -175,7 +184,12 @@ mod tests {
 
     #[test]
     fn parses_every_form_and_round_trips() {
-        for s in ["const:20", "uniform:10:30", "normal:20:2", "lognormal:20:0.25"] {
+        for s in [
+            "const:20",
+            "uniform:10:30",
+            "normal:20:2",
+            "lognormal:20:0.25",
+        ] {
             let d: Dist = s.parse().expect(s);
             assert_eq!(d.to_string(), s);
         }
@@ -200,7 +214,10 @@ mod tests {
     fn sample_medians_approach_the_truth() {
         let mut rng = StdRng::seed_from_u64(1);
         for d in [
-            Dist::Normal { mean: 10.0, sd: 1.0 },
+            Dist::Normal {
+                mean: 10.0,
+                sd: 1.0,
+            },
             Dist::LogNormal {
                 median: 10.0,
                 sigma: 0.3,

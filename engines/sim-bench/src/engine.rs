@@ -1,9 +1,7 @@
 //! The synthetic engine behind [`bench_worker::Engine`].
 
 use anyhow::Context;
-use bench_worker::shared_protocol::{
-    Capabilities, DeviceKind, EngineId, LoadRequest, Request,
-};
+use bench_worker::shared_protocol::{Capabilities, DeviceKind, EngineId, LoadRequest, Request};
 use bench_worker::{Description, Engine, Flow, Loaded, TokenSink, mono_ns, parse_options, stdio};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -64,9 +62,11 @@ impl Sim {
                 std::thread::park();
             }
         }
-        if self.options.panic_on_request == Some(request.id) {
-            panic!("simulated panic at request {}", request.id);
-        }
+        assert!(
+            self.options.panic_on_request != Some(request.id),
+            "simulated panic at request {}",
+            request.id
+        );
     }
 }
 
@@ -96,8 +96,7 @@ impl Engine for Sim {
         let load_ns = ms_to_ns(options.load_ms.sample(&mut rng));
         wait::until(mono_ns() + load_ns, options.spin);
         let mut loaded = Loaded::new(Sim { options, served: 0 });
-        let details = serde_json::to_value(&loaded.engine.options)
-            .context("options serialize")?;
+        let details = serde_json::to_value(&loaded.engine.options).context("options serialize")?;
         if let serde_json::Value::Object(map) = details {
             loaded.details = map;
         }
@@ -113,7 +112,8 @@ impl Engine for Sim {
             .prompt_token_ids
             .as_ref()
             .map_or_else(|| request.text.len().div_ceil(4), Vec::len);
-        let ttft_ms = o.ttft_ms.sample(&mut rng) + o.ttft_ms_per_prompt_token * prompt_tokens as f64;
+        let ttft_ms =
+            o.ttft_ms.sample(&mut rng) + o.ttft_ms_per_prompt_token * prompt_tokens as f64;
         let eos_after = o
             .output_tokens
             .map(|d| (d.sample(&mut rng).round() as u32).max(1))

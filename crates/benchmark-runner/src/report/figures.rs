@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use bench_report::{
-    Axis, Chart, Fit, FitModel, FigureMeta, Line, Quantity, Scatter, Series, Span, box_violin,
+    Axis, Chart, FigureMeta, Fit, FitModel, Line, Quantity, Scatter, Series, Span, box_violin,
     curves, histogram_kde, latency_cdf, scatter_fit, time_series,
 };
 use shared_protocol::Phase;
@@ -60,12 +60,19 @@ pub fn meta_for(manifest: &Manifest, title: &str, engines: Vec<String>) -> Figur
 
 fn ok_rows<'a>(rows: &'a [SampleRow], label: &str) -> Vec<&'a shared_protocol::Sample> {
     rows.iter()
-        .filter(|r| r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok())
+        .filter(|r| {
+            r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok()
+        })
         .map(|r| &r.sample)
         .collect()
 }
 
-fn push(out: &mut Vec<Figure>, name: &str, caption: &str, chart: Result<Chart, bench_report::ReportError>) {
+fn push(
+    out: &mut Vec<Figure>,
+    name: &str,
+    caption: &str,
+    chart: Result<Chart, bench_report::ReportError>,
+) {
     match chart {
         Ok(chart) => out.push(Figure {
             name: name.to_owned(),
@@ -87,14 +94,34 @@ pub fn figures(
 ) -> Vec<Figure> {
     let labels: Vec<String> = summary.engines.keys().cloned().collect();
     let meta = |title: &str| meta_for(manifest, title, labels.clone());
+    let mut out = Vec::new();
+    latency_figures(&labels, rows, &meta, &mut out);
+    regression_figures(summary, &labels, rows, energy, &meta, &mut out);
+    length_figures(&labels, rows, &meta, &mut out);
+    sweep_figures(summary, &meta, &mut out);
+    if let Some(series) = telemetry {
+        power_figure(series, rows, &meta, &mut out);
+    }
+    out
+}
+
+fn ms(name: &str) -> Quantity {
+    Quantity::new(name, "ms")
+}
+
+/// Latency CDFs, and TTFT and TPOT distributions.
+fn latency_figures(
+    labels: &[String],
+    rows: &[SampleRow],
+    meta: &dyn Fn(&str) -> FigureMeta,
+    out: &mut Vec<Figure>,
+) {
     let series = |metric: Metric| -> Vec<Series> {
         labels
             .iter()
             .map(|l| Series::new(l.clone(), metric.values(ok_rows(rows, l))))
             .collect()
     };
-    let mut out = Vec::new();
-    let ms = |name: &str| Quantity::new(name, "ms");
     for (metric, name, title) in [
         (Metric::TtftMs, "ttft", "Time to first token"),
         (Metric::TpotMs, "tpot", "Time per output token"),
@@ -102,10 +129,14 @@ pub fn figures(
         (Metric::E2eMs, "e2e", "End-to-end latency"),
     ] {
         push(
-            &mut out,
+            out,
             &format!("{name}_cdf"),
             &format!("{title}: empirical CDF per engine (host monotonic clock)."),
-            latency_cdf(&meta(&format!("{title} CDF")), &series(metric), &Axis::linear(ms(title))),
+            latency_cdf(
+                &meta(&format!("{title} CDF")),
+                &series(metric),
+                &Axis::linear(ms(title)),
+            ),
         );
     }
     for (metric, name, title) in [
@@ -113,37 +144,83 @@ pub fn figures(
         (Metric::TpotMs, "tpot", "Time per output token"),
     ] {
         push(
-            &mut out,
+            out,
             &format!("{name}_box"),
-            &format!("{title}: distribution per engine (violin, quartile box, whiskers at 1.5 IQR)."),
+            &format!(
+                "{title}: distribution per engine (violin, quartile box, whiskers at 1.5 IQR)."
+            ),
             box_violin(&meta(title), &series(metric), &ms(title)),
         );
     }
+}
+
+/// Scatter plots of the summary's regressions, with their fits.
+fn regression_figures(
+    summary: &RunSummary,
+    labels: &[String],
+    rows: &[SampleRow],
+    energy: Option<&EnergyReport>,
+    meta: &dyn Fn(&str) -> FigureMeta,
+    out: &mut Vec<Figure>,
+) {
     let refs: Vec<&SampleRow> = rows.iter().collect();
+    let tokens = || Quantity::new("prompt + completion", "tokens");
     let regressions: [(&str, &str, Quantity, Quantity, bool); 5] = [
-        ("input_tokens_vs_ttft_ms", "Input tokens vs TTFT", Quantity::new("prompt", "tokens"), ms("TTFT"), false),
-        ("total_tokens_vs_e2e_ms", "Total tokens vs end-to-end latency", Quantity::new("prompt + completion", "tokens"), ms("E2E"), false),
-        ("total_tokens_vs_energy_j", "Total tokens vs energy per request", Quantity::new("prompt + completion", "tokens"), Quantity::new("energy", "J"), false),
-        ("total_tokens_vs_power_w", "Total tokens vs average power per request", Quantity::new("prompt + completion", "tokens"), Quantity::new("power", "W"), false),
-        ("total_tokens_vs_power_w_log", "Total tokens vs power (log scale)", Quantity::new("prompt + completion", "tokens"), Quantity::new("power", "W"), true),
+        (
+            "input_tokens_vs_ttft_ms",
+            "Input tokens vs TTFT",
+            Quantity::new("prompt", "tokens"),
+            ms("TTFT"),
+            false,
+        ),
+        (
+            "total_tokens_vs_e2e_ms",
+            "Total tokens vs end-to-end latency",
+            tokens(),
+            ms("E2E"),
+            false,
+        ),
+        (
+            "total_tokens_vs_energy_j",
+            "Total tokens vs energy per request",
+            tokens(),
+            Quantity::new("energy", "J"),
+            false,
+        ),
+        (
+            "total_tokens_vs_power_w",
+            "Total tokens vs average power per request",
+            tokens(),
+            Quantity::new("power", "W"),
+            false,
+        ),
+        (
+            "total_tokens_vs_power_w_log",
+            "Total tokens vs power (log scale)",
+            tokens(),
+            Quantity::new("power", "W"),
+            true,
+        ),
     ];
     for (key, title, x, y, log) in regressions {
         let points_key = key.trim_end_matches("_log");
         let scatters: Vec<Scatter> = labels
             .iter()
-            .map(|l| {
-                let pts = regression_points(&refs, energy, l).remove(points_key).unwrap_or_default();
-                let fit = summary.engines[l].regressions.get(key).map(|r| Fit {
-                    model: if log { FitModel::LogLinear } else { FitModel::Linear },
+            .map(|l| Scatter {
+                label: l.clone(),
+                points: regression_points(&refs, energy, l)
+                    .remove(points_key)
+                    .unwrap_or_default(),
+                fit: summary.engines[l].regressions.get(key).map(|r| Fit {
+                    model: if log {
+                        FitModel::LogLinear
+                    } else {
+                        FitModel::Linear
+                    },
                     slope: r.slope,
                     intercept: r.intercept,
                     r_squared: Some(r.r2),
-                });
-                Scatter {
-                    label: l.clone(),
-                    points: pts,
-                    fit,
-                }
+                }),
             })
             .filter(|s| !s.points.is_empty())
             .collect();
@@ -152,13 +229,22 @@ pub fn figures(
         }
         let y_axis = if log { Axis::log(y) } else { Axis::linear(y) };
         push(
-            &mut out,
+            out,
             key,
             &format!("{title}, with the OLS fit per engine (summary.json: regressions.{key})."),
             scatter_fit(&meta(title), &scatters, &Axis::linear(x), &y_axis),
         );
     }
-    for (name, title, pick) in [
+}
+
+/// Prompt and completion length distributions.
+fn length_figures(
+    labels: &[String],
+    rows: &[SampleRow],
+    meta: &dyn Fn(&str) -> FigureMeta,
+    out: &mut Vec<Figure>,
+) {
+    for (name, title, prompt) in [
         ("prompt_tokens", "Prompt length", true),
         ("completion_tokens", "Completion length", false),
     ] {
@@ -168,7 +254,7 @@ pub fn figures(
                 let v = ok_rows(rows, l)
                     .iter()
                     .filter_map(|s| {
-                        if pick {
+                        if prompt {
                             s.prompt_tokens.map(f64::from)
                         } else {
                             Some(f64::from(s.completion_tokens))
@@ -179,24 +265,21 @@ pub fn figures(
             })
             .collect();
         push(
-            &mut out,
+            out,
             &format!("{name}_hist"),
             &format!("{title} per request: histogram with a Gaussian KDE."),
             histogram_kde(&meta(title), &s, &Quantity::new(title, "tokens")),
         );
     }
-    sweep_figures(summary, &meta, &mut out);
-    if let Some(series) = telemetry {
-        power_figure(series, rows, &meta, &mut out);
-    }
-    out
 }
 
 /// Load sweeps (`ENGINE@cN`, `ENGINE@rR`): throughput against load, latency against throughput.
 fn sweep_figures(summary: &RunSummary, meta: &dyn Fn(&str) -> FigureMeta, out: &mut Vec<Figure>) {
     let mut by_engine: BTreeMap<String, Vec<(f64, f64, f64)>> = BTreeMap::new();
     for (label, e) in &summary.engines {
-        let Some((base, point)) = label.rsplit_once(['@', '-']) else { continue };
+        let Some((base, point)) = label.rsplit_once(['@', '-']) else {
+            continue;
+        };
         let Some(level) = point
             .strip_prefix('c')
             .or_else(|| point.strip_prefix('r'))
@@ -204,10 +287,15 @@ fn sweep_figures(summary: &RunSummary, meta: &dyn Fn(&str) -> FigureMeta, out: &
         else {
             continue;
         };
-        let (Some(tput), Some(ttft)) = (e.throughput.output_tok_s, e.ttft_ms.as_ref().map(|s| s.p50)) else {
+        let (Some(tput), Some(ttft)) =
+            (e.throughput.output_tok_s, e.ttft_ms.as_ref().map(|s| s.p50))
+        else {
             continue;
         };
-        by_engine.entry(base.to_owned()).or_default().push((level, tput, ttft));
+        by_engine
+            .entry(base.to_owned())
+            .or_default()
+            .push((level, tput, ttft));
     }
     by_engine.retain(|_, v| v.len() >= 2);
     if by_engine.is_empty() {
@@ -268,7 +356,11 @@ fn power_figure(
         .unwrap_or(0);
     let secs = |t: u64| t.saturating_sub(t0) as f64 / 1e9;
     let mut lines = Vec::new();
-    for c in series.channels.iter().filter(|c| c.domain != telemetry::Domain::Process) {
+    for c in series
+        .channels
+        .iter()
+        .filter(|c| c.domain != telemetry::Domain::Process)
+    {
         let mut pts: Vec<(f64, f64)> = c
             .points
             .iter()

@@ -59,8 +59,15 @@ fn energy_table(summary: &RunSummary) -> Block {
     Block::Table(Table {
         caption: "Energy over the measured windows, summed over repetitions".to_owned(),
         headers: [
-            "engine", "channel", "method", "gross J", "idle-adjusted J", "avg W", "J/token",
-            "idle-adj. J/token", "tokens/J",
+            "engine",
+            "channel",
+            "method",
+            "gross J",
+            "idle-adjusted J",
+            "avg W",
+            "J/token",
+            "idle-adj. J/token",
+            "tokens/J",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -77,16 +84,14 @@ pub fn report_html(
 ) -> Result<String, bench_report::ReportError> {
     let mut sections = vec![Section::new(
         "Comparison",
-        vec![
-            Block::Table(Table {
-                caption: format!(
-                    "Latencies from the {}; * marks a percentile n cannot support",
-                    summary.clock
-                ),
-                headers: HEADERS.iter().map(|s| (*s).to_owned()).collect(),
-                rows: comparison_rows(summary),
-            }),
-        ],
+        vec![Block::Table(Table {
+            caption: format!(
+                "Latencies from the {}; * marks a percentile n cannot support",
+                summary.clock
+            ),
+            headers: HEADERS.iter().map(|s| (*s).to_owned()).collect(),
+            rows: comparison_rows(summary),
+        })],
     )];
     if let Some(v) = &summary.verdicts {
         sections.push(Section::new(
@@ -108,7 +113,10 @@ pub fn report_html(
                 .iter()
                 .cloned()
                 .chain(e.failures.iter().map(|f| {
-                    format!("repetition {} failed ({}): {}", f.repetition, f.reason, f.message)
+                    format!(
+                        "repetition {} failed ({}): {}",
+                        f.repetition, f.reason, f.message
+                    )
                 }))
                 .map(move |w| Verdict {
                     outcome: Outcome::Warning,
@@ -118,16 +126,18 @@ pub fn report_html(
         })
         .collect();
     if !warnings.is_empty() {
-        sections.push(Section::new(
-            "Warnings",
-            vec![Block::Verdicts(warnings)],
-        ));
+        sections.push(Section::new("Warnings", vec![Block::Verdicts(warnings)]));
     }
     sections.push(Section::new("Energy", vec![energy_table(summary)]));
     if !figures.is_empty() {
         let blocks = figures
             .iter()
-            .flat_map(|f| [Block::Text(f.caption.clone()), Block::Figure(f.chart.clone())])
+            .flat_map(|f| {
+                [
+                    Block::Text(f.caption.clone()),
+                    Block::Figure(f.chart.clone()),
+                ]
+            })
             .collect();
         sections.push(Section::new("Figures", blocks));
     }
@@ -145,7 +155,10 @@ pub fn report_html(
         title: format!("Benchmark: {}", summary.name),
         subtitle: format!(
             "{} · metrics v{} · runner {} ({})",
-            summary.created_utc, summary.metrics_version, manifest.runner_version, manifest.build_profile
+            summary.created_utc,
+            summary.metrics_version,
+            manifest.runner_version,
+            manifest.build_profile
         ),
         sections,
     })

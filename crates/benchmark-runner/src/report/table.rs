@@ -1,6 +1,8 @@
 //! The comparison table: one row per engine, computed once and rendered for the terminal and
 //! markdown alike.
 
+use std::fmt::Write as _;
+
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::summary::{EngineSummary, RunSummary};
@@ -80,10 +82,11 @@ pub fn terminal_table(summary: &RunSummary) -> String {
         for r in crate::diff::rows_table(&v.rows) {
             verdicts.add_row(r);
         }
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\nagainst {} (ratio = engine / {}, Holm-corrected Mann-Whitney U):\n{verdicts}",
             v.reference, v.reference
-        ));
+        );
     }
     out
 }

@@ -25,7 +25,9 @@ pub enum WorkerFailure {
         status: String,
         stderr: String,
     },
-    #[error("worker {worker} wrote {lines} lines of garbage to stdout while {waiting_for} (last: {last:?}): {stderr}")]
+    #[error(
+        "worker {worker} wrote {lines} lines of garbage to stdout while {waiting_for} (last: {last:?}): {stderr}"
+    )]
     Garbage {
         worker: String,
         waiting_for: String,

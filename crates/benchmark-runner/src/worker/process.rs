@@ -65,9 +65,10 @@ impl WorkerProcess {
         timeouts: &Timeouts,
         forward_stderr: bool,
     ) -> Result<WorkerProcess, WorkerFailure> {
-        let worker = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let worker = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         let mut child = Command::new(path)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -101,7 +102,9 @@ impl WorkerProcess {
                     if forward_stderr {
                         eprintln!("[{prefix}] {line}");
                     }
-                    tail.lock().unwrap_or_else(PoisonError::into_inner).push(&line);
+                    tail.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(&line);
                 }
             });
         }
@@ -122,13 +125,15 @@ impl WorkerProcess {
             },
             garbage_run: 0,
         };
-        let hello = match process.recv(timeouts.hello, "waiting for its handshake").await? {
+        let hello = match process
+            .recv(timeouts.hello, "waiting for its handshake")
+            .await?
+        {
             WorkerMessage::Hello(h) => h,
             other => {
-                return Err(process.protocol(format!(
-                    "expected a hello first, got {}",
-                    type_name(&other)
-                )));
+                return Err(
+                    process.protocol(format!("expected a hello first, got {}", type_name(&other)))
+                );
             }
         };
         if hello.protocol != PROTOCOL_VERSION {
@@ -254,7 +259,10 @@ impl WorkerProcess {
             }
         }
         drop(self.stdin.take());
-        if tokio::time::timeout(timeout, self.child.wait()).await.is_err() {
+        if tokio::time::timeout(timeout, self.child.wait())
+            .await
+            .is_err()
+        {
             let _ = self.child.kill().await;
         }
         done

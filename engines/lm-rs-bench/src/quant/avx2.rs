@@ -4,9 +4,7 @@
 //! FMA applies the two block scales. Two blocks are in flight per iteration, with separate
 //! accumulators, so the FMA latency does not serialise the loop.
 //!
-//! Each kernel is compiled twice: with AVX2 (`maddubs` + `madd`) and with AVX-512 VNNI on
-//! 256-bit vectors (`vpdpbusd`, one instruction for the same sums). Each asserts its operand
-//! lengths once, then reads blocks with unaligned loads.
+//! Each kernel asserts its operand lengths once, then reads blocks with unaligned loads.
 
 #![allow(
     clippy::many_single_char_names,
@@ -26,43 +24,20 @@ use std::arch::x86_64::{
     __m128i, __m256, __m256i, _mm_add_ps, _mm_add_ss, _mm_and_si128, _mm_cvtph_ps,
     _mm_cvtsi32_si128, _mm_cvtss_f32, _mm_loadu_si128, _mm_movehl_ps, _mm_set1_epi8,
     _mm_shuffle_ps, _mm_srli_epi16, _mm256_add_ps, _mm256_castps256_ps128, _mm256_cvtepi32_ps,
-    _mm256_dpbusd_epi32, _mm256_extractf128_ps, _mm256_fmadd_ps, _mm256_loadu_si256,
-    _mm256_madd_epi16, _mm256_maddubs_epi16, _mm256_set_m128i, _mm256_set1_epi8, _mm256_set1_epi16,
-    _mm256_set1_ps, _mm256_setzero_ps, _mm256_setzero_si256, _mm256_sign_epi8, _mm256_sub_epi8,
+    _mm256_extractf128_ps, _mm256_fmadd_ps, _mm256_loadu_si256, _mm256_madd_epi16,
+    _mm256_maddubs_epi16, _mm256_set_m128i, _mm256_set1_epi8, _mm256_set1_epi16, _mm256_set1_ps,
+    _mm256_setzero_ps, _mm256_sign_epi8, _mm256_sub_epi8,
 };
 
 use super::{Q8Row, QK, q4_0, q4_1, q8_0};
 
-/// Unsigned bytes `w` times signed bytes `x`, summed in fours into eight `i32` lanes.
-trait MulSum {
-    /// # Safety
-    ///
-    /// The CPU must have the instructions of the implementation.
-    unsafe fn mul_sum(w: __m256i, x: __m256i) -> __m256i;
-}
-
-/// AVX2: `maddubs` to 16-bit pairs (no saturation: |w| <= 255 with x in -127..=127 summed in
-/// pairs stays below 2^15 for the 4-bit formats, and `sign` keeps |w| <= 128 for `Q8_0`), then
-/// `madd` with ones.
-struct Avx2;
-
-impl MulSum for Avx2 {
-    #[inline(always)]
-    unsafe fn mul_sum(w: __m256i, x: __m256i) -> __m256i {
-        // SAFETY: the caller runs on a CPU with AVX2.
-        unsafe { _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1)) }
-    }
-}
-
-/// AVX-512 VNNI (256-bit): `vpdpbusd`.
-struct Vnni;
-
-impl MulSum for Vnni {
-    #[inline(always)]
-    unsafe fn mul_sum(w: __m256i, x: __m256i) -> __m256i {
-        // SAFETY: the caller runs on a CPU with AVX-512 VNNI and VL.
-        unsafe { _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x) }
-    }
+/// Unsigned bytes `w` times signed bytes `x`, summed in fours into eight `i32` lanes:
+/// `maddubs` to 16-bit pairs (no saturation: the 4-bit formats have w <= 15, and `Q8_0` goes
+/// through `sign`, so |w| <= 128 with |x| <= 127), then `madd` with ones.
+#[inline(always)]
+unsafe fn mul_sum(w: __m256i, x: __m256i) -> __m256i {
+    // SAFETY: the caller runs on a CPU with AVX2.
+    unsafe { _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1)) }
 }
 
 /// Sum of the eight lanes.
@@ -111,9 +86,9 @@ unsafe fn nibbles(p: *const u8) -> __m256i {
 
 /// Signed bytes `w` times signed bytes `x`: `w`'s sign moves onto `x`.
 #[inline(always)]
-unsafe fn signed_mul_sum<M: MulSum>(w: __m256i, x: __m256i) -> __m256i {
+unsafe fn signed_mul_sum(w: __m256i, x: __m256i) -> __m256i {
     // SAFETY: AVX2, implied by every caller's features.
-    unsafe { M::mul_sum(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w)) }
+    unsafe { mul_sum(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w)) }
 }
 
 /// One block's contribution: `acc += (d_w * d_x) * sums`.
@@ -155,24 +130,24 @@ macro_rules! paired {
 }
 
 #[inline(always)]
-unsafe fn q4_1<M: MulSum>(row: &[u8], a: Q8Row<'_>) -> f32 {
+unsafe fn q4_1(row: &[u8], a: Q8Row<'_>) -> f32 {
     let nb = row.len() / q4_1::BLOCK_BYTES;
     assert!(a.qs.len() >= nb * QK && a.d.len() >= nb && a.s.len() >= nb);
     // SAFETY: block b < nb lies inside `row` (nb whole blocks) and activation block b inside
-    // `a` (asserted above); the caller's CPU has the features of M, AVX2, FMA and F16C.
+    // `a` (asserted above); the caller's CPU has AVX2, FMA and F16C.
     unsafe {
         paired!(nb, |b| {
             let p = row.as_ptr().add(b * q4_1::BLOCK_BYTES);
             let (d, m) = two_f16(p);
             let x = _mm256_loadu_si256(a.qs.as_ptr().add(b * QK).cast::<__m256i>());
-            let sums = M::mul_sum(nibbles(p.add(4)), x);
+            let sums = mul_sum(nibbles(p.add(4)), x);
             (sums, d * *a.d.get_unchecked(b), m * *a.s.get_unchecked(b))
         })
     }
 }
 
 #[inline(always)]
-unsafe fn q4_0<M: MulSum>(row: &[u8], a: Q8Row<'_>) -> f32 {
+unsafe fn q4_0(row: &[u8], a: Q8Row<'_>) -> f32 {
     let nb = row.len() / q4_0::BLOCK_BYTES;
     assert!(a.qs.len() >= nb * QK && a.d.len() >= nb);
     // SAFETY: as in `q4_1`; reading four bytes at a block start stays inside the block.
@@ -183,13 +158,13 @@ unsafe fn q4_0<M: MulSum>(row: &[u8], a: Q8Row<'_>) -> f32 {
             let (d, _) = two_f16(p);
             let x = _mm256_loadu_si256(a.qs.as_ptr().add(b * QK).cast::<__m256i>());
             let w = _mm256_sub_epi8(nibbles(p.add(2)), eight);
-            (signed_mul_sum::<M>(w, x), d * *a.d.get_unchecked(b), 0.0)
+            (signed_mul_sum(w, x), d * *a.d.get_unchecked(b), 0.0)
         })
     }
 }
 
 #[inline(always)]
-unsafe fn q8_0<M: MulSum>(row: &[u8], a: Q8Row<'_>) -> f32 {
+unsafe fn q8_0(row: &[u8], a: Q8Row<'_>) -> f32 {
     let nb = row.len() / q8_0::BLOCK_BYTES;
     assert!(a.qs.len() >= nb * QK && a.d.len() >= nb);
     // SAFETY: as in `q4_0`.
@@ -199,34 +174,28 @@ unsafe fn q8_0<M: MulSum>(row: &[u8], a: Q8Row<'_>) -> f32 {
             let (d, _) = two_f16(p);
             let w = _mm256_loadu_si256(p.add(2).cast::<__m256i>());
             let x = _mm256_loadu_si256(a.qs.as_ptr().add(b * QK).cast::<__m256i>());
-            (signed_mul_sum::<M>(w, x), d * *a.d.get_unchecked(b), 0.0)
+            (signed_mul_sum(w, x), d * *a.d.get_unchecked(b), 0.0)
         })
     }
 }
 
 macro_rules! kernels {
-    ($($name:ident = $body:ident::<$mac:ident> [$features:literal] $doc:literal;)*) => {$(
+    ($($name:ident = $body:ident, $doc:literal;)*) => {$(
         #[doc = $doc]
         ///
         /// # Safety
         ///
-        /// The CPU must have the features this function is compiled for.
-        #[target_feature(enable = $features)]
+        /// The CPU must have AVX2, FMA and F16C.
+        #[target_feature(enable = "avx2,fma,f16c")]
         pub unsafe fn $name(row: &[u8], a: Q8Row<'_>) -> f32 {
             // SAFETY: this function's features are the ones the body needs.
-            unsafe { $body::<$mac>(row, a) }
+            unsafe { $body(row, a) }
         }
     )*};
 }
 
 kernels! {
-    dot_q4_1 = q4_1::<Avx2> ["avx2,fma,f16c"] "`Q4_1` row · quantised activations (AVX2).";
-    dot_q4_0 = q4_0::<Avx2> ["avx2,fma,f16c"] "`Q4_0` row · quantised activations (AVX2).";
-    dot_q8_0 = q8_0::<Avx2> ["avx2,fma,f16c"] "`Q8_0` row · quantised activations (AVX2).";
-    dot_q4_1_vnni = q4_1::<Vnni> ["avx2,fma,f16c,avx512f,avx512vl,avx512vnni"]
-        "`Q4_1` row · quantised activations (AVX-512 VNNI).";
-    dot_q4_0_vnni = q4_0::<Vnni> ["avx2,fma,f16c,avx512f,avx512vl,avx512vnni"]
-        "`Q4_0` row · quantised activations (AVX-512 VNNI).";
-    dot_q8_0_vnni = q8_0::<Vnni> ["avx2,fma,f16c,avx512f,avx512vl,avx512vnni"]
-        "`Q8_0` row · quantised activations (AVX-512 VNNI).";
+    dot_q4_1 = q4_1, "`Q4_1` row · quantised activations.";
+    dot_q4_0 = q4_0, "`Q4_0` row · quantised activations.";
+    dot_q8_0 = q8_0, "`Q8_0` row · quantised activations.";
 }

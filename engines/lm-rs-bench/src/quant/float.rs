@@ -27,9 +27,9 @@ pub fn dequantize_bf16(row: &[u8], out: &mut [f32]) {
 #[inline]
 pub fn dot_f32s(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
-    let (ac, ar) = a.as_chunks::<8>();
-    let (bc, br) = b.as_chunks::<8>();
-    for (x, y) in ac.iter().zip(bc) {
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
         for k in 0..8 {
             acc[k] += x[k] * y[k];
         }

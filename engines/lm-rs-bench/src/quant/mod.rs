@@ -49,8 +49,6 @@ pub enum Isa {
     Scalar,
     /// x86-64 AVX2, FMA and F16C.
     Avx2,
-    /// The AVX2 kernels with AVX-512 VNNI dot products on 256-bit vectors.
-    Avx512Vnni,
 }
 
 impl Isa {
@@ -61,10 +59,7 @@ impl Isa {
             && is_x86_feature_detected!("fma")
             && is_x86_feature_detected!("f16c")
         {
-            let vnni = is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512vl")
-                && is_x86_feature_detected!("avx512vnni");
-            return if vnni { Isa::Avx512Vnni } else { Isa::Avx2 };
+            return Isa::Avx2;
         }
         Isa::Scalar
     }
@@ -73,7 +68,6 @@ impl Isa {
         match self {
             Isa::Scalar => "scalar",
             Isa::Avx2 => "avx2",
-            Isa::Avx512Vnni => "avx512-vnni",
         }
     }
 }
