@@ -218,7 +218,10 @@ fn selection_filters_by_length_samples_with_a_seed_and_cycles() {
     let err = select(&prompts, &tok, &none).expect_err("nothing passes");
     assert!(err.to_string().contains("longest 10"), "{err}");
 
-    let zero = Selection { count: Some(0), ..Selection::default() };
+    let zero = Selection {
+        count: Some(0),
+        ..Selection::default()
+    };
     assert!(select(&prompts, &tok, &zero).expect("zero").is_empty());
 
     let chat = Selection {

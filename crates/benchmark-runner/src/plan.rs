@@ -73,7 +73,7 @@ pub struct WorkloadPlan {
 
 /// Defaults for anything neither the command line nor the config sets.
 pub mod defaults {
-    pub const ENGINES: &[&str] = &["sim"];
+    pub const ENGINES: &[&str] = &["lm-rs", "candle"];
     pub const REQUESTS: u32 = 200;
     pub const MAX_TOKENS: u32 = 64;
     pub const WARMUP: u32 = 3;
@@ -560,6 +560,9 @@ mod tests {
     fn defaults_fill_what_is_unset() {
         let plan = compare_plan(&args("sim"), &now()).expect("valid");
         assert_eq!(plan.workload.requests, defaults::REQUESTS);
+        let defaulted = compare_plan(&CompareArgs::default(), &now()).expect("valid");
+        let ids: Vec<EngineId> = defaulted.engines.iter().map(|e| e.id).collect();
+        assert_eq!(ids, vec![EngineId::LmRs, EngineId::Candle]);
         assert_eq!(plan.engines[0].worker, "sim-bench");
         assert_eq!(plan.out_dir, PathBuf::from("results/20231114T221320Z-sim"));
     }

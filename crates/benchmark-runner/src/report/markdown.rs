@@ -50,6 +50,21 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
         }
         let _ = writeln!(out);
     }
+    for a in &summary.agreement {
+        if a.outputs_compared > 0 || a.prompt_tokens_differ > 0 {
+            let _ = writeln!(
+                out,
+                "Same work, {} against {}: {} request(s) compared; prompt token counts differ on {}; generated ids identical on {} of {} (mean common prefix {:.1} tokens), which is expected only under greedy decoding of the same model file.\n",
+                a.engine,
+                a.reference,
+                a.requests,
+                a.prompt_tokens_differ,
+                a.outputs_identical,
+                a.outputs_compared,
+                a.mean_common_prefix.unwrap_or(0.0)
+            );
+        }
+    }
     for (id, e) in &summary.engines {
         if e.warnings.is_empty() && e.failures.is_empty() {
             continue;
