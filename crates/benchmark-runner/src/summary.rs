@@ -675,12 +675,12 @@ fn attach_regressions(
         if let Ok(fit) = bench_stats::ols(&x, &y) {
             summary.regressions.insert(name.clone(), fit);
         }
-        if name == "total_tokens_vs_power_w" {
-            if let Ok(fit) = bench_stats::ols_log_y(&x, &y) {
-                summary
-                    .regressions
-                    .insert("total_tokens_vs_power_w_log".into(), fit);
-            }
+        if name == "total_tokens_vs_power_w"
+            && let Ok(fit) = bench_stats::ols_log_y(&x, &y)
+        {
+            summary
+                .regressions
+                .insert("total_tokens_vs_power_w_log".into(), fit);
         }
     }
 }

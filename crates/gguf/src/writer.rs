@@ -119,7 +119,7 @@ impl<'a> GgufWriter<'a> {
                 dims.len()
             )));
         }
-        if dims[0] % ggml_type.block_size() != 0 {
+        if !dims[0].is_multiple_of(ggml_type.block_size()) {
             return Err(input(format!(
                 "tensor '{name}': row length {} is not a multiple of the {ggml_type} block size {}",
                 dims[0],

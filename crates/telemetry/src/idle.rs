@@ -36,7 +36,7 @@ pub struct IdleConfig {
 impl Default for IdleConfig {
     fn default() -> Self {
         Self {
-            cooldown_max: Duration::from_secs(120),
+            cooldown_max: Duration::from_mins(2),
             settle_window: Duration::from_secs(10),
             max_power_slope_w_per_s: 0.5,
             max_temp_slope_c_per_s: 0.05,

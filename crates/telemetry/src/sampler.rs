@@ -136,10 +136,10 @@ impl State {
                 self.record(i, midpoint, reading);
             }
         }
-        if let Some(sink) = self.sink.as_mut() {
-            if let Err(e) = sink.flush() {
-                self.fail_write(&e);
-            }
+        if let Some(sink) = self.sink.as_mut()
+            && let Err(e) = sink.flush()
+        {
+            self.fail_write(&e);
         }
     }
 

@@ -74,7 +74,7 @@ impl LlamaConfig {
         let n_rot = m
             .get_u32(&key("rope.dimension_count"))
             .map_or(head_dim, |v| v as usize);
-        if n_rot > head_dim || n_rot % 2 != 0 {
+        if n_rot > head_dim || !n_rot.is_multiple_of(2) {
             return Err(ModelError::Config(format!(
                 "rope dimension count {n_rot} does not fit head size {head_dim}"
             )));

@@ -50,8 +50,8 @@ impl QMatrix {
         let format = quant::act_format(info.ggml_type);
         let fits = match format {
             Some(ActFormat::F32) => true,
-            Some(ActFormat::Q8) => cols % quant::QK == 0,
-            Some(ActFormat::Q8K) => cols % quant::QK_K == 0,
+            Some(ActFormat::Q8) => cols.is_multiple_of(quant::QK),
+            Some(ActFormat::Q8K) => cols.is_multiple_of(quant::QK_K),
             None => false,
         };
         if !fits {

@@ -31,8 +31,8 @@ impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
             hello: Duration::from_secs(30),
-            load: Duration::from_secs(900),
-            request: Duration::from_secs(300),
+            load: Duration::from_mins(15),
+            request: Duration::from_mins(5),
             shutdown: Duration::from_secs(10),
         }
     }

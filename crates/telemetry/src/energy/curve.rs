@@ -198,10 +198,10 @@ fn counter_knots(counter: &[(u64, f64)]) -> Vec<(u64, f64)> {
             _ => knots.push((t, e)),
         }
     }
-    if let (Some(&last), Some(&(lt, _))) = (counter.last(), knots.last()) {
-        if last.0 > lt {
-            knots.push(last);
-        }
+    if let (Some(&last), Some(&(lt, _))) = (counter.last(), knots.last())
+        && last.0 > lt
+    {
+        knots.push(last);
     }
     knots
 }

@@ -37,7 +37,7 @@ impl Q8Acts {
     /// Quantise `n_rows` rows of `cols` elements (`cols` a multiple of 32) from `x`.
     /// Reuses its buffers; allocates only when they must grow.
     pub fn quantize(&mut self, x: &[f32], cols: usize) {
-        debug_assert!(cols % QK == 0 && x.len() % cols == 0);
+        debug_assert!(cols.is_multiple_of(QK) && x.len().is_multiple_of(cols));
         let nb = x.len() / QK;
         self.cols = cols;
         self.qs.resize(x.len(), 0);
@@ -96,7 +96,7 @@ pub struct Q8KRow<'a> {
 impl Q8KActs {
     /// Quantise rows of `cols` elements (`cols` a multiple of 256) from `x`.
     pub fn quantize(&mut self, x: &[f32], cols: usize) {
-        debug_assert!(cols % QK_K == 0 && x.len() % cols == 0);
+        debug_assert!(cols.is_multiple_of(QK_K) && x.len().is_multiple_of(cols));
         self.cols = cols;
         self.qs.resize(x.len(), 0);
         self.d.resize(x.len() / QK_K, 0.0);
