@@ -177,7 +177,7 @@ pub struct CompareArgs {
     /// Run name, used in the results directory name.
     #[arg(long)]
     pub name: Option<String>,
-    /// Results directory (default: results/<utc-timestamp>-<name>).
+    /// Results directory (default: `results/<utc-timestamp>-<name>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Device for in-process engines: cpu, cuda:0, ...

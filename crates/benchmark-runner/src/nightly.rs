@@ -20,7 +20,7 @@ use crate::summary::RunSummary;
 #[serde(deny_unknown_fields)]
 pub struct Suite {
     pub name: String,
-    /// History directory (default: results/nightly/<name>).
+    /// History directory (default: `results/nightly/<name>`).
     pub history: Option<PathBuf>,
     #[serde(default)]
     pub diff: SuiteDiff,
