@@ -30,6 +30,29 @@ pub fn mono_ns() -> u64 {
     ORIGIN.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
+/// Below this much remaining time [`sleep_until`] spins instead of sleeping: Linux wakes a
+/// sleeping thread tens of microseconds late.
+const SPIN_NS: u64 = 100_000;
+
+/// Block until the host monotonic clock reads at least `target_ns` and return that reading:
+/// sleep most of the way, then (with `spin`) spin the last stretch for microsecond accuracy.
+pub fn sleep_until(target_ns: u64, spin: bool) -> u64 {
+    loop {
+        let now = mono_ns();
+        if now >= target_ns {
+            return now;
+        }
+        let left = target_ns - now;
+        if !spin {
+            std::thread::sleep(std::time::Duration::from_nanos(left));
+        } else if left > SPIN_NS {
+            std::thread::sleep(std::time::Duration::from_nanos(left - SPIN_NS));
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
 /// A point in a request at which the device clock records an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
@@ -68,6 +91,17 @@ pub trait DeviceClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sleep_until_never_returns_early() {
+        for spin in [true, false] {
+            for delay in [0, 50_000, 300_000, 2_000_000] {
+                let target = mono_ns() + delay;
+                assert!(sleep_until(target, spin) >= target);
+                assert!(mono_ns() >= target);
+            }
+        }
+    }
 
     #[test]
     fn mono_ns_is_monotonic_and_advances() {

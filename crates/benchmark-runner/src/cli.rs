@@ -171,6 +171,14 @@ pub struct CompareArgs {
     /// Send prompts as they are, without the model's chat template.
     #[arg(long)]
     pub raw_prompts: bool,
+    /// Warm up until the CV of the last 5 warm-up latencies is at most this (e.g. 0.05);
+    /// --warmup is then the maximum.
+    #[arg(long, value_name = "CV")]
+    pub warmup_cv: Option<f64>,
+    /// Adaptive stopping: measure until the 95% CI half-width of the mean E2E latency is at most
+    /// this fraction of the mean (e.g. 0.02); --requests is then the maximum.
+    #[arg(long, value_name = "FRACTION")]
+    pub target_ci: Option<f64>,
     /// Seed for request order, engine order, sampling and synthetic engines.
     #[arg(long)]
     pub seed: Option<u64>,

@@ -25,6 +25,8 @@ pub struct CompareConfig {
     pub min_prompt_tokens: Option<u32>,
     pub max_prompt_tokens: Option<u32>,
     pub raw_prompts: Option<bool>,
+    pub warmup_cv: Option<f64>,
+    pub target_ci: Option<f64>,
     pub seed: Option<u64>,
     pub device: Option<String>,
     pub request_timeout_s: Option<f64>,

@@ -190,6 +190,10 @@ async fn run_engine(
         if requests.is_empty() {
             continue;
         }
+        let stop = match phase {
+            Phase::Warmup => ctx.plan.workload.warmup_cv.map(StopRule::Settled),
+            Phase::Measure => ctx.plan.workload.target_ci.map(StopRule::Precise),
+        };
         let outcome = if served {
             run_workload(
                 &mut worker,
@@ -201,7 +205,7 @@ async fn run_engine(
             )
             .await
         } else {
-            run_requests(&mut worker, phase, requests, timeouts, &mut |s, w| {
+            run_requests(&mut worker, phase, requests, timeouts, stop, &mut |s, w| {
                 persist(s, w, &mut run)
             })
             .await
@@ -217,6 +221,29 @@ async fn run_engine(
     Ok(run)
 }
 
+/// When a phase may end before its last request.
+#[derive(Debug, Clone, Copy)]
+enum StopRule {
+    /// Warm-up: the CV of the last 5 latencies is at most this.
+    Settled(f64),
+    /// Measurement: the 95% CI half-width of the mean is at most this fraction of the mean,
+    /// after at least 20 requests.
+    Precise(f64),
+}
+
+impl StopRule {
+    fn met(self, e2e_ms: &[f64]) -> bool {
+        match self {
+            StopRule::Settled(cv) => bench_stats::cv_settled(e2e_ms, 5, cv),
+            StopRule::Precise(target) => {
+                e2e_ms.len() >= 20
+                    && bench_stats::Sample::new(e2e_ms.to_vec())
+                        .is_ok_and(|s| bench_stats::ci_half_width_below(&s, target))
+            }
+        }
+    }
+}
+
 enum Stop {
     Worker(WorkerFailure),
     Store(anyhow::Error),
@@ -227,10 +254,15 @@ async fn run_requests(
     phase: Phase,
     requests: &[Request],
     timeouts: &Timeouts,
+    stop: Option<StopRule>,
     persist: &mut dyn FnMut(Sample, bool) -> anyhow::Result<()>,
 ) -> Result<(), Stop> {
+    let mut e2e_ms: Vec<f64> = Vec::with_capacity(requests.len());
     for request in requests {
-        let sent_ns = crate::clock::mono_ns();
+        if stop.is_some_and(|rule| rule.met(&e2e_ms)) {
+            break;
+        }
+        let sent_ns = telemetry::mono_ns();
         let result = worker
             .generate(
                 GenerateRequest {
@@ -241,7 +273,12 @@ async fn run_requests(
             )
             .await;
         match result {
-            Ok(sample) => persist(sample, false).map_err(Stop::Store)?,
+            Ok(sample) => {
+                if sample.outcome.is_ok() {
+                    e2e_ms.push(crate::metrics::e2e_ms(&sample));
+                }
+                persist(sample, false).map_err(Stop::Store)?;
+            }
             Err(e) => {
                 // The request in flight is lost with the worker: record it as such.
                 let lost = lost_sample(request, phase, sent_ns, &e);
@@ -299,7 +336,7 @@ fn lost_sample(request: &Request, phase: Phase, sent_ns: u64, failure: &WorkerFa
         scheduled_mono_ns: None,
         prefill_ns: None,
         ttft_ns: None,
-        e2e_ns: crate::clock::mono_ns().saturating_sub(sent_ns),
+        e2e_ns: telemetry::mono_ns().saturating_sub(sent_ns),
         itl_ns: Vec::new(),
         tokens_per_chunk: None,
         prompt_tokens: request.prompt_token_ids.as_ref().map(|p| p.len() as u32),

@@ -20,7 +20,6 @@
 pub mod calibration;
 pub mod catalog;
 pub mod cli;
-pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod diff;

@@ -69,6 +69,12 @@ pub struct WorkloadPlan {
     pub max_prompt_tokens: Option<u32>,
     /// Send prompts as they are, without the chat template.
     pub raw_prompts: bool,
+    /// Stop warming up once the CV of the last 5 warm-up E2E latencies is at most this
+    /// (`warmup` is then the maximum).
+    pub warmup_cv: Option<f64>,
+    /// Stop measuring once the 95% CI half-width of the mean E2E latency, relative to the mean,
+    /// is at most this (`requests` is then the maximum; at least 20 are measured).
+    pub target_ci: Option<f64>,
 }
 
 /// Defaults for anything neither the command line nor the config sets.
@@ -247,6 +253,8 @@ pub fn plan_from(
             min_prompt_tokens: args.min_prompt_tokens.or(config.min_prompt_tokens),
             max_prompt_tokens: args.max_prompt_tokens.or(config.max_prompt_tokens),
             raw_prompts: args.raw_prompts || config.raw_prompts.unwrap_or(false),
+            warmup_cv: fraction("warmup-cv", args.warmup_cv.or(config.warmup_cv))?,
+            target_ci: fraction("target-ci", args.target_ci.or(config.target_ci))?,
         },
         repetitions,
         seed,
@@ -413,6 +421,15 @@ fn telemetry_plan(args: &CompareArgs, config: &CompareConfig) -> Result<Telemetr
         interval: Duration::from_millis(interval_ms),
         idle,
     })
+}
+
+fn fraction(flag: &str, value: Option<f64>) -> Result<Option<f64>, Failure> {
+    match value {
+        Some(v) if !(v > 0.0 && v < 1.0) => Err(usage(format!(
+            "--{flag} must be a fraction within (0, 1), got {v}"
+        ))),
+        v => Ok(v),
+    }
 }
 
 fn positive(flag: &str, value: Option<u32>, default: u32) -> Result<u32, Failure> {

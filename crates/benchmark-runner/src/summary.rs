@@ -87,6 +87,8 @@ pub struct EngineSummary {
     pub throughput: Throughput,
     /// Served engines: where `completion_tokens` came from, and how the other counts agree.
     pub token_counts: Option<TokenCountCheck>,
+    /// Outliers per metric, classified and counted; none is dropped from the statistics.
+    pub outliers: BTreeMap<String, OutlierCounts>,
     /// OLS fits over successful measured requests: `input_tokens_vs_ttft_ms`,
     /// `total_tokens_vs_e2e_ms`, and with energy telemetry `total_tokens_vs_energy_j`,
     /// `total_tokens_vs_power_w` and `total_tokens_vs_power_w_log` (ln of power).
@@ -104,6 +106,14 @@ pub struct EngineSummary {
     pub validity: Vec<String>,
     /// Reasons a reader should be careful with these figures.
     pub warnings: Vec<String>,
+}
+
+/// Outliers of one metric: Tukey's fences and the modified z-score (|M| > 3.5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutlierCounts {
+    pub n: usize,
+    pub tukey: bench_stats::TukeyCounts,
+    pub modified_z_flagged: usize,
 }
 
 /// Completion-token counts from several sources, side by side.
@@ -174,6 +184,8 @@ pub struct RequestCounts {
     pub planned: u64,
     /// Planned but never answered (the worker died before them).
     pub not_run: u64,
+    /// Planned but not needed: adaptive stopping reached its target precision first.
+    pub stopped_early: u64,
     pub warmup: u64,
 }
 
@@ -282,7 +294,17 @@ fn summarize_engine(
                 .or_default() += 1;
         }
     }
-    counts.not_run = counts.planned.saturating_sub(measured.len() as u64);
+    let unanswered = counts.planned.saturating_sub(measured.len() as u64);
+    let adaptive = manifest
+        .plan
+        .pointer("/workload/target_ci")
+        .is_some_and(|v| !v.is_null());
+    let failed_runs = runs.iter().any(|r| r.status != RunStatus::Ok);
+    if adaptive && !failed_runs {
+        counts.stopped_early = unanswered;
+    } else {
+        counts.not_run = unanswered;
+    }
 
     let failures: Vec<RunFailure> = runs
         .iter()
@@ -349,6 +371,7 @@ fn summarize_engine(
         energy: EngineEnergy::default(),
         token_counts: token_count_check(&ok),
         regressions: BTreeMap::new(),
+        outliers: outlier_counts(&ok),
         load: None,
         goodput: None,
         validity: Vec::new(),
@@ -747,4 +770,23 @@ fn agreement(manifest: &Manifest, rows: &[SampleRow]) -> Vec<Agreement> {
         }
     }
     out
+}
+
+/// Outlier counts for each latency and rate metric.
+fn outlier_counts(ok: &[&shared_protocol::Sample]) -> BTreeMap<String, OutlierCounts> {
+    Metric::ALL
+        .iter()
+        .filter_map(|&m| {
+            let sample = bench_stats::Sample::new(m.values(ok.iter().copied())).ok()?;
+            let o = bench_stats::outliers(&sample);
+            Some((
+                m.name().to_owned(),
+                OutlierCounts {
+                    n: sample.len(),
+                    tukey: o.tukey.counts,
+                    modified_z_flagged: o.modified_z.flagged.len(),
+                },
+            ))
+        })
+        .collect()
 }

@@ -96,6 +96,8 @@ mod tests {
             min_prompt_tokens: None,
             max_prompt_tokens: None,
             raw_prompts: false,
+            warmup_cv: None,
+            target_ci: None,
         }
     }
 

@@ -7,7 +7,6 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::options::SimOptions;
-use crate::wait;
 
 /// The synthetic engine.
 pub struct Sim {
@@ -94,7 +93,7 @@ impl Engine for Sim {
         let options = options(request)?;
         let mut rng = StdRng::seed_from_u64(options.seed);
         let load_ns = ms_to_ns(options.load_ms.sample(&mut rng));
-        wait::until(mono_ns() + load_ns, options.spin);
+        bench_worker::sleep_until(mono_ns() + load_ns, options.spin);
         let mut loaded = Loaded::new(Sim { options, served: 0 });
         let details = serde_json::to_value(&loaded.engine.options).context("options serialize")?;
         if let serde_json::Value::Object(map) = details {
@@ -121,7 +120,7 @@ impl Engine for Sim {
         let fail = rng.random::<f64>() < o.fail_rate;
 
         let mut deadline = mono_ns() + ms_to_ns(ttft_ms);
-        wait::until(deadline, o.spin);
+        bench_worker::sleep_until(deadline, o.spin);
         sink.prefill_done();
         let mut produced = 0u32;
         loop {
@@ -138,7 +137,7 @@ impl Engine for Sim {
                 return Ok(());
             }
             deadline += ms_to_ns(o.tpot_ms.sample(&mut rng));
-            wait::until(deadline, o.spin);
+            bench_worker::sleep_until(deadline, o.spin);
         }
     }
 }

@@ -8,13 +8,11 @@
 //! - [`dist`]: the distribution specs (`const:20`, `normal:20:2`, ...).
 //! - [`options`]: the engine options and their defaults.
 //! - [`engine`]: the [`bench_worker::Engine`] implementation.
-//! - [`wait`]: sleeping to an absolute deadline with spin-finish.
 
 #![deny(clippy::print_stdout)]
 
 pub mod dist;
 pub mod engine;
 pub mod options;
-pub mod wait;
 
 pub use engine::Sim;
