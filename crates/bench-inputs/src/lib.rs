@@ -14,6 +14,7 @@
 //! - [`tokenizer`]: [`Tokenizer`] from `tokenizer.json` or GGUF metadata; chat templates.
 //! - [`dataset`]: [`DatasetSpec`], [`Dataset`], synthetic workloads, [`select()`].
 //! - [`hash`]: file sha256.
+//! - [`synth`]: synthetic models, seeded random weights in the shapes of named architectures.
 //! - [`error`](mod@error): the crate's [`Error`].
 
 pub mod dataset;
@@ -22,6 +23,7 @@ pub mod fetch;
 pub mod hash;
 pub mod registry;
 pub mod resolve;
+pub mod synth;
 pub mod tokenizer;
 
 pub use dataset::{
@@ -32,4 +34,5 @@ pub use error::{Error, Result};
 pub use fetch::{FetchProgress, fetch, is_intact};
 pub use registry::{DEFAULT_MODEL_ID, ModelEntry, Registry, Source};
 pub use resolve::{ResolvedModel, resolve};
+pub use synth::{Architecture, SynthSpec, SyntheticInfo, WeightType, write_synthetic};
 pub use tokenizer::Tokenizer;

@@ -31,7 +31,7 @@ pub enum Command {
     /// Measure the HTTP client's own overhead against a zero-delay mock (added TTFT and ITL,
     /// sustained chunk rate); summaries of served engines carry the result.
     Calibrate(CalibrateArgs),
-    /// The model registry: list models, fetch one.
+    /// The model registry: list models, fetch one, write a synthetic one.
     #[command(subcommand)]
     Models(ModelsCommand),
     /// Run a suite, compare each run with the last good one in the history, append to the
@@ -63,6 +63,22 @@ pub enum ModelsCommand {
     Fetch {
         /// Registry id.
         id: Option<String>,
+    },
+    /// Write a GGUF with seeded random weights in the shapes of a named architecture
+    /// (llama-3.2-1b, llama-3.2-3b, llama-3.1-8b) and the default model's tokenizer.
+    Synth {
+        /// Architecture whose shapes the model takes.
+        #[arg(long, default_value = "llama-3.2-1b")]
+        arch: String,
+        /// Matrix type: `f16`, `q8_0` or `q4_0`.
+        #[arg(long, default_value = "q4_0")]
+        quant: String,
+        /// Output file (default: `models/synthetic-<arch>-<quant>.gguf`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seed of the weights.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
 }
 

@@ -120,7 +120,7 @@ pub async fn run_plan(
         .map(|p| (p.plan.label.clone(), p.hello.clone()))
         .collect();
     let mut plan_json = serde_json::to_value(plan).context("serialize plan")?;
-    plan_json["inputs"] = serde_json::json!({"model": inputs.model, "dataset": inputs.dataset});
+    plan_json["inputs"] = inputs.manifest_json();
     if plan
         .engines
         .iter()
@@ -505,6 +505,12 @@ pub fn models(command: &crate::cli::ModelsCommand) -> CommandResult {
             }
             inputs::ensure_fetched(&model)?;
         }
+        ModelsCommand::Synth {
+            arch,
+            quant,
+            out,
+            seed,
+        } => crate::synth::run(arch, quant, out.as_deref(), *seed)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use bench_inputs::{
-    Dataset, DatasetSpec, FetchProgress, Registry, ResolvedModel, Selection, Tokenizer,
+    Dataset, DatasetSpec, FetchProgress, Registry, ResolvedModel, Selection, SyntheticInfo,
+    Tokenizer,
 };
-use shared_protocol::ModelSpec;
+use shared_protocol::{ModelFormat, ModelSpec};
 
 use crate::error::{Failure, usage};
 use crate::plan::Plan;
@@ -21,6 +22,37 @@ pub struct Inputs {
     pub chat: bool,
     /// Dataset name and sha256, for the manifest.
     pub dataset: serde_json::Value,
+    /// What the model's metadata says when it is synthetic (`models synth`): its weights are
+    /// random, only its costs mean anything.
+    pub synthetic: Option<SyntheticInfo>,
+}
+
+impl Inputs {
+    /// `{"model": .., "dataset": ..}` for the manifest; a synthetic model's entry carries
+    /// `"synthetic": true` with the architecture and seed it was written from.
+    pub fn manifest_json(&self) -> serde_json::Value {
+        let mut model = serde_json::json!(self.model);
+        if let (Some(info), Some(m)) = (&self.synthetic, model.as_object_mut()) {
+            m.insert("synthetic".into(), true.into());
+            m.insert(
+                "synthetic_architecture".into(),
+                serde_json::json!(info.architecture),
+            );
+            m.insert("synthetic_seed".into(), serde_json::json!(info.seed));
+        }
+        serde_json::json!({"model": model, "dataset": self.dataset})
+    }
+}
+
+/// Whether the model at hand is a synthetic GGUF (unreadable files are left to the engines to
+/// report).
+fn synthetic_info(model: &ResolvedModel) -> Option<SyntheticInfo> {
+    if !model.present || model.format != ModelFormat::Gguf {
+        return None;
+    }
+    bench_inputs::synth::read_synthetic_info(&model.path)
+        .ok()
+        .flatten()
 }
 
 /// Where the model registry and fetched weights live: `models/` of the workspace, else of the
@@ -160,10 +192,12 @@ pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
         "tokenized": tokenizer.is_some(),
         "chat_template": chat && tokenizer.as_ref().is_some_and(Tokenizer::has_chat_template),
     });
+    let uses_model = needs_model || w.model.is_some();
     Ok(Inputs {
         tokenizer,
         dataset: dataset_info,
-        model: (needs_model || w.model.is_some()).then(|| model.to_spec()),
+        synthetic: uses_model.then(|| synthetic_info(&model)).flatten(),
+        model: uses_model.then(|| model.to_spec()),
         prompts,
         chat,
     })

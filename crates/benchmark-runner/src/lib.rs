@@ -9,7 +9,9 @@
 //! - [`catalog`], [`locate`]: which worker runs each engine, and finding or building it.
 //! - [`worker`]: one supervised worker process (handshake, timeouts, stderr tail, kill on drop).
 //! - [`inputs`], [`workload`]: model, prompts and the requests every engine receives.
+//! - [`synth`]: `models synth`, synthetic models in the shapes of named architectures.
 //! - [`execute`]: preflight, then each engine in each repetition in the planned order.
+//! - [`bandwidth`]: memory read bandwidth, cached per machine; MBU and the floor TPOT.
 //! - [`energy`]: telemetry around a run, energy per engine run and request, validity flags.
 //! - [`store`], [`manifest`]: the results directory, written as results arrive.
 //! - [`metrics`]: per-request metric definitions, once; [`summary`]: statistics per engine.
@@ -17,6 +19,7 @@
 //! - [`diff`]: a candidate run held against a baseline, with verdicts; [`nightly`]: suites and
 //!   their history.
 
+pub mod bandwidth;
 pub mod calibration;
 pub mod catalog;
 pub mod cli;
@@ -36,5 +39,6 @@ pub mod progress;
 pub mod report;
 pub mod store;
 pub mod summary;
+pub mod synth;
 pub mod worker;
 pub mod workload;

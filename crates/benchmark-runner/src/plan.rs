@@ -80,7 +80,7 @@ pub struct WorkloadPlan {
 /// Defaults for anything neither the command line nor the config sets.
 pub mod defaults {
     pub const ENGINES: &[&str] = &["lm-rs", "candle"];
-    pub const REQUESTS: u32 = 200;
+    pub const REQUESTS: u32 = 50;
     pub const MAX_TOKENS: u32 = 64;
     pub const WARMUP: u32 = 3;
     pub const REPETITIONS: u32 = 1;
