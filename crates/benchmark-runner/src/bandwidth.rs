@@ -144,6 +144,24 @@ pub fn mbu(bytes_per_step: u64, tpot_ms: f64, read_bytes_per_s: f64) -> Option<f
         .then(|| bytes_per_step as f64 / (tpot_ms / 1e3) / read_bytes_per_s)
 }
 
+/// The bandwidth figure for a run with CPU engines: the cached one when it stands for this
+/// machine, a new measurement from a release runner, and none from a debug runner (whose copy
+/// loop cannot reach the memory bound), with the reason.
+pub fn for_run(threads: usize) -> Result<Bandwidth, String> {
+    let path = cache_path();
+    if crate::manifest::build_profile() == "release" {
+        return cached_or_measure(&path, threads).map_err(|e| format!("{e:#}"));
+    }
+    std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Bandwidth>(&t).ok())
+        .filter(|c| c.cpu_model == cpu_model() && c.threads == threads)
+        .ok_or_else(|| {
+            "not measured: a debug runner does not measure bandwidth; run a release build once"
+                .to_owned()
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

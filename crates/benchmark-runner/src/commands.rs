@@ -129,7 +129,9 @@ pub async fn run_plan(
         plan_json["harness"] = crate::calibration::for_summary(&crate::calibration::cache_path());
     }
     let host = telemetry::host_info(&sources.roots, &mut sources.collectors);
+    let bandwidth = memory_bandwidth(plan, &host);
     let host_json = serde_json::json!({
+        "memory_bandwidth": bandwidth,
         "local": host,
         "remote": sources.remote_host,
         "telemetry": {
@@ -554,4 +556,23 @@ pub fn calibrate(args: &crate::cli::CalibrateArgs) -> CommandResult {
 fn read_telemetry(dir: &Path) -> Option<telemetry::Series> {
     let file = std::fs::File::open(dir.join("telemetry.jsonl")).ok()?;
     telemetry::Series::from_jsonl(std::io::BufReader::new(file)).ok()
+}
+
+/// Memory bandwidth for MBU when a CPU engine runs (see [`crate::bandwidth::for_run`]).
+fn memory_bandwidth(plan: &Plan, host: &telemetry::HostInfo) -> serde_json::Value {
+    let cpu_engines = plan
+        .engines
+        .iter()
+        .any(|e| catalog::entry(e.id).kind == EngineKind::InProcess && e.device == "cpu");
+    if !cpu_engines {
+        return serde_json::Value::Null;
+    }
+    let threads = host
+        .cpu_physical_cores
+        .or(host.cpu_logical_cores)
+        .unwrap_or(1);
+    match tokio::task::block_in_place(|| crate::bandwidth::for_run(threads)) {
+        Ok(b) => serde_json::to_value(b).unwrap_or_default(),
+        Err(reason) => serde_json::json!({ "unavailable": reason }),
+    }
 }

@@ -110,6 +110,10 @@ pub async fn execute(
     Ok(runs)
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one engine run read top to bottom: spawn, load, phases, shutdown"
+)]
 async fn run_engine(
     ctx: &RunContext<'_>,
     engine: &Prepared,

@@ -87,6 +87,9 @@ pub struct EngineSummary {
     pub throughput: Throughput,
     /// Served engines: where `completion_tokens` came from, and how the other counts agree.
     pub token_counts: Option<TokenCountCheck>,
+    /// Model bandwidth utilisation at the TPOT median: bytes of weights read per decode step
+    /// over TPOT over the measured memory bandwidth, and the fastest TPOT that bandwidth allows.
+    pub mbu: Option<MbuFigures>,
     /// Outliers per metric, classified and counted; none is dropped from the statistics.
     pub outliers: BTreeMap<String, OutlierCounts>,
     /// OLS fits over successful measured requests: `input_tokens_vs_ttft_ms`,
@@ -106,6 +109,15 @@ pub struct EngineSummary {
     pub validity: Vec<String>,
     /// Reasons a reader should be careful with these figures.
     pub warnings: Vec<String>,
+}
+
+/// Bandwidth figures of one engine (weights only: the KV cache read per step is not included).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MbuFigures {
+    pub bytes_per_step: u64,
+    pub read_bytes_per_s: f64,
+    pub floor_tpot_ms: Option<f64>,
+    pub mbu: Option<f64>,
 }
 
 /// Outliers of one metric: Tukey's fences and the modified z-score (|M| > 3.5).
@@ -228,6 +240,7 @@ pub fn summarize_run(
             &engine_runs,
         );
         attach_energy(&mut summary, energy);
+        attach_mbu(&mut summary, manifest, &engine_runs);
         attach_regressions(&mut summary, &engine_rows, energy);
         attach_load(&mut summary, manifest, &engine_rows);
         engines.insert(label, summary);
@@ -261,6 +274,10 @@ pub fn summarize_run(
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one field per metric of the summary, in the order of the struct"
+)]
 fn summarize_engine(
     id: EngineId,
     label: &str,
@@ -372,6 +389,7 @@ fn summarize_engine(
         token_counts: token_count_check(&ok),
         regressions: BTreeMap::new(),
         outliers: outlier_counts(&ok),
+        mbu: None,
         load: None,
         goodput: None,
         validity: Vec::new(),
@@ -789,4 +807,32 @@ fn outlier_counts(ok: &[&shared_protocol::Sample]) -> BTreeMap<String, OutlierCo
             ))
         })
         .collect()
+}
+
+/// MBU from the worker's bytes per decode step and the bandwidth recorded in the manifest.
+fn attach_mbu(summary: &mut EngineSummary, manifest: &Manifest, runs: &[&EngineRun]) {
+    let Some(read_bytes_per_s) = manifest
+        .host
+        .pointer("/memory_bandwidth/read_bytes_per_s")
+        .and_then(serde_json::Value::as_f64)
+    else {
+        return;
+    };
+    let Some(bytes_per_step) = runs.iter().find_map(|r| {
+        let loaded = r.loaded.as_ref()?;
+        loaded
+            .details
+            .get("weight_bytes_per_token")
+            .and_then(serde_json::Value::as_u64)
+            .or(loaded.model_bytes)
+    }) else {
+        return;
+    };
+    let tpot = summary.tpot_ms.as_ref().map(|s| s.p50);
+    summary.mbu = Some(MbuFigures {
+        bytes_per_step,
+        read_bytes_per_s,
+        floor_tpot_ms: crate::bandwidth::floor_tpot_ms(bytes_per_step, read_bytes_per_s),
+        mbu: tpot.and_then(|t| crate::bandwidth::mbu(bytes_per_step, t, read_bytes_per_s)),
+    });
 }

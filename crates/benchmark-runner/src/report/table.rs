@@ -8,7 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use crate::summary::{EngineSummary, RunSummary};
 
 /// Column headers, units in the names.
-pub const HEADERS: [&str; 9] = [
+pub const HEADERS: [&str; 10] = [
     "engine",
     "status",
     "ok/failed",
@@ -18,6 +18,7 @@ pub const HEADERS: [&str; 9] = [
     "ITL p99 ms",
     "decode tok/s",
     "output tok/s",
+    "MBU %",
 ];
 
 fn num(v: Option<f64>) -> String {
@@ -54,6 +55,7 @@ fn row(e: &EngineSummary) -> Vec<String> {
         ),
         num(e.decode_tok_s.as_ref().map(|s| s.mean)),
         num(e.throughput.output_tok_s),
+        num(e.mbu.as_ref().and_then(|m| m.mbu).map(|m| m * 100.0)),
     ]
 }
 
