@@ -101,7 +101,7 @@ impl Engine for Candle {
             capabilities: Capabilities {
                 devices: vec![DeviceKind::Cpu, DeviceKind::Cuda],
                 token_ids_input: true,
-                device_clock: false,
+                device_clock: cfg!(feature = "cuda"),
                 workload: false,
                 ignore_eos: true,
             },
@@ -147,6 +147,12 @@ impl Engine for Candle {
         });
         loaded.model_bytes = Some(model_bytes);
         loaded.details = details;
+        #[cfg(feature = "cuda")]
+        if let Device::Cuda(cuda) = &loaded.engine.device {
+            loaded.device_clock = Some(Box::new(crate::cuda_clock::CudaEventClock::new(
+                cuda.cuda_stream(),
+            )));
+        }
         Ok(loaded)
     }
 

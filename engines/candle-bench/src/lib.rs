@@ -13,9 +13,12 @@
 //! - [`load`](mod@load): reading a GGUF file or a safetensors directory.
 //! - [`sampler`]: greedy and seeded temperature / top-p sampling.
 //! - [`options`]: the engine options and the device string.
+//! - `cuda_clock` (feature `cuda`): CUDA events on candle's stream as the device clock.
 
 #![deny(clippy::print_stdout)]
 
+#[cfg(feature = "cuda")]
+pub mod cuda_clock;
 pub mod engine;
 pub mod generate;
 pub mod load;

@@ -4,6 +4,10 @@ use candle_core::{Device, Tensor};
 use candle_transformers::models::{llama, quantized_llama};
 
 /// A loaded llama-family model.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one model per worker process, built once and never moved in a hot path"
+)]
 pub enum Model {
     /// GGUF weights through `quantized_llama`. Its per-layer KV cache is replaced, not extended,
     /// by any forward pass at position 0, so a request that starts at 0 cannot see another's.
