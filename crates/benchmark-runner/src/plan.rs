@@ -506,13 +506,7 @@ pub fn interleave(labels: &[String], repetitions: u32, seed: u64) -> Vec<Slot> {
     let mut base: Vec<String> = labels.to_vec();
     // Fisher-Yates with a splitmix64 stream: the order is reproducible from the seed alone.
     let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut next = || crate::workload::splitmix64(&mut state);
     for i in (1..base.len()).rev() {
         let j = (next() % (i as u64 + 1)) as usize;
         base.swap(i, j);

@@ -517,13 +517,7 @@ fn attach_energy(summary: &mut EngineSummary, energy: Option<&EnergyReport>) {
 
 /// Every other engine against the first engine of the plan.
 fn reference_verdicts(manifest: &Manifest, rows: &[SampleRow]) -> Option<Verdicts> {
-    let labels: Vec<String> = manifest
-        .plan
-        .get("engines")?
-        .as_array()?
-        .iter()
-        .filter_map(|e| e.get("label")?.as_str().map(str::to_owned))
-        .collect();
+    let labels = plan_labels(manifest);
     let (reference, others) = labels.split_first()?;
     if others.is_empty() {
         return None;
@@ -562,13 +556,9 @@ fn reference_verdicts(manifest: &Manifest, rows: &[SampleRow]) -> Option<Verdict
 /// The planned load of this engine, and its goodput under the plan's objectives.
 fn attach_load(summary: &mut EngineSummary, manifest: &Manifest, rows: &[&SampleRow]) {
     let plan = &manifest.plan;
-    summary.load = plan
-        .get("engines")
-        .and_then(serde_json::Value::as_array)
-        .and_then(|engines| {
-            engines.iter().find(|e| {
-                e.get("label").and_then(serde_json::Value::as_str) == Some(summary.label.as_str())
-            })
+    summary.load = plan_engines(manifest)
+        .find(|e| {
+            e.get("label").and_then(serde_json::Value::as_str) == Some(summary.label.as_str())
         })
         .and_then(|e| e.get("load").cloned());
     let slo: BTreeMap<String, f64> = plan
@@ -634,13 +624,16 @@ fn token_count_check(ok: &[&shared_protocol::Sample]) -> Option<TokenCountCheck>
     any.then_some(check)
 }
 
+/// Per-request `(x, y)` points by regression name.
+pub type RegressionPoints = BTreeMap<String, Vec<(f64, f64)>>;
+
 /// Per-request points `(x, y)` for the regressions, and the fits.
 pub fn regression_points(
     rows: &[&SampleRow],
     energy: Option<&EnergyReport>,
     label: &str,
-) -> BTreeMap<String, Vec<(f64, f64)>> {
-    let mut points: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+) -> RegressionPoints {
+    let mut points = RegressionPoints::new();
     let ok: Vec<&SampleRow> = rows
         .iter()
         .copied()
@@ -728,16 +721,7 @@ fn attach_regressions(
 
 /// Each engine against the first engine of the plan, request by request.
 fn agreement(manifest: &Manifest, rows: &[SampleRow]) -> Vec<Agreement> {
-    let labels: Vec<String> = manifest
-        .plan
-        .get("engines")
-        .and_then(serde_json::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e.get("label")?.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let labels = plan_labels(manifest);
     let Some((reference, others)) = labels.split_first() else {
         return Vec::new();
     };
@@ -835,4 +819,21 @@ fn attach_mbu(summary: &mut EngineSummary, manifest: &Manifest, runs: &[&EngineR
         floor_tpot_ms: crate::bandwidth::floor_tpot_ms(bytes_per_step, read_bytes_per_s),
         mbu: tpot.and_then(|t| crate::bandwidth::mbu(bytes_per_step, t, read_bytes_per_s)),
     });
+}
+
+/// The engines of the plan as recorded in the manifest, in planned order.
+fn plan_engines(manifest: &Manifest) -> impl Iterator<Item = &serde_json::Value> {
+    manifest
+        .plan
+        .get("engines")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// Engine labels in planned order; the first is the reference for verdicts and agreement.
+fn plan_labels(manifest: &Manifest) -> Vec<String> {
+    plan_engines(manifest)
+        .filter_map(|e| e.get("label")?.as_str().map(str::to_owned))
+        .collect()
 }

@@ -14,7 +14,7 @@ use crate::energy::EnergyReport;
 use crate::manifest::Manifest;
 use crate::metrics::Metric;
 use crate::store::SampleRow;
-use crate::summary::{RunSummary, regression_points};
+use crate::summary::{RegressionPoints, RunSummary, regression_points};
 
 /// A figure with a file stem and a caption.
 pub struct Figure {
@@ -202,15 +202,18 @@ fn regression_figures(
             true,
         ),
     ];
+    // Every engine's points once, for all five figures.
+    let points: BTreeMap<&String, RegressionPoints> = labels
+        .iter()
+        .map(|l| (l, regression_points(&refs, energy, l)))
+        .collect();
     for (key, title, x, y, log) in regressions {
         let points_key = key.trim_end_matches("_log");
         let scatters: Vec<Scatter> = labels
             .iter()
             .map(|l| Scatter {
                 label: l.clone(),
-                points: regression_points(&refs, energy, l)
-                    .remove(points_key)
-                    .unwrap_or_default(),
+                points: points[l].get(points_key).cloned().unwrap_or_default(),
                 fit: summary.engines[l].regressions.get(key).map(|r| Fit {
                     model: if log {
                         FitModel::LogLinear
