@@ -265,7 +265,7 @@ pub fn summarize_run(
         metrics_version: METRICS_VERSION,
         name: manifest.name.clone(),
         created_utc: manifest.created_utc.clone(),
-        clock: "host monotonic (CLOCK_MONOTONIC), read by the worker; device figures, where present, name their clock per sample".to_owned(),
+        clock: "host monotonic (CLOCK_MONOTONIC), read by the worker; HTTP arrivals are the kernel's socket receive times on that clock where samples say engine_metrics.arrival_clock = kernel; device figures, where present, name their clock per sample".to_owned(),
         engines,
         order: runs
             .iter()

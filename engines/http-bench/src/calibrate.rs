@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bench_worker::mono_ns;
 use serde::Serialize;
-use shared_protocol::{LoadPattern, Phase, Request, Sample, Sampling};
+use shared_protocol::{Phase, Request, Sample, Sampling};
 
 use crate::api::{self, Api};
 use crate::client::{Prepared, Target};
@@ -44,11 +45,77 @@ pub struct Calibration {
     pub added_itl_p50_us: f64,
     pub added_itl_p99_us: f64,
     pub max_schedule_lag_us: f64,
+    /// The clock behind arrival times: `kernel` (receive timestamps) or `client` (the read's
+    /// return), as the requests' `arrival_clock` says.
+    pub arrival_clock: String,
+    /// How long the client took to read data the kernel had received: the median over
+    /// requests of each request's mean lag, and the 99th percentile of each request's
+    /// longest (null without kernel timestamps). Not part of any timing when the arrival
+    /// clock is the kernel's.
+    pub client_lag_mean_p50_us: Option<f64>,
+    pub client_lag_max_p99_us: Option<f64>,
+    /// Content chunks per second while every user had a request in flight (from the last
+    /// user's first send to the first user's last arrival), over `steady_s` seconds.
     pub chunks_per_s: f64,
+    pub steady_s: f64,
     pub requests_per_s: f64,
     pub wall_s: f64,
     pub cpu_model: Option<String>,
     pub cores: usize,
+    /// What the machine itself does to a thread that never sleeps, measured just before the
+    /// run: a latency tail no client can go below.
+    pub host_stalls: HostStalls,
+}
+
+/// Stalls seen by threads that only read the clock (one per core, for `probe_s` seconds):
+/// gaps between successive readings longer than `threshold_us`, which is time the thread was
+/// not running (preempted by the kernel or, in a virtual machine, by the host).
+#[derive(Debug, Clone, Serialize)]
+pub struct HostStalls {
+    pub probe_s: f64,
+    pub threshold_us: f64,
+    pub per_s: f64,
+    /// Share of the probe's time lost to stalls.
+    pub stalled_fraction: f64,
+    pub p50_us: f64,
+    pub max_us: f64,
+}
+
+/// Spin `threads` threads for `secs`, each reading the monotonic clock in a loop, and collect
+/// the gaps longer than `threshold_ns`.
+fn host_stalls(threads: usize, secs: f64, threshold_ns: u64) -> HostStalls {
+    let span = (secs * 1e9) as u64;
+    let handles: Vec<_> = (0..threads.max(1))
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut gaps = Vec::new();
+                let t0 = mono_ns();
+                let mut last = t0;
+                while last - t0 < span {
+                    let now = mono_ns();
+                    if now - last > threshold_ns {
+                        gaps.push(now - last);
+                    }
+                    last = now;
+                }
+                gaps
+            })
+        })
+        .collect();
+    let mut gaps: Vec<u64> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap_or_default())
+        .collect();
+    let total = secs * threads.max(1) as f64;
+    let lost: u64 = gaps.iter().sum();
+    HostStalls {
+        probe_s: secs,
+        threshold_us: threshold_ns as f64 / 1e3,
+        per_s: gaps.len() as f64 / total,
+        stalled_fraction: lost as f64 / 1e9 / total,
+        p50_us: percentile(&mut gaps, 0.5) / 1e3,
+        max_us: gaps.iter().max().copied().unwrap_or(0) as f64 / 1e3,
+    }
 }
 
 /// A calibration that could not run.
@@ -58,14 +125,14 @@ pub enum CalibrateError {
     Io(#[from] std::io::Error),
     #[error("cannot reach the mock: {0}")]
     Connect(String),
-    #[error("{0}")]
-    Load(#[from] load::LoadError),
     #[error("no request succeeded; first failure: {0}")]
     NothingMeasured(String),
 }
 
 /// Run the calibration.
 pub fn calibrate(s: &Settings) -> Result<Calibration, CalibrateError> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let stalls = host_stalls(cores, 1.0, 50_000);
     let mock = start_thread(
         MockConfig {
             chunks: Some(s.chunks),
@@ -82,18 +149,31 @@ pub fn calibrate(s: &Settings) -> Result<Calibration, CalibrateError> {
             .block_on(Target::resolve(base, None))
             .map_err(|f| CalibrateError::Connect(f.message))?,
     );
-    let load = LoadPattern::Closed {
-        concurrency: s.concurrency,
-    };
-    let warmup = plan(&target, s, s.warmup_requests, Phase::Warmup);
-    let _ = drain(&runtime, warmup, &load)?;
+    let warmup = drain(
+        &runtime,
+        plan(&target, s, s.warmup_requests, Phase::Warmup),
+        s.concurrency,
+        Duration::ZERO,
+    );
+    // Against a zero-delay mock, users that start together finish together and their next
+    // requests reach the mock as one burst, whose queue is the mock's, not the client's. So
+    // the measured users start spread over one request's duration, as measured in the warm-up.
+    let mut e2e: Vec<u64> = warmup
+        .iter()
+        .filter(|x| x.outcome.is_ok())
+        .map(|x| x.e2e_ns)
+        .collect();
+    let stagger = Duration::from_nanos(percentile(&mut e2e, 0.5) as u64) / s.concurrency.max(1);
     let samples = drain(
         &runtime,
         plan(&target, s, s.requests, Phase::Measure),
-        &load,
-    )?;
+        s.concurrency,
+        stagger,
+    );
     drop(mock);
-    summarize(s, &samples)
+    let mut c = summarize(s, &samples)?;
+    c.host_stalls = stalls;
+    Ok(c)
 }
 
 fn plan(target: &Arc<Target>, s: &Settings, n: usize, phase: Phase) -> Plan {
@@ -127,16 +207,24 @@ fn plan(target: &Arc<Target>, s: &Settings, n: usize, phase: Phase) -> Plan {
     }
 }
 
+/// Run `plan` closed-loop at the settings' concurrency, users starting `stagger` apart.
 fn drain(
     runtime: &tokio::runtime::Runtime,
     plan: Plan,
-    load: &LoadPattern,
-) -> Result<Vec<Sample>, CalibrateError> {
+    concurrency: u32,
+    stagger: Duration,
+) -> Vec<Sample> {
     let n = plan.requests.len();
-    let rx = load::start(Arc::new(plan), runtime.handle(), load)?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    runtime.spawn(load::closed(
+        Arc::new(plan),
+        concurrency.max(1) as usize,
+        stagger,
+        tx,
+    ));
     let mut out = Vec::with_capacity(n);
     out.extend(rx.iter());
-    Ok(out)
+    out
 }
 
 fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateError> {
@@ -160,11 +248,7 @@ fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateE
         .max()
         .unwrap_or(first);
     let wall_s = (last - first) as f64 / 1e9;
-    let chunks: u64 = ok
-        .iter()
-        .filter_map(|x| x.token_counts.chunks)
-        .map(u64::from)
-        .sum();
+    let (chunks_per_s, steady_s) = steady_chunk_rate(&ok, s.concurrency as usize);
     let lag = samples
         .iter()
         .filter_map(|x| {
@@ -173,6 +257,25 @@ fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateE
         })
         .max()
         .unwrap_or(0);
+    let metric = |x: &Sample, key: &str| {
+        x.engine_metrics
+            .get(key)
+            .and_then(serde_json::Value::as_u64)
+    };
+    let mut lag_mean: Vec<u64> = ok
+        .iter()
+        .filter_map(|x| metric(x, "client_lag_mean_ns"))
+        .collect();
+    let mut lag_max: Vec<u64> = ok
+        .iter()
+        .filter_map(|x| metric(x, "client_lag_max_ns"))
+        .collect();
+    let kernel = ok.iter().all(|x| {
+        x.engine_metrics
+            .get("arrival_clock")
+            .and_then(serde_json::Value::as_str)
+            == Some("kernel")
+    });
     Ok(Calibration {
         concurrency: s.concurrency,
         chunks_per_request: s.chunks,
@@ -187,11 +290,12 @@ fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateE
         added_itl_p50_us: percentile(&mut itl, 0.50) / 1e3,
         added_itl_p99_us: percentile(&mut itl, 0.99) / 1e3,
         max_schedule_lag_us: lag as f64 / 1e3,
-        chunks_per_s: if wall_s > 0.0 {
-            chunks as f64 / wall_s
-        } else {
-            0.0
-        },
+        arrival_clock: (if kernel { "kernel" } else { "client" }).to_owned(),
+        client_lag_mean_p50_us: (!lag_mean.is_empty())
+            .then(|| percentile(&mut lag_mean, 0.50) / 1e3),
+        client_lag_max_p99_us: (!lag_max.is_empty()).then(|| percentile(&mut lag_max, 0.99) / 1e3),
+        chunks_per_s,
+        steady_s,
         requests_per_s: if wall_s > 0.0 {
             ok.len() as f64 / wall_s
         } else {
@@ -200,7 +304,43 @@ fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateE
         wall_s,
         cpu_model: cpu_model(),
         cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        host_stalls: HostStalls {
+            probe_s: 0.0,
+            threshold_us: 0.0,
+            per_s: 0.0,
+            stalled_fraction: 0.0,
+            p50_us: 0.0,
+            max_us: 0.0,
+        },
     })
+}
+
+/// Content chunks per second between the `users`-th earliest send (every user has started)
+/// and the `users`-th latest end (no user has finished its last request), and that window's
+/// length in seconds; over the whole run where that window is empty.
+fn steady_chunk_rate(ok: &[&Sample], users: usize) -> (f64, f64) {
+    let mut starts: Vec<u64> = ok.iter().map(|x| x.start_mono_ns).collect();
+    let mut ends: Vec<u64> = ok.iter().map(|x| x.start_mono_ns + x.e2e_ns).collect();
+    starts.sort_unstable();
+    ends.sort_unstable_by(|a, b| b.cmp(a));
+    let k = users.clamp(1, ok.len()) - 1;
+    let (mut from, mut to) = (starts[k], ends[k]);
+    if to <= from {
+        from = starts[0];
+        to = ends[0];
+    }
+    let arrivals = ok.iter().flat_map(|x| {
+        let first = x.ttft_ns.map(|t| x.start_mono_ns + t);
+        first
+            .into_iter()
+            .chain(x.itl_ns.iter().scan(first.unwrap_or(0), |t, gap| {
+                *t += gap;
+                Some(*t)
+            }))
+    });
+    let n = arrivals.filter(|&t| t >= from && t <= to).count();
+    let secs = (to - from) as f64 / 1e9;
+    (if secs > 0.0 { n as f64 / secs } else { 0.0 }, secs)
 }
 
 /// Nearest-rank percentile (`q` in 0..=1) in nanoseconds; 0 for no data.

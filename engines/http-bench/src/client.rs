@@ -1,36 +1,33 @@
-//! The measuring HTTP client: kept-alive HTTP/1.1 connections and one streamed request.
+//! The measuring HTTP client: kept-alive HTTP/1.1 connections ([`crate::h1`]) and one streamed
+//! request.
 //!
-//! The request is built before the clock is read; `start` is read just before it is handed to
-//! the connection, and each body chunk is stamped the moment it arrives, before it is parsed.
+//! The request's bytes are built before the clock is read; `start` is read just before they are
+//! written to the socket, by the same task, and each piece of body data is stamped by the read
+//! that brought it, before it is parsed.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use bench_worker::mono_ns;
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST};
-use http::{HeaderValue, Method};
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
 use shared_protocol::FailureKind;
-use tokio::net::TcpStream;
 
 use crate::api::Api;
 use crate::decode::{Decoder, Progress, StreamError, excerpt};
+use crate::h1::{self, H1Error};
 use crate::record::Recorder;
 use crate::secret::{ApiKey, scrub};
 use crate::url::BaseUrl;
 
 /// One kept-alive connection.
-pub type Conn = SendRequest<Full<Bytes>>;
+pub type Conn = h1::Conn;
 
 /// Where requests go.
 #[derive(Debug)]
 pub struct Target {
     pub base: BaseUrl,
     addrs: Vec<SocketAddr>,
-    host: HeaderValue,
     pub api_key: Option<ApiKey>,
 }
 
@@ -79,35 +76,19 @@ impl Target {
                 format!("{base} resolves to no address"),
             ));
         }
-        let host = HeaderValue::from_str(base.authority()).map_err(|e| {
-            Failure::new(FailureKind::Connection, format!("bad host in {base}: {e}"))
-        })?;
         Ok(Target {
             base,
             addrs,
-            host,
             api_key,
         })
     }
 
-    /// Open a connection (no delay, HTTP/1.1 keep-alive); its driver runs as its own task.
+    /// Open a connection (no delay, HTTP/1.1 keep-alive).
     pub async fn connect(&self) -> Result<Conn, Failure> {
         let mut last = None;
         for addr in &self.addrs {
-            match TcpStream::connect(addr).await {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    let (conn, driver) = http1::Builder::new()
-                        .handshake(TokioIo::new(stream))
-                        .await
-                        .map_err(|e| connection_failure(&self.base, &e))?;
-                    tokio::spawn(async move {
-                        // The driver ends when the connection closes; its error is seen by the
-                        // request in flight, if any.
-                        let _ = driver.await;
-                    });
-                    return Ok(conn);
-                }
+            match Conn::connect(*addr).await {
+                Ok(conn) => return Ok(conn),
                 Err(e) => last = Some(e),
             }
         }
@@ -118,26 +99,31 @@ impl Target {
         ))
     }
 
-    /// The HTTP request for `p`.
-    fn request(&self, p: &Prepared) -> Result<http::Request<Full<Bytes>>, Failure> {
-        let mut b = http::Request::builder()
-            .method(Method::POST)
-            .uri(p.path.as_str())
-            .header(HOST, self.host.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(
-                ACCEPT,
-                HeaderValue::from_static("text/event-stream, application/x-ndjson"),
+    /// The bytes of an HTTP/1.1 request: `method path`, the usual headers, and `body`.
+    fn request_bytes(&self, method: &str, path: &str, body: Option<&[u8]>) -> Vec<u8> {
+        let mut head = String::with_capacity(256);
+        let _ = write!(
+            head,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: http-bench/{}\r\n",
+            self.base.authority(),
+            env!("CARGO_PKG_VERSION")
+        );
+        if let Some(body) = body {
+            let _ = write!(
+                head,
+                "Content-Type: application/json\r\nAccept: text/event-stream, application/x-ndjson\r\nContent-Length: {}\r\n",
+                body.len()
             );
-        if let Some(key) = &self.api_key {
-            b = b.header(AUTHORIZATION, key.header().clone());
         }
-        b.body(Full::new(p.body.clone())).map_err(|e| {
-            Failure::new(
-                FailureKind::EngineError,
-                format!("cannot build request: {e}"),
-            )
-        })
+        let mut out = head.into_bytes();
+        if let Some(key) = &self.api_key {
+            out.extend_from_slice(b"Authorization: ");
+            out.extend_from_slice(key.header().as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body.unwrap_or_default());
+        out
     }
 
     /// A plain GET returning status and at most `limit` bytes of body (readiness, discovery).
@@ -146,26 +132,18 @@ impl Target {
         path: &str,
         limit: usize,
         timeout: Duration,
-    ) -> Result<(u16, Bytes), Failure> {
+    ) -> Result<(u16, Vec<u8>), Failure> {
         let fut = async {
             let mut conn = self.connect().await?;
-            let mut b = http::Request::builder()
-                .method(Method::GET)
-                .uri(self.base.path(path))
-                .header(HOST, self.host.clone());
-            if let Some(key) = &self.api_key {
-                b = b.header(AUTHORIZATION, key.header().clone());
-            }
-            let req = b
-                .body(Full::new(Bytes::new()))
-                .map_err(|e| Failure::new(FailureKind::EngineError, e.to_string()))?;
-            let resp = conn
-                .send_request(req)
+            let req = self.request_bytes("GET", &self.base.path(path), None);
+            conn.send(&req)
                 .await
                 .map_err(|e| connection_failure(&self.base, &e))?;
-            let status = resp.status().as_u16();
-            let body = read_limited(resp.into_body(), limit).await;
-            Ok((status, body))
+            let head = conn
+                .head()
+                .await
+                .map_err(|e| connection_failure(&self.base, &e))?;
+            Ok((head.status, read_limited(&mut conn, limit).await))
         };
         tokio::time::timeout(timeout, fut)
             .await
@@ -175,117 +153,111 @@ impl Target {
 
 /// Send `p` on `conn` and read its stream into `rec` until the terminator. `rec.start_ns` is
 /// set here. After `Ok` the body has been read to its end and `conn` can carry another
-/// request; after an error it must be dropped.
+/// request (unless the server asked to close it); after an error it must be dropped.
 pub async fn stream(
     target: &Target,
     conn: &mut Conn,
     p: &Prepared,
     rec: &mut Recorder,
 ) -> Result<(), Failure> {
-    let req = target.request(p)?;
+    let req = target.request_bytes("POST", &p.path, Some(&p.body));
     let mut decoder = Decoder::new(p.api);
     rec.start_ns = mono_ns();
-    let resp = conn
-        .send_request(req)
+    conn.send(&req)
         .await
         .map_err(|e| connection_failure(&target.base, &e))?;
-    let status = resp.status();
-    if !status.is_success() {
-        let body = read_limited(resp.into_body(), 2048).await;
+    let head = conn.head().await.map_err(|e| match e {
+        H1Error::Invalid(m) => Failure::new(FailureKind::Malformed, m),
+        e => connection_failure(&target.base, &e),
+    })?;
+    if !(200..300).contains(&head.status) {
+        let body = read_limited(conn, 2048).await;
         let text = scrub(target.api_key.as_ref(), &excerpt(&body));
         return Err(Failure {
             kind: FailureKind::HttpStatus,
-            message: format!("HTTP {status}: {text}"),
-            http_status: Some(status.as_u16()),
+            message: format!("HTTP {}: {text}", head.status),
+            http_status: Some(head.status),
         });
     }
-    let mut body = resp.into_body();
     while !decoder.is_done() {
-        let frame = body.frame().await;
-        let now = mono_ns();
-        match frame {
-            None => {
+        let chunks = rec.chunks();
+        let (data, now) = match conn.data().await {
+            Ok(Some(piece)) => piece,
+            Ok(None) => {
                 return Err(Failure::new(
                     FailureKind::StreamCut,
-                    format!(
-                        "stream ended before its terminator after {} content chunks",
-                        rec.chunks()
-                    ),
+                    format!("stream ended before its terminator after {chunks} content chunks"),
                 ));
             }
-            Some(Err(e)) => {
+            Err(e) => {
                 return Err(Failure::new(
                     FailureKind::StreamCut,
-                    format!(
-                        "stream cut after {} content chunks: {}",
-                        rec.chunks(),
-                        error_chain(&e)
-                    ),
+                    format!("stream cut after {chunks} content chunks: {e}"),
                 ));
             }
-            Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    match decoder.feed(data, now, rec) {
-                        Ok(Progress::More | Progress::Done) => {}
-                        Err(StreamError::Malformed(m)) => {
-                            return Err(Failure::new(
-                                FailureKind::Malformed,
-                                scrub(target.api_key.as_ref(), &format!("malformed event: {m}")),
-                            ));
-                        }
-                        Err(StreamError::Engine(m)) => {
-                            return Err(Failure::new(
-                                FailureKind::EngineError,
-                                scrub(
-                                    target.api_key.as_ref(),
-                                    &format!("server error in stream: {m}"),
-                                ),
-                            ));
-                        }
-                    }
-                }
+        };
+        match decoder.feed(data, now, rec) {
+            Ok(Progress::More | Progress::Done) => {}
+            Err(StreamError::Malformed(m)) => {
+                return Err(Failure::new(
+                    FailureKind::Malformed,
+                    scrub(target.api_key.as_ref(), &format!("malformed event: {m}")),
+                ));
+            }
+            Err(StreamError::Engine(m)) => {
+                return Err(Failure::new(
+                    FailureKind::EngineError,
+                    scrub(
+                        target.api_key.as_ref(),
+                        &format!("server error in stream: {m}"),
+                    ),
+                ));
             }
         }
     }
     // Read to the end of the body (normally just the chunked terminator) so the connection
-    // can be reused; anything after the stream's terminator is ignored.
-    while let Some(frame) = body.frame().await {
-        if frame.is_err() {
-            break;
-        }
-    }
+    // can be reused; anything after the stream's terminator is ignored. A failure here leaves
+    // the connection unusable, which `Conn::is_closed` reports.
+    while let Ok(Some(_)) = conn.data().await {}
+    record_lag(conn.lag(), rec);
     Ok(())
 }
 
-async fn read_limited(mut body: hyper::body::Incoming, limit: usize) -> Bytes {
+/// Put the clock behind the arrival times, and the client's lag, into the sample's engine
+/// metrics: `arrival_clock` is `kernel` when every read carried the kernel's receive time,
+/// else `client`; `client_lag_max_ns` / `client_lag_mean_ns` are how long the client took to
+/// read data after the kernel had it (over the reads that carried a kernel time).
+fn record_lag(lag: h1::Lag, rec: &mut Recorder) {
+    let kernel = lag.reads > 0 && lag.stamped == lag.reads;
+    rec.engine_metrics.insert(
+        "arrival_clock".into(),
+        (if kernel { "kernel" } else { "client" }).into(),
+    );
+    rec.engine_metrics
+        .insert("socket_reads".into(), lag.reads.into());
+    if lag.stamped > 0 {
+        rec.engine_metrics
+            .insert("client_lag_max_ns".into(), lag.max_ns.into());
+        rec.engine_metrics.insert(
+            "client_lag_mean_ns".into(),
+            (lag.sum_ns / u64::from(lag.stamped)).into(),
+        );
+    }
+}
+
+/// At most `limit` bytes of the body; the rest is left unread.
+async fn read_limited(conn: &mut Conn, limit: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    while let Some(Ok(frame)) = body.frame().await {
-        if let Some(d) = frame.data_ref() {
-            let room = limit.saturating_sub(out.len());
-            out.extend_from_slice(&d[..d.len().min(room)]);
-            if out.len() >= limit {
-                break;
-            }
+    while let Ok(Some((d, _))) = conn.data().await {
+        let room = limit.saturating_sub(out.len());
+        out.extend_from_slice(&d[..d.len().min(room)]);
+        if out.len() >= limit {
+            break;
         }
     }
-    Bytes::from(out)
+    out
 }
 
-fn connection_failure(base: &BaseUrl, e: &hyper::Error) -> Failure {
-    Failure::new(
-        FailureKind::Connection,
-        format!("{base}: {}", error_chain(e)),
-    )
-}
-
-/// An error and its sources, one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    s
+fn connection_failure(base: &BaseUrl, e: &H1Error) -> Failure {
+    Failure::new(FailureKind::Connection, format!("{base}: {e}"))
 }

@@ -9,7 +9,7 @@
 //! - [`url`], [`secret`]: the server's base URL; the API key, never printed.
 //! - [`api`]: flavours (`OpenAI` chat/completions, Ollama, TGI), routes and request bodies.
 //! - [`ready`]: readiness wait and what the server says about itself.
-//! - [`client`]: kept-alive connections and one streamed, timed request.
+//! - [`h1`]: the client's HTTP/1.1 connection; [`client`]: one streamed, timed request.
 //! - [`sse`], [`ndjson`]: incremental stream framing over byte chunks.
 //! - [`scan`]: lazy JSON field lookup; [`decode`]: events to measurements.
 //! - [`record`]: per-request measurements and the [`shared_protocol::Sample`] built from them.
@@ -21,8 +21,9 @@
 //!
 //! # Timing
 //!
-//! Request bodies are encoded before the run. `start` is read just before a request is handed
-//! to its connection; each body chunk is stamped as it arrives, before it is parsed. TTFT is
+//! Request bodies are encoded before the run. `start` is read just before a request is written
+//! to its socket, by the task that then reads the response; each piece of body data is stamped
+//! by the socket read that brought it, before it is parsed. TTFT is
 //! the first chunk that carries generated text (a role-only chunk does not count), ITL the gap
 //! between content chunks (with the tokens each carried), E2E the arrival of the stream's
 //! terminator. TPOT is left to the runner.
@@ -34,6 +35,7 @@ pub mod client;
 pub mod collect;
 pub mod decode;
 pub mod engine;
+pub mod h1;
 pub mod load;
 pub mod mock;
 pub mod ndjson;

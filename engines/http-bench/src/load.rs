@@ -102,8 +102,8 @@ async fn ready(
     reused: &mut bool,
     rec: &mut Recorder,
 ) -> Result<Conn, Failure> {
-    if let Some(mut c) = conn
-        && c.ready().await.is_ok()
+    if let Some(c) = conn
+        && !c.is_closed()
     {
         return Ok(c);
     }
@@ -123,8 +123,14 @@ fn failed(f: Failure) -> Outcome {
     }
 }
 
-/// Closed loop: `concurrency` users, each taking the next request when its last one finished.
-pub async fn closed(plan: Arc<Plan>, concurrency: usize, tx: mpsc::Sender<Sample>) {
+/// Closed loop: `concurrency` users, each taking the next request when its last one finished;
+/// user `k` starts `k * stagger` after the first.
+pub async fn closed(
+    plan: Arc<Plan>,
+    concurrency: usize,
+    stagger: Duration,
+    tx: mpsc::Sender<Sample>,
+) {
     let users = concurrency.min(plan.requests.len());
     let mut conns = Vec::with_capacity(users);
     for _ in 0..users {
@@ -133,9 +139,13 @@ pub async fn closed(plan: Arc<Plan>, concurrency: usize, tx: mpsc::Sender<Sample
     }
     let next = Arc::new(AtomicUsize::new(0));
     let mut set = tokio::task::JoinSet::new();
-    for mut conn in conns {
+    let t0 = tokio::time::Instant::now();
+    for (k, mut conn) in conns.into_iter().enumerate() {
         let (plan, next, tx) = (Arc::clone(&plan), Arc::clone(&next), tx.clone());
         set.spawn(async move {
+            if !stagger.is_zero() {
+                tokio::time::sleep_until(t0 + stagger * k as u32).await;
+            }
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= plan.requests.len() {
@@ -205,7 +215,12 @@ pub fn start(
     let (tx, rx) = mpsc::channel();
     match *load {
         LoadPattern::Closed { concurrency } => {
-            handle.spawn(closed(plan, concurrency.max(1) as usize, tx));
+            handle.spawn(closed(
+                plan,
+                concurrency.max(1) as usize,
+                Duration::ZERO,
+                tx,
+            ));
         }
         LoadPattern::Open {
             rate_rps,

@@ -1,17 +1,31 @@
 //! Running the mock: on the caller's runtime ([`serve`]) or on its own thread and runtime
 //! ([`start_thread`]), so it never shares a thread with the client it is measured by.
+//!
+//! Each connection is one task that reads a request (head parsed with `httparse`, body by
+//! `Content-Length`), answers it through [`handle`], and writes the reply chunked: the head
+//! and every frame the body has ready go out in one write, then one write per burst of frames
+//! as the body yields them. A new request is answered in the poll that reads it, so under load
+//! it waits for at most one turn of the other connections.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use bytes::{Buf, Bytes, BytesMut};
+use http::{Request, Response};
+use http_body::Body as _;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
 use super::MockConfig;
+use super::body::MockBody;
 use super::service::{State, handle};
+
+/// Largest request head or body the mock reads.
+const MAX_REQUEST: usize = 1 << 20;
 
 /// Accept connections on `listener` until `shutdown` completes.
 pub async fn serve(listener: TcpListener, state: Arc<State>, shutdown: impl Future<Output = ()>) {
@@ -24,16 +38,156 @@ pub async fn serve(listener: TcpListener, state: Arc<State>, shutdown: impl Futu
         let Ok((stream, _)) = accepted else { continue };
         let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let state = Arc::clone(&state);
-                async move { handle(&state, req).await }
-            });
-            // A connection error is the client's business (or a fault on purpose).
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        // A connection error is the client's business (or a fault on purpose).
+        tokio::spawn(async move { connection(stream, &state).await });
+    }
+}
+
+/// Serve requests on one connection until the client closes it, a request is malformed, or a
+/// fault closes it.
+async fn connection(mut io: TcpStream, state: &State) -> std::io::Result<()> {
+    let mut buf = BytesMut::with_capacity(4096);
+    let mut out = BytesMut::with_capacity(4096);
+    loop {
+        let Some(req) = read_request(&mut io, &mut buf).await? else {
+            return Ok(());
+        };
+        let req = match req {
+            Ok(req) => req,
+            Err(status) => {
+                let reply =
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                io.write_all(reply.as_bytes()).await?;
+                return Ok(());
+            }
+        };
+        // The `reset` fault: close without answering.
+        let Ok(resp) = handle(state, req).await else {
+            return Ok(());
+        };
+        if !write_response(&mut io, &mut out, resp).await? {
+            return Ok(());
+        }
+    }
+}
+
+/// The next request, `None` at a clean end of the connection, or the status to refuse it with.
+async fn read_request(
+    io: &mut TcpStream,
+    buf: &mut BytesMut,
+) -> std::io::Result<Option<Result<Request<Bytes>, &'static str>>> {
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut parsed = httparse::Request::new(&mut headers);
+        match parsed.parse(buf) {
+            Ok(httparse::Status::Complete(head_len)) => {
+                let mut builder = Request::builder()
+                    .method(parsed.method.unwrap_or("GET"))
+                    .uri(parsed.path.unwrap_or("/"));
+                let mut length = 0usize;
+                for h in parsed.headers.iter() {
+                    if h.name.eq_ignore_ascii_case("content-length") {
+                        match std::str::from_utf8(h.value)
+                            .ok()
+                            .and_then(|v| v.trim().parse().ok())
+                        {
+                            Some(n) if n <= MAX_REQUEST => length = n,
+                            _ => return Ok(Some(Err("400 Bad Request"))),
+                        }
+                    } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+                        return Ok(Some(Err("411 Length Required")));
+                    }
+                    builder = builder.header(h.name, h.value);
+                }
+                while buf.len() < head_len + length {
+                    buf.reserve(head_len + length - buf.len());
+                    if io.read_buf(buf).await? == 0 {
+                        return Ok(None);
+                    }
+                }
+                buf.advance(head_len);
+                let body = buf.split_to(length).freeze();
+                return Ok(Some(builder.body(body).map_err(|_| "400 Bad Request")));
+            }
+            Ok(httparse::Status::Partial) if buf.len() > MAX_REQUEST => {
+                return Ok(Some(Err("431 Request Header Fields Too Large")));
+            }
+            Ok(httparse::Status::Partial) => {}
+            Err(_) => return Ok(Some(Err("400 Bad Request"))),
+        }
+        buf.reserve(4096);
+        if io.read_buf(buf).await? == 0 {
+            return Ok(None);
+        }
+    }
+}
+
+/// Write `resp` with a chunked body; false when the connection must close (a cut on purpose).
+async fn write_response(
+    io: &mut TcpStream,
+    out: &mut BytesMut,
+    resp: Response<MockBody>,
+) -> std::io::Result<bool> {
+    let (parts, mut body) = resp.into_parts();
+    out.clear();
+    out.extend_from_slice(
+        format!(
+            "HTTP/1.1 {} {}\r\n",
+            parts.status.as_u16(),
+            parts.status.canonical_reason().unwrap_or("")
+        )
+        .as_bytes(),
+    );
+    for (name, value) in &parts.headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"transfer-encoding: chunked\r\n\r\n");
+    loop {
+        // Everything the body has ready joins the pending bytes; when it has nothing ready,
+        // the pending bytes are written, then the body is waited for.
+        let ready =
+            std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut body).poll_frame(cx))).await;
+        let frame = match ready {
+            Poll::Ready(frame) => frame,
+            Poll::Pending => {
+                if !out.is_empty() {
+                    io.write_all(out).await?;
+                    out.clear();
+                }
+                // The body is yielding its turn (or waiting for a frame's time): give the turn
+                // up here, since the poll above already counted as the body's yield.
+                tokio::task::yield_now().await;
+                std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+            }
+        };
+        match frame {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data()
+                    && !data.is_empty()
+                {
+                    out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                    out.extend_from_slice(&data);
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+            Some(Err(_cut)) => {
+                // Whatever was sent before the cut goes out; then the connection closes
+                // without the terminating chunk.
+                if !out.is_empty() {
+                    io.write_all(out).await?;
+                }
+                return Ok(false);
+            }
+            None => {
+                out.extend_from_slice(b"0\r\n\r\n");
+                io.write_all(out).await?;
+                out.clear();
+                return Ok(true);
+            }
+        }
     }
 }
 

@@ -7,8 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use serde_json::{Value, json};
 
 use super::body::MockBody;
@@ -65,7 +63,7 @@ fn json_response(status: StatusCode, v: &Value) -> Response<MockBody> {
 }
 
 /// Answer one request.
-pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Response<MockBody>, Reset> {
+pub async fn handle(state: &State, req: Request<Bytes>) -> Result<Response<MockBody>, Reset> {
     let t0 = tokio::time::Instant::now();
     let cfg = &state.config;
     if let Some(key) = &cfg.api_key {
@@ -101,14 +99,7 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Result<Response<Mo
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let Ok(body) = req
-        .into_body()
-        .collect()
-        .await
-        .map(http_body_util::Collected::to_bytes)
-    else {
-        return Err(Reset);
-    };
+    let body = req.into_body();
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return Ok(json_response(
             StatusCode::BAD_REQUEST,
