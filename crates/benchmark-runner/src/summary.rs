@@ -87,8 +87,9 @@ pub struct EngineSummary {
     pub throughput: Throughput,
     /// Served engines: where `completion_tokens` came from, and how the other counts agree.
     pub token_counts: Option<TokenCountCheck>,
-    /// Model bandwidth utilisation at the TPOT median: bytes of weights read per decode step
-    /// over TPOT over the measured memory bandwidth, and the fastest TPOT that bandwidth allows.
+    /// Model bandwidth utilisation at the TPOT median: bytes read per decode step (weights and
+    /// KV cache) over TPOT over the measured memory bandwidth, and the fastest TPOT that
+    /// bandwidth allows.
     pub mbu: Option<MbuFigures>,
     /// Outliers per metric, classified and counted; none is dropped from the statistics.
     pub outliers: BTreeMap<String, OutlierCounts>,
@@ -111,10 +112,21 @@ pub struct EngineSummary {
     pub warnings: Vec<String>,
 }
 
-/// Bandwidth figures of one engine (weights only: the KV cache read per step is not included).
+/// Bandwidth figures of one engine: bytes read per decode step (weights, plus the KV cache where
+/// the worker says how many bytes one cached position holds), the measured read bandwidth, the
+/// TPOT floor it allows and the utilisation at the TPOT median.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MbuFigures {
+    /// Weights plus KV cache.
     pub bytes_per_step: u64,
+    #[serde(default)]
+    pub weight_bytes_per_step: u64,
+    /// Keys and values read per step at the mean context of a decode step (mean prompt tokens
+    /// plus half the mean completion tokens); `None` when the worker does not say.
+    #[serde(default)]
+    pub kv_bytes_per_step: Option<u64>,
+    #[serde(default)]
+    pub kv_bytes_per_position: Option<u64>,
     pub read_bytes_per_s: f64,
     pub floor_tpot_ms: Option<f64>,
     pub mbu: Option<f64>,
@@ -802,7 +814,7 @@ fn attach_mbu(summary: &mut EngineSummary, manifest: &Manifest, runs: &[&EngineR
     else {
         return;
     };
-    let Some(bytes_per_step) = runs.iter().find_map(|r| {
+    let Some(weight_bytes_per_step) = runs.iter().find_map(|r| {
         let loaded = r.loaded.as_ref()?;
         loaded
             .details
@@ -812,13 +824,54 @@ fn attach_mbu(summary: &mut EngineSummary, manifest: &Manifest, runs: &[&EngineR
     }) else {
         return;
     };
+    let kv_bytes_per_position = runs.iter().find_map(|r| {
+        r.loaded
+            .as_ref()?
+            .details
+            .get("kv_bytes_per_position")
+            .and_then(serde_json::Value::as_u64)
+    });
+    let context = summary
+        .prompt_tokens
+        .as_ref()
+        .zip(summary.completion_tokens.as_ref())
+        .map(|(p, c)| mean_decode_context(p.mean, c.mean));
     let tpot = summary.tpot_ms.as_ref().map(|s| s.p50);
-    summary.mbu = Some(MbuFigures {
+    summary.mbu = Some(mbu_figures(
+        weight_bytes_per_step,
+        kv_bytes_per_position.zip(context),
+        tpot,
+        read_bytes_per_s,
+    ));
+}
+
+/// The bandwidth figures of a decode step that reads `weight_bytes` of weights and, where
+/// known, `kv` = (bytes per cached position, mean positions attended), at TPOT `tpot_ms`.
+fn mbu_figures(
+    weight_bytes: u64,
+    kv: Option<(u64, f64)>,
+    tpot_ms: Option<f64>,
+    read_bytes_per_s: f64,
+) -> MbuFigures {
+    let kv_bytes_per_step = kv.map(|(per, context)| (per as f64 * context).round() as u64);
+    let bytes_per_step = weight_bytes + kv_bytes_per_step.unwrap_or(0);
+    MbuFigures {
         bytes_per_step,
+        weight_bytes_per_step: weight_bytes,
+        kv_bytes_per_step,
+        kv_bytes_per_position: kv.map(|(per, _)| per),
         read_bytes_per_s,
         floor_tpot_ms: crate::bandwidth::floor_tpot_ms(bytes_per_step, read_bytes_per_s),
-        mbu: tpot.and_then(|t| crate::bandwidth::mbu(bytes_per_step, t, read_bytes_per_s)),
-    });
+        mbu: tpot_ms.and_then(|t| crate::bandwidth::mbu(bytes_per_step, t, read_bytes_per_s)),
+    }
+}
+
+/// Mean number of cached positions a decode step attends over, for a request of `prompt`
+/// tokens that generates `completion`: the step producing token `j` (2..=n; the first comes
+/// from the prefill) attends over `prompt + j - 1` positions, whose mean is
+/// `prompt + n / 2`.
+fn mean_decode_context(prompt: f64, completion: f64) -> f64 {
+    prompt + completion / 2.0
 }
 
 /// The engines of the plan as recorded in the manifest, in planned order.
@@ -836,4 +889,39 @@ fn plan_labels(manifest: &Manifest) -> Vec<String> {
     plan_engines(manifest)
         .filter_map(|e| e.get("label")?.as_str().map(str::to_owned))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_context_is_the_mean_over_decode_steps() {
+        // A 10-token prompt and 4 generated tokens: steps 2, 3, 4 attend over 11, 12, 13.
+        assert!((mean_decode_context(10.0, 4.0) - 12.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mbu_counts_the_kv_cache_read_at_the_mean_context() {
+        // SmolLM2-135M in lm-rs: 30 layers, 3 key-value heads of 64, f32 keys and values.
+        let per_position = 2 * 30 * 3 * 64 * 4;
+        let weights = 96_400_000;
+        let bw = 40e9;
+        let m = mbu_figures(weights, Some((per_position, 132.0)), Some(10.0), bw);
+        assert_eq!(m.kv_bytes_per_position, Some(46_080));
+        assert_eq!(m.kv_bytes_per_step, Some(46_080 * 132));
+        assert_eq!(m.bytes_per_step, weights + 46_080 * 132);
+        let expected = m.bytes_per_step as f64 / 0.010 / bw;
+        assert!((m.mbu.expect("tpot given") - expected).abs() < 1e-12);
+        assert!(
+            (m.floor_tpot_ms.expect("bandwidth given") - m.bytes_per_step as f64 / bw * 1e3).abs()
+                < 1e-9
+        );
+        // Without the worker's figure, weights only, and it says so.
+        let w = mbu_figures(weights, None, None, bw);
+        assert_eq!(
+            (w.bytes_per_step, w.kv_bytes_per_step, w.mbu),
+            (weights, None, None)
+        );
+    }
 }

@@ -60,6 +60,14 @@ pub fn load_gguf(path: &Path, device: &Device) -> anyhow::Result<LoadedModel> {
             v
         });
     let context_length = md_u32("llama.context_length").map(|n| n as usize);
+    // Keys and values are kept in f32 by candle's quantized llama.
+    let kv_bytes = kv_layout(
+        md_u32("llama.block_count"),
+        md_u32("llama.attention.head_count"),
+        md_u32("llama.attention.head_count_kv"),
+        md_u32("llama.embedding_length"),
+    )
+    .map(|(layers, kv_heads, head_dim)| kv_bytes_per_position(layers, kv_heads, head_dim, 4));
     let max_seq_len = context_length.map_or(quantized_llama::MAX_SEQ_LEN, |n| {
         n.min(quantized_llama::MAX_SEQ_LEN)
     });
@@ -74,6 +82,9 @@ pub fn load_gguf(path: &Path, device: &Device) -> anyhow::Result<LoadedModel> {
         quantization.map_or(Value::Null, Value::from),
     );
     details.insert("max_seq_len".into(), max_seq_len.into());
+    if let Some(b) = kv_bytes {
+        details.insert("kv_bytes_per_position".into(), b.into());
+    }
     Ok(LoadedModel {
         model: Model::Quantized(weights),
         eos_ids,
@@ -112,6 +123,16 @@ pub fn load_safetensors(dir: &Path, device: &Device, dtype: DType) -> anyhow::Re
     details.insert("format".into(), "safetensors".into());
     details.insert("dtype".into(), format!("{dtype:?}").to_lowercase().into());
     details.insert("max_seq_len".into(), config.max_position_embeddings.into());
+    details.insert(
+        "kv_bytes_per_position".into(),
+        kv_bytes_per_position(
+            config.num_hidden_layers,
+            config.num_key_value_heads,
+            config.hidden_size / config.num_attention_heads.max(1),
+            dtype.size_in_bytes(),
+        )
+        .into(),
+    );
     Ok(LoadedModel {
         model: Model::Llama {
             model,
@@ -123,6 +144,32 @@ pub fn load_safetensors(dir: &Path, device: &Device, dtype: DType) -> anyhow::Re
         model_bytes,
         details,
     })
+}
+
+/// Layers, key-value heads and head size from GGUF llama metadata (key-value heads default
+/// to the query heads).
+fn kv_layout(
+    layers: Option<u32>,
+    heads: Option<u32>,
+    kv_heads: Option<u32>,
+    embd: Option<u32>,
+) -> Option<(usize, usize, usize)> {
+    let heads = heads.filter(|&h| h > 0)?;
+    Some((
+        layers? as usize,
+        kv_heads.unwrap_or(heads) as usize,
+        (embd? / heads) as usize,
+    ))
+}
+
+/// Bytes of keys and values one decode step reads per cached position, over every layer.
+pub fn kv_bytes_per_position(
+    layers: usize,
+    kv_heads: usize,
+    head_dim: usize,
+    elem_bytes: usize,
+) -> u64 {
+    (2 * layers * kv_heads * head_dim * elem_bytes) as u64
 }
 
 fn file_bytes(path: &Path) -> anyhow::Result<u64> {

@@ -123,6 +123,11 @@ impl LmRs {
             "weight_bytes_per_token".into(),
             self.model.weight_bytes_per_token().into(),
         );
+        // Keys and values, f32, every layer.
+        d.insert(
+            "kv_bytes_per_position".into(),
+            (2 * c.n_layer * c.kv_dim() * size_of::<f32>()).into(),
+        );
         d
     }
 
