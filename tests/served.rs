@@ -36,11 +36,25 @@ fn closed_loop_against_a_mock_with_known_delays() {
     let (_mock, url) = mock_server(&["--ttft-ms", "30", "--itl-ms", "5"]);
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("run");
-    let res = compare(&out, &url, &["--concurrency", "4", "--slo", "ttft_ms=1000"]);
+    let res = compare(
+        &out,
+        &url,
+        &[
+            "--concurrency",
+            "4",
+            "--slo",
+            "ttft_ms=1000",
+            "-o",
+            "vllm.metrics=true",
+        ],
+    );
     assert!(res.status.success(), "{}", stderr(&res));
     let s = summary(&out);
     let e = &s["engines"]["vllm"];
     assert_eq!(e["requests"]["ok"], 24, "{e}");
+    // The server's own counters over the measured workload (the warm-up excluded), kept.
+    assert_eq!(e["server_metrics"]["mock_requests_total"], 24.0, "{e}");
+    assert_eq!(e["server_metrics"]["mock_tokens_total"], 24.0 * 8.0, "{e}");
     let ttft = e["ttft_ms"]["p50"].as_f64().expect("ttft");
     let itl = e["itl_ms"]["p50"].as_f64().expect("itl");
     assert!(

@@ -75,6 +75,12 @@ pub trait Engine: Sized {
             Self::describe().engine
         )
     }
+
+    /// After [`Engine::workload`]: what the served engine's own metrics say changed over it,
+    /// sent in the workload's `done`. `None` unless the engine scrapes such metrics.
+    fn server_metrics(&mut self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        None
+    }
 }
 
 /// Deserialize an engine's options map into its options type. Give the type

@@ -101,6 +101,7 @@ fn serve<E: Engine>(input: impl BufRead) -> io::Result<()> {
                     stdio::send(&WorkerMessage::Done(Done {
                         samples: emitted,
                         peak_rss_bytes: procfs::peak_rss_bytes(),
+                        server_metrics: s.engine.server_metrics(),
                     }))?;
                 }
                 None => send_error("workload before a successful load".to_owned(), false)?,
@@ -111,6 +112,7 @@ fn serve<E: Engine>(input: impl BufRead) -> io::Result<()> {
     stdio::send(&WorkerMessage::Done(Done {
         samples,
         peak_rss_bytes: procfs::peak_rss_bytes(),
+        server_metrics: None,
     }))
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use shared_protocol::{
-    FailureKind, GenerateRequest, Hello, LoadPattern, LoadRequest, ModelSpec, Outcome, Phase,
+    Done, FailureKind, GenerateRequest, Hello, LoadPattern, LoadRequest, ModelSpec, Outcome, Phase,
     Request, Sample, TokenCounts, TokenSource, WorkerMessage, Workload,
 };
 
@@ -136,6 +136,7 @@ async fn run_engine(
         samples: 0,
         measure_start_mono_ns: None,
         measure_end_mono_ns: None,
+        server_metrics: None,
     };
     bar.set_message(format!("rep {repetition}: starting"));
     let mut worker = match WorkerProcess::spawn(&engine.path, id, timeouts, ctx.plan.verbose).await
@@ -208,6 +209,11 @@ async fn run_engine(
                 &mut |s, w| persist(s, w, &mut run),
             )
             .await
+            .map(|done| {
+                if phase == Phase::Measure {
+                    run.server_metrics = done.server_metrics;
+                }
+            })
         } else {
             run_requests(&mut worker, phase, requests, timeouts, stop, &mut |s, w| {
                 persist(s, w, &mut run)
@@ -301,7 +307,7 @@ async fn run_workload(
     load: &LoadPattern,
     timeouts: &Timeouts,
     persist: &mut dyn FnMut(Sample, bool) -> anyhow::Result<()>,
-) -> Result<(), Stop> {
+) -> Result<Done, Stop> {
     let workload = Workload {
         phase,
         requests: requests.to_vec(),
@@ -320,7 +326,7 @@ async fn run_workload(
     if let Some(e) = store_error {
         return Err(Stop::Store(e));
     }
-    result.map(|_| ()).map_err(Stop::Worker)
+    result.map_err(Stop::Worker)
 }
 
 fn lost_sample(request: &Request, phase: Phase, sent_ns: u64, failure: &WorkerFailure) -> Sample {

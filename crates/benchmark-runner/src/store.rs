@@ -38,6 +38,10 @@ pub struct EngineRun {
     /// Host monotonic time at the first and last measured request.
     pub measure_start_mono_ns: Option<u64>,
     pub measure_end_mono_ns: Option<u64>,
+    /// Served engines scraped with the `metrics` option: the change of the server's own
+    /// metrics over the measured workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_metrics: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Whether an engine run finished.

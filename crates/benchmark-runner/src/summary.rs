@@ -91,6 +91,10 @@ pub struct EngineSummary {
     /// KV cache) over TPOT over the measured memory bandwidth, and the fastest TPOT that
     /// bandwidth allows.
     pub mbu: Option<MbuFigures>,
+    /// Served engines scraped with the `metrics` option: the change of each of the server's own
+    /// metric series over the measured workloads, summed over repetitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_metrics: Option<serde_json::Map<String, serde_json::Value>>,
     /// Outliers per metric, classified and counted; none is dropped from the statistics.
     pub outliers: BTreeMap<String, OutlierCounts>,
     /// OLS fits over successful measured requests: `input_tokens_vs_ttft_ms`,
@@ -402,6 +406,7 @@ fn summarize_engine(
         regressions: BTreeMap::new(),
         outliers: outlier_counts(&ok),
         mbu: None,
+        server_metrics: server_metrics(runs),
         load: None,
         goodput: None,
         validity: Vec::new(),
@@ -864,6 +869,23 @@ fn mbu_figures(
         floor_tpot_ms: crate::bandwidth::floor_tpot_ms(bytes_per_step, read_bytes_per_s),
         mbu: tpot_ms.and_then(|t| crate::bandwidth::mbu(bytes_per_step, t, read_bytes_per_s)),
     }
+}
+
+/// The server-metric deltas of every repetition, summed series by series.
+fn server_metrics(runs: &[&EngineRun]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut any = false;
+    for m in runs.iter().filter_map(|r| r.server_metrics.as_ref()) {
+        any = true;
+        for (k, v) in m {
+            *sums.entry(k).or_default() += v.as_f64().unwrap_or(0.0);
+        }
+    }
+    any.then(|| {
+        sums.into_iter()
+            .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
+            .collect()
+    })
 }
 
 /// Mean number of cached positions a decode step attends over, for a request of `prompt`

@@ -95,6 +95,7 @@ mod tests {
         let line = encode_line(&WorkerMessage::Done(Done {
             samples: 3,
             peak_rss_bytes: None,
+            server_metrics: None,
         }))
         .expect("encode");
         assert!(line.ends_with('\n'));
@@ -103,7 +104,8 @@ mod tests {
             d,
             Decoded::Message(WorkerMessage::Done(Done {
                 samples: 3,
-                peak_rss_bytes: None
+                peak_rss_bytes: None,
+                server_metrics: None,
             }))
         );
         let line = encode_line(&RunnerMessage::Shutdown).expect("encode");

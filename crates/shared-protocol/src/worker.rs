@@ -86,10 +86,14 @@ pub struct ErrorMessage {
 }
 
 /// The worker finished what it was asked (a workload, or the whole session after `shutdown`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Done {
     pub samples: u64,
     /// Peak resident set size of the worker process so far.
     #[serde(default)]
     pub peak_rss_bytes: Option<u64>,
+    /// After a workload, what a served engine's own metrics say changed over it (Prometheus
+    /// series from the server's `/metrics`, after minus before), when the worker scraped them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_metrics: Option<serde_json::Map<String, serde_json::Value>>,
 }

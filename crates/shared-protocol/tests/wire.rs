@@ -178,6 +178,17 @@ fn worker_messages() -> Vec<(&'static str, WorkerMessage)> {
             WorkerMessage::Done(Done {
                 samples: 30,
                 peak_rss_bytes: Some(300 << 20),
+                server_metrics: None,
+            }),
+        ),
+        (
+            "done_server_metrics",
+            WorkerMessage::Done(Done {
+                samples: 30,
+                peak_rss_bytes: Some(300 << 20),
+                server_metrics: json!({"vllm:generation_tokens_total{model_name=\"m\"}": 1920.0})
+                    .as_object()
+                    .cloned(),
             }),
         ),
     ]

@@ -23,6 +23,8 @@ pub struct HttpBench {
     runtime: tokio::runtime::Runtime,
     target: Arc<Target>,
     model: Option<String>,
+    /// The `/metrics` delta of the last workload, until `done` takes it.
+    server_metrics: Option<Map<String, Value>>,
 }
 
 /// The client runtime: multi-threaded, sized to the machine unless the options say otherwise.
@@ -157,6 +159,7 @@ impl Engine for HttpBench {
             runtime,
             target: Arc::new(target),
             model,
+            server_metrics: None,
         });
         loaded.details = details;
         Ok(loaded)
@@ -174,6 +177,7 @@ impl Engine for HttpBench {
         workload: &Workload,
         emit: &mut dyn FnMut(WorkerMessage) -> std::io::Result<()>,
     ) -> anyhow::Result<u64> {
+        self.server_metrics = None;
         let plan = Arc::new(self.plan(workload)?);
         let before = if self.config.metrics {
             self.runtime.block_on(self.scrape())
@@ -197,9 +201,12 @@ impl Engine for HttpBench {
         if let Some(before) = before
             && let Some(after) = self.runtime.block_on(self.scrape())
         {
-            let delta = crate::prometheus::delta(&before, &after);
-            eprintln!("http-bench: server metrics delta: {}", Value::Object(delta));
+            self.server_metrics = Some(crate::prometheus::delta(&before, &after));
         }
         Ok(tally.samples)
+    }
+
+    fn server_metrics(&mut self) -> Option<Map<String, Value>> {
+        self.server_metrics.take()
     }
 }

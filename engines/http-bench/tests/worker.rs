@@ -78,7 +78,13 @@ fn protocol_session_with_a_secret_key() {
     let done: Vec<&Value> = lines.iter().filter(|l| l["type"] == "done").collect();
     assert_eq!(done.len(), 2, "one done per workload, one at shutdown");
     assert_eq!(done[0]["samples"], 3);
-    assert!(stderr.contains("server metrics delta"), "{stderr}");
+    // The server's own counters over the workload come back in its `done`.
+    assert_eq!(
+        done[0]["server_metrics"]["mock_requests_total"], 3.0,
+        "{}",
+        done[0]
+    );
+    assert!(done[1].get("server_metrics").is_none(), "{}", done[1]);
 }
 
 #[test]
