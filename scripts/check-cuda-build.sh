@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(bash scripts/cuda-toolchain.sh)"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target/cuda}
-cargo build --locked --release --features cuda --bin candle-bench
+cargo build --locked --release -p candle-bench --features cuda
 bin="$CARGO_TARGET_DIR/release/candle-bench"
 needed=$(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
 missing=0

@@ -5,7 +5,7 @@
 # library symlinks, and prints the environment to build with:
 #
 #   eval "$(bash scripts/cuda-toolchain.sh)"
-#   cargo build --release --features cuda --bin candle-bench
+#   cargo build --release -p candle-bench --features cuda
 #
 # Pinned to 13.0.x: the GPU machines run driver 580 (CUDA 13.0), which cannot load PTX from a
 # newer nvcc. CUDA_COMPUTE_CAP defaults to 90 (Hopper) since there is no GPU here to query.

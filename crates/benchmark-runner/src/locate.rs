@@ -21,11 +21,11 @@ pub enum LocateError {
     )]
     NoPackage { engine: String, worker: String },
     #[error(
-        "worker {worker} not found in {searched} and no cargo workspace to build it from; build it with `cargo build --release --bin {worker}` or set BENCH_WORKER_DIR"
+        "worker {worker} not found in {searched} and no cargo workspace to build it from; build it with `cargo build --release -p {worker}` or set BENCH_WORKER_DIR"
     )]
     NotFound { worker: String, searched: String },
     #[error(
-        "building {worker} failed ({status}); run `cargo build --release --bin {worker}` to see why"
+        "building {worker} failed ({status}); run `cargo build --release -p {worker}` to see why"
     )]
     BuildFailed { worker: String, status: String },
     #[error("cannot run cargo to build {worker}: {source}")]
@@ -86,8 +86,8 @@ impl Locator {
             });
         };
         eprintln!(
-            "worker {} is not built: building it now (cargo build --release --bin {}); the first build of an engine can take minutes",
-            entry.worker, entry.worker
+            "worker {} is not built: building it now (cargo build --release -p {}); the first build of an engine can take minutes",
+            entry.worker, entry.package
         );
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);

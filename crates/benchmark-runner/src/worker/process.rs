@@ -138,7 +138,7 @@ impl WorkerProcess {
         };
         if hello.protocol != PROTOCOL_VERSION {
             return Err(process.protocol(format!(
-                "protocol version {} but this runner speaks {PROTOCOL_VERSION}; rebuild the worker (cargo build --release --bin {})",
+                "protocol version {} but this runner speaks {PROTOCOL_VERSION}; rebuild the worker (cargo build --release -p {})",
                 hello.protocol, process.worker
             )));
         }
