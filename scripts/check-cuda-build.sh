@@ -23,6 +23,7 @@ done
 stub=$(mktemp -d)
 trap 'rm -rf "$stub"' EXIT
 ln -s "$CUDA_ROOT/lib/libcuda.so" "$stub/libcuda.so.1"
-hello=$(printf '{"type":"shutdown"}\n' | LD_LIBRARY_PATH="$stub:$CUDA_ROOT/lib" "$bin" | head -1)
+out=$(printf '{"type":"shutdown"}\n' | LD_LIBRARY_PATH="$stub:$CUDA_ROOT/lib" "$bin")
+hello=$(head -1 <<<"$out")
 grep -q '"device_clock":true' <<<"$hello" || { echo "check-cuda-build: unexpected hello: $hello" >&2; exit 1; }
 echo "check-cuda-build: $bin builds and links $(tr '\n' ' ' <<<"$needed")"
