@@ -14,8 +14,10 @@ use std::net::SocketAddr;
 
 use bench_worker::mono_ns;
 use bytes::{Buf, BytesMut};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use std::io::Write as _;
+use std::net::TcpStream;
+
+use tokio::io::unix::AsyncFd;
 
 /// Longest accepted response head.
 const MAX_HEAD: usize = 64 * 1024;
@@ -260,7 +262,7 @@ mod rx_stamp {
     use std::mem::MaybeUninit;
     use std::os::fd::AsRawFd;
 
-    use tokio::net::TcpStream;
+    use std::net::TcpStream;
 
     /// Ask the kernel to timestamp received data; false where it cannot.
     pub fn enable(io: &TcpStream) -> bool {
@@ -339,7 +341,7 @@ mod rx_stamp {
     use std::mem::MaybeUninit;
     use std::os::fd::AsRawFd;
 
-    use tokio::net::TcpStream;
+    use std::net::TcpStream;
 
     pub fn enable(_io: &TcpStream) -> bool {
         false
@@ -361,7 +363,9 @@ mod rx_stamp {
 /// One HTTP/1.1 connection, used by one request at a time.
 #[derive(Debug)]
 pub struct Conn {
-    io: TcpStream,
+    /// The socket (non-blocking), registered with the runtime by hand so that a read can mark it
+    /// drained against the readiness it started from.
+    io: AsyncFd<TcpStream>,
     buf: BytesMut,
     body: Body,
     /// Bytes of `buf` the last piece handed out; consumed on the next call.
@@ -377,9 +381,14 @@ pub struct Conn {
 impl Conn {
     /// Connect to `addr` with Nagle's algorithm off.
     pub async fn connect(addr: SocketAddr) -> std::io::Result<Conn> {
-        let io = TcpStream::connect(addr).await?;
+        let io = tokio::net::TcpStream::connect(addr).await?;
         io.set_nodelay(true)?;
+        // Non-blocking, as tokio left it.
+        let io = io.into_std()?;
         rx_stamp::enable(&io);
+        // SAFETY: the AsyncFd owns the std stream, whose descriptor stays open and the same
+        // until the AsyncFd is dropped.
+        let io = unsafe { AsyncFd::register(io) }.map_err(std::io::Error::from)?;
         Ok(Conn {
             io,
             buf: BytesMut::with_capacity(READ_RESERVE),
@@ -398,8 +407,8 @@ impl Conn {
             return true;
         }
         let mut probe = [0u8; 1];
-        // Open and idle: the read would block. End of file or stray bytes: not reusable.
-        !matches!(self.io.try_read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        // Open and idle: the peek would block. End of file or stray bytes: not reusable.
+        !matches!(self.io.get_ref().peek(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
     }
 
     /// The client's lag since the current response's head was asked for.
@@ -409,7 +418,17 @@ impl Conn {
 
     /// Write a whole request (head and body).
     pub async fn send(&mut self, request: &[u8]) -> Result<(), H1Error> {
-        self.io.write_all(request).await?;
+        let mut sent = 0;
+        while sent < request.len() {
+            let mut guard = self.io.writable().await?;
+            match guard.try_io(|s| s.get_ref().write(&request[sent..])) {
+                Ok(Ok(0)) => return Err(std::io::Error::from(std::io::ErrorKind::WriteZero).into()),
+                Ok(Ok(n)) => sent += n,
+                Ok(Err(e)) => return Err(e.into()),
+                // Would block: readiness was cleared, wait again.
+                Err(_) => {}
+            }
+        }
         Ok(())
     }
 
@@ -418,19 +437,24 @@ impl Conn {
         self.buf.reserve(READ_RESERVE);
         let Conn { io, buf, .. } = self;
         let room = buf.capacity() - buf.len();
-        let (n, kernel) = io
-            .async_io(tokio::io::Interest::READABLE, || {
-                rx_stamp::recv(io, buf.spare_capacity_mut())
-            })
-            .await?;
-        if n > 0 && n < room {
-            // A short read drained the socket: mark it not ready now, instead of learning so
-            // from one more read that would block. The mark is dropped if the runtime saw new
-            // data arrive meanwhile, so nothing is missed.
-            let _ = io.try_io(tokio::io::Interest::READABLE, || {
-                Err::<(), _>(std::io::ErrorKind::WouldBlock.into())
-            });
-        }
+        let (n, kernel) = loop {
+            let mut guard = io.readable().await?;
+            match guard.try_io(|s| rx_stamp::recv(s.get_ref(), buf.spare_capacity_mut())) {
+                Ok(Ok((n, kernel))) => {
+                    if n > 0 && n < room {
+                        // A short read drained the socket: mark it not ready now, instead of
+                        // learning so from one more read that would block. The mark is against
+                        // the readiness this read started from, so data whose arrival the
+                        // runtime noticed since keeps the socket ready.
+                        guard.clear_ready();
+                    }
+                    break (n, kernel);
+                }
+                Ok(Err(e)) => return Err(e.into()),
+                // Would block: readiness was cleared, wait again.
+                Err(_) => {}
+            }
+        };
         let now = mono_ns();
         self.stamp = match kernel {
             Some(k) if k <= now => {
@@ -507,7 +531,7 @@ impl Conn {
 
 #[cfg(test)]
 mod tests {
-    use tokio::io::AsyncReadExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
 
