@@ -819,23 +819,22 @@ fn attach_mbu(summary: &mut EngineSummary, manifest: &Manifest, runs: &[&EngineR
     else {
         return;
     };
-    let Some(weight_bytes_per_step) = runs.iter().find_map(|r| {
-        let loaded = r.loaded.as_ref()?;
-        loaded
-            .details
-            .get("weight_bytes_per_token")
-            .and_then(serde_json::Value::as_u64)
-            .or(loaded.model_bytes)
-    }) else {
+    // What the first repetition that loaded says about the model.
+    let detail = |key: &str| {
+        runs.iter().find_map(|r| {
+            r.loaded
+                .as_ref()?
+                .details
+                .get(key)
+                .and_then(serde_json::Value::as_u64)
+        })
+    };
+    let Some(weight_bytes_per_step) = detail("weight_bytes_per_token")
+        .or_else(|| runs.iter().find_map(|r| r.loaded.as_ref()?.model_bytes))
+    else {
         return;
     };
-    let kv_bytes_per_position = runs.iter().find_map(|r| {
-        r.loaded
-            .as_ref()?
-            .details
-            .get("kv_bytes_per_position")
-            .and_then(serde_json::Value::as_u64)
-    });
+    let kv_bytes_per_position = detail("kv_bytes_per_position");
     let context = summary
         .prompt_tokens
         .as_ref()

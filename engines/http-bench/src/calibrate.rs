@@ -171,9 +171,7 @@ pub fn calibrate(s: &Settings) -> Result<Calibration, CalibrateError> {
         stagger,
     );
     drop(mock);
-    let mut c = summarize(s, &samples)?;
-    c.host_stalls = stalls;
-    Ok(c)
+    summarize(s, &samples, stalls)
 }
 
 fn plan(target: &Arc<Target>, s: &Settings, n: usize, phase: Phase) -> Plan {
@@ -227,7 +225,11 @@ fn drain(
     out
 }
 
-fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateError> {
+fn summarize(
+    s: &Settings,
+    samples: &[Sample],
+    host_stalls: HostStalls,
+) -> Result<Calibration, CalibrateError> {
     let ok: Vec<&Sample> = samples.iter().filter(|x| x.outcome.is_ok()).collect();
     if ok.is_empty() {
         let first = samples
@@ -304,14 +306,7 @@ fn summarize(s: &Settings, samples: &[Sample]) -> Result<Calibration, CalibrateE
         wall_s,
         cpu_model: cpu_model(),
         cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        host_stalls: HostStalls {
-            probe_s: 0.0,
-            threshold_us: 0.0,
-            per_s: 0.0,
-            stalled_fraction: 0.0,
-            p50_us: 0.0,
-            max_us: 0.0,
-        },
+        host_stalls,
     })
 }
 

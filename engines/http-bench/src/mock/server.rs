@@ -7,6 +7,7 @@
 //! as the body yields them. A new request is answered in the poll that reads it, so under load
 //! it waits for at most one turn of the other connections.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -168,7 +169,7 @@ async fn write_response(
                 if let Ok(data) = frame.into_data()
                     && !data.is_empty()
                 {
-                    out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+                    let _ = write!(out, "{:x}\r\n", data.len());
                     out.extend_from_slice(&data);
                     out.extend_from_slice(b"\r\n");
                 }
