@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 eval "$(bash scripts/cuda-toolchain.sh)"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target/cuda}
 cargo build --locked --release -p candle-bench --features cuda
+# The code behind the feature gets the same lints as the rest (seconds, after the build).
+cargo clippy --locked --release -p candle-bench --features cuda --all-targets -- -D warnings
 bin="$CARGO_TARGET_DIR/release/candle-bench"
 needed=$(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
 missing=0

@@ -144,3 +144,92 @@ fn repetitions_alternate_engine_order_and_are_recorded() {
     assert_eq!(jsonl(&out.join("samples.jsonl")).len(), 20);
     assert_eq!(jsonl(&out.join("warmup.jsonl")).len(), 4);
 }
+
+/// Samples that carry device-clock timings (as a CUDA worker writes them) get device TTFT and
+/// TPOT beside the host figures, paired request by request, in summary.json and report.md.
+#[test]
+fn device_clock_timings_are_summarised_beside_the_host_figures() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("run");
+    let out_s = out.to_str().expect("utf-8 path");
+    let mut args = vec![
+        "compare",
+        "--engines",
+        "sim",
+        "--requests",
+        "6",
+        "--warmup",
+        "0",
+        "--max-tokens",
+        "5",
+        "--ignore-eos",
+        "--out",
+        out_s,
+    ];
+    args.extend(FAST_SIM);
+    let res = runner(&args);
+    assert!(res.status.success(), "compare failed: {}", stderr(&res));
+    assert!(
+        summary(&out)["engines"]["sim"]["device_clock"].is_null(),
+        "the sim worker has no device clock"
+    );
+
+    // The device saw each request's time to first token at 80% of the host's, and each later
+    // gap at 90%.
+    let mut text = String::new();
+    let (mut ttft_diffs, mut tpot_diffs) = (Vec::new(), Vec::new());
+    for mut row in jsonl(&out.join("samples.jsonl")) {
+        let ttft = row["ttft_ns"].as_u64().expect("ttft");
+        let e2e = row["e2e_ns"].as_u64().expect("e2e");
+        let gaps: Vec<u64> = row["itl_ns"]
+            .as_array()
+            .expect("itl")
+            .iter()
+            .map(|g| g.as_u64().expect("gap") * 9 / 10)
+            .collect();
+        assert_eq!(gaps.len(), 4, "5 tokens");
+        let device_ttft = ttft * 8 / 10;
+        ttft_diffs.push((ttft - device_ttft) as f64 / 1e6);
+        tpot_diffs.push(((e2e - ttft) - gaps.iter().sum::<u64>()) as f64 / 4.0 / 1e6);
+        row["device_clock"] = "cuda_event".into();
+        row["prefill_device_ns"] = device_ttft.into();
+        row["decode_device_ns"] = std::iter::once(device_ttft)
+            .chain(gaps)
+            .collect::<Vec<_>>()
+            .into();
+        row.as_object_mut().expect("row").remove("prefill_ns");
+        text.push_str(&row.to_string());
+        text.push('\n');
+    }
+    std::fs::write(out.join("samples.jsonl"), text).expect("rewrite samples");
+    let res = runner(&["report", out_s]);
+    assert!(res.status.success(), "report failed: {}", stderr(&res));
+
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        f64::midpoint(v[2], v[3])
+    };
+    let s = summary(&out);
+    let d = &s["engines"]["sim"]["device_clock"];
+    assert_eq!(d["clock"], "cuda_event", "{d}");
+    assert_eq!(d["requests"], 6, "{d}");
+    let p50 = |key: &str| {
+        d[key]["p50"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key}: {d}"))
+    };
+    assert!(
+        (p50("host_minus_device_ttft_ms") - median(ttft_diffs)).abs() < 1e-9,
+        "{d}"
+    );
+    assert!(
+        (p50("host_minus_device_tpot_ms") - median(tpot_diffs)).abs() < 1e-9,
+        "{d}"
+    );
+    assert!(p50("host_minus_device_tpot_ms") > 0.0, "{d}");
+    let report = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(
+        report.contains("Device clock (cuda_event) of sim, 6 requests"),
+        "{report}"
+    );
+}

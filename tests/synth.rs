@@ -93,4 +93,24 @@ fn synthetic_1b_runs_on_lm_rs() {
     assert_eq!(m["synthetic"], true, "{m}");
     assert_eq!(m["synthetic_architecture"], "llama-3.2-1b", "{m}");
     assert_eq!(m["synthetic_seed"], 0, "{m}");
+    // And every report says so.
+    let summary = support::summary(&out);
+    assert_eq!(summary["model"]["synthetic"], true, "{}", summary["model"]);
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    for (what, text) in [
+        (
+            "report.md",
+            std::fs::read_to_string(out.join("report.md")).expect("report.md"),
+        ),
+        (
+            "report.html",
+            std::fs::read_to_string(out.join("report.html")).expect("report.html"),
+        ),
+        ("the terminal table", stdout.into_owned()),
+    ] {
+        assert!(
+            text.contains("SYNTHETIC: seeded random weights with the shapes of llama-3.2-1b"),
+            "{what} does not say the model is synthetic:\n{text}"
+        );
+    }
 }

@@ -9,6 +9,13 @@
 //! - `decode_tok_s = (completion_tokens - 1) / (e2e - ttft)`, i.e. `1000 / tpot_ms`.
 //! - `prefill_tok_s = prompt_tokens / prefill`, where prefill is the engine-marked end of the
 //!   prefill pass when there is one, else TTFT.
+//!
+//! On the device clock (CUDA events on the engine's stream), where a worker records one:
+//! - `device_ttft_ms`: the start mark to the first token's mark.
+//! - `device_tpot_ms`: the first token's mark to the last one's, over `completion_tokens - 1`
+//!   (the same span and divisor as the host TPOT).
+//! - `device_prefill_ms`: the start mark to the engine's prefill-end mark (to the first token's
+//!   where it marks no prefill end).
 
 use shared_protocol::Sample;
 
@@ -58,6 +65,37 @@ pub fn itl_ms(s: &Sample) -> impl Iterator<Item = f64> + '_ {
     s.itl_ns.iter().map(|&t| t as f64 / NS_PER_MS)
 }
 
+/// Device-clock time from the start mark to the first token's mark, in milliseconds.
+///
+/// `decode_device_ns[0]` runs from the prefill-end mark when the engine made one (the host
+/// `prefill_ns` is then present) and from the start mark otherwise, when `prefill_device_ns`
+/// already spans start to first token.
+pub fn device_ttft_ms(s: &Sample) -> Option<f64> {
+    let prefill = s.prefill_device_ns?;
+    let first_gap = *s.decode_device_ns.as_ref()?.first()?;
+    let ns = if s.prefill_ns.is_some() {
+        prefill + first_gap
+    } else {
+        prefill
+    };
+    Some(ns as f64 / NS_PER_MS)
+}
+
+/// Device-clock time per output token after the first, in milliseconds: the gaps between
+/// successive token marks, summed and divided by their number.
+pub fn device_tpot_ms(s: &Sample) -> Option<f64> {
+    let gaps = s.decode_device_ns.as_ref()?.get(1..)?;
+    if gaps.is_empty() {
+        return None;
+    }
+    Some(gaps.iter().sum::<u64>() as f64 / NS_PER_MS / gaps.len() as f64)
+}
+
+/// Device-clock prefill time in milliseconds.
+pub fn device_prefill_ms(s: &Sample) -> Option<f64> {
+    s.prefill_device_ns.map(|t| t as f64 / NS_PER_MS)
+}
+
 /// Schedule lag (actual minus intended send time) in milliseconds, for open-loop runs.
 pub fn schedule_lag_ms(s: &Sample) -> Option<f64> {
     let scheduled = s.scheduled_mono_ns?;
@@ -105,6 +143,33 @@ mod tests {
         assert_eq!(ttft_ms(&s), Some(20.0));
         // 100 prompt tokens in 20 ms.
         assert_eq!(prefill_tok_s(&s), Some(5000.0));
+    }
+
+    #[test]
+    fn device_figures_span_what_the_host_figures_span() {
+        // Prefill end marked: 8 ms of prefill, 1 ms to the first token, then 3 gaps of 2 ms.
+        let mut s = sample(10, 16, 4);
+        s.prefill_ns = Some(8_000_000);
+        s.prefill_device_ns = Some(8_000_000);
+        s.decode_device_ns = Some(vec![1_000_000, 2_000_000, 2_000_000, 2_000_000]);
+        assert_eq!(device_ttft_ms(&s), Some(9.0));
+        assert_eq!(device_tpot_ms(&s), Some(2.0));
+        assert_eq!(device_prefill_ms(&s), Some(8.0));
+        // No prefill end marked: prefill and the first gap both span start to first token.
+        s.prefill_ns = None;
+        s.prefill_device_ns = Some(9_000_000);
+        s.decode_device_ns = Some(vec![9_000_000, 2_000_000, 2_000_000, 2_000_000]);
+        assert_eq!(device_ttft_ms(&s), Some(9.0));
+        assert_eq!(device_tpot_ms(&s), Some(2.0));
+        // One token: a TTFT, no TPOT; no device clock: nothing.
+        s.decode_device_ns = Some(vec![9_000_000]);
+        assert_eq!(device_tpot_ms(&s), None);
+        assert_eq!(device_ttft_ms(&s), Some(9.0));
+        let host_only = sample(10, 16, 4);
+        assert_eq!(
+            (device_ttft_ms(&host_only), device_tpot_ms(&host_only)),
+            (None, None)
+        );
     }
 
     #[test]

@@ -32,6 +32,51 @@ pub struct RunSummary {
     /// Did the engines do the same work? Prompt token counts and, under greedy decoding, the
     /// generated ids of each engine against the reference engine, request by request.
     pub agreement: Vec<Agreement>,
+    /// The model the in-process engines ran, and whether its weights are synthetic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelNote>,
+}
+
+/// The model of a run as reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelNote {
+    pub id: String,
+    /// Seeded random weights written by `models synth`: timings stand for the architecture,
+    /// generated text means nothing.
+    #[serde(default)]
+    pub synthetic: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic_architecture: Option<String>,
+}
+
+impl ModelNote {
+    /// The model as recorded in the manifest's plan (`inputs.model`).
+    fn from_manifest(manifest: &Manifest) -> Option<ModelNote> {
+        let m = manifest.plan.pointer("/inputs/model")?;
+        Some(ModelNote {
+            id: m.get("id")?.as_str()?.to_owned(),
+            synthetic: m.get("synthetic").and_then(serde_json::Value::as_bool) == Some(true),
+            synthetic_architecture: m
+                .get("synthetic_architecture")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
+        })
+    }
+
+    /// One line for the top of a report.
+    pub fn line(&self) -> String {
+        if self.synthetic {
+            format!(
+                "Model: {} (SYNTHETIC: seeded random weights with the shapes of {}; timings stand for that architecture, generated text means nothing)",
+                self.id,
+                self.synthetic_architecture
+                    .as_deref()
+                    .unwrap_or("a named architecture")
+            )
+        } else {
+            format!("Model: {}", self.id)
+        }
+    }
 }
 
 /// One engine's work compared with the reference engine's, over requests both completed.
@@ -91,6 +136,9 @@ pub struct EngineSummary {
     /// KV cache) over TPOT over the measured memory bandwidth, and the fastest TPOT that
     /// bandwidth allows.
     pub mbu: Option<MbuFigures>,
+    /// The same requests on the device clock, where the worker recorded one (CUDA events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_clock: Option<DeviceClockFigures>,
     /// Served engines scraped with the `metrics` option: the change of each of the server's own
     /// metric series over the measured workloads, summed over repetitions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,9 +179,72 @@ pub struct MbuFigures {
     pub kv_bytes_per_step: Option<u64>,
     #[serde(default)]
     pub kv_bytes_per_position: Option<u64>,
+    /// Bytes per second of the device the engine ran on (the CPU's read bandwidth, or a GPU's
+    /// copy bandwidth counting bytes read plus written).
     pub read_bytes_per_s: f64,
+    /// What `read_bytes_per_s` is and who measured it.
+    #[serde(default)]
+    pub bandwidth_source: String,
     pub floor_tpot_ms: Option<f64>,
     pub mbu: Option<f64>,
+}
+
+/// TTFT, TPOT and prefill on the device clock, and how much longer the host saw each request
+/// (host minus device, paired request by request): the time outside the device's own work
+/// (launches, synchronisation, the host side of sampling, the harness).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceClockFigures {
+    pub clock: shared_protocol::DeviceClockKind,
+    /// Successful measured requests that carry device timings.
+    pub requests: u64,
+    pub ttft_ms: Option<Summary>,
+    pub tpot_ms: Option<Summary>,
+    pub prefill_ms: Option<Summary>,
+    pub host_minus_device_ttft_ms: Option<Summary>,
+    pub host_minus_device_tpot_ms: Option<Summary>,
+}
+
+/// The device-clock figures of `ok` (successful measured samples), when any carries them.
+fn device_clock_figures(ok: &[&shared_protocol::Sample]) -> Option<DeviceClockFigures> {
+    let timed: Vec<&shared_protocol::Sample> = ok
+        .iter()
+        .copied()
+        .filter(|s| s.device_clock.is_some())
+        .collect();
+    let clock = timed.first()?.device_clock?;
+    let paired = |host: fn(&shared_protocol::Sample) -> Option<f64>,
+                  device: fn(&shared_protocol::Sample) -> Option<f64>| {
+        stat(
+            timed
+                .iter()
+                .filter_map(|s| Some(host(s)? - device(s)?))
+                .collect(),
+        )
+    };
+    Some(DeviceClockFigures {
+        clock,
+        requests: timed.len() as u64,
+        ttft_ms: stat(
+            timed
+                .iter()
+                .filter_map(|s| metrics::device_ttft_ms(s))
+                .collect(),
+        ),
+        tpot_ms: stat(
+            timed
+                .iter()
+                .filter_map(|s| metrics::device_tpot_ms(s))
+                .collect(),
+        ),
+        prefill_ms: stat(
+            timed
+                .iter()
+                .filter_map(|s| metrics::device_prefill_ms(s))
+                .collect(),
+        ),
+        host_minus_device_ttft_ms: paired(metrics::ttft_ms, metrics::device_ttft_ms),
+        host_minus_device_tpot_ms: paired(metrics::tpot_ms, metrics::device_tpot_ms),
+    })
 }
 
 /// Outliers of one metric: Tukey's fences and the modified z-score (|M| > 3.5).
@@ -269,6 +380,7 @@ pub fn summarize_run(
         .any(|h| crate::catalog::entry(h.engine).kind == crate::catalog::EngineKind::Served);
     RunSummary {
         agreement,
+        model: ModelNote::from_manifest(manifest),
         harness: served.then(|| {
             manifest
                 .plan
@@ -406,6 +518,7 @@ fn summarize_engine(
         regressions: BTreeMap::new(),
         outliers: outlier_counts(&ok),
         mbu: None,
+        device_clock: device_clock_figures(&ok),
         server_metrics: server_metrics(runs),
         load: None,
         goodput: None,
@@ -810,43 +923,74 @@ fn outlier_counts(ok: &[&shared_protocol::Sample]) -> BTreeMap<String, OutlierCo
         .collect()
 }
 
-/// MBU from the worker's bytes per decode step and the bandwidth recorded in the manifest.
+/// MBU from the worker's bytes per decode step and the bandwidth of the device the engine ran
+/// on: for a CPU engine the host's read bandwidth recorded in the manifest, for a GPU engine
+/// the copy bandwidth its worker measured on that GPU (`device_bandwidth` in its load details).
+/// An engine with neither gets no MBU (a host figure never stands for a GPU).
 fn attach_mbu(summary: &mut EngineSummary, manifest: &Manifest, runs: &[&EngineRun]) {
-    let Some(read_bytes_per_s) = manifest
-        .host
-        .pointer("/memory_bandwidth/read_bytes_per_s")
-        .and_then(serde_json::Value::as_f64)
+    // What the first repetition that loaded says about the model.
+    let detail = |key: &str| {
+        runs.iter()
+            .find_map(|r| r.loaded.as_ref()?.details.get(key).cloned())
+    };
+    let device = plan_engines(manifest)
+        .find(|e| e.get("label").and_then(serde_json::Value::as_str) == Some(&summary.label))
+        .and_then(|e| e.get("device")?.as_str())
+        .unwrap_or("cpu");
+    let Some((read_bytes_per_s, bandwidth_source)) =
+        device_bandwidth(device, &manifest.host, detail("device_bandwidth").as_ref())
     else {
         return;
     };
-    // What the first repetition that loaded says about the model.
-    let detail = |key: &str| {
-        runs.iter().find_map(|r| {
-            r.loaded
-                .as_ref()?
-                .details
-                .get(key)
-                .and_then(serde_json::Value::as_u64)
-        })
-    };
     let Some(weight_bytes_per_step) = detail("weight_bytes_per_token")
+        .and_then(|v| v.as_u64())
         .or_else(|| runs.iter().find_map(|r| r.loaded.as_ref()?.model_bytes))
     else {
         return;
     };
-    let kv_bytes_per_position = detail("kv_bytes_per_position");
+    let kv_bytes_per_position = detail("kv_bytes_per_position").and_then(|v| v.as_u64());
     let context = summary
         .prompt_tokens
         .as_ref()
         .zip(summary.completion_tokens.as_ref())
         .map(|(p, c)| mean_decode_context(p.mean, c.mean));
     let tpot = summary.tpot_ms.as_ref().map(|s| s.p50);
-    summary.mbu = Some(mbu_figures(
+    let mut figures = mbu_figures(
         weight_bytes_per_step,
         kv_bytes_per_position.zip(context),
         tpot,
         read_bytes_per_s,
-    ));
+    );
+    figures.bandwidth_source = bandwidth_source;
+    summary.mbu = Some(figures);
+}
+
+/// The bandwidth behind MBU on `device`, and where it comes from: the host's measured read
+/// bandwidth (`host` is the manifest's host record) for `cpu`, the worker's own measurement
+/// (`worker`: its `device_bandwidth` detail) for any other device.
+fn device_bandwidth(
+    device: &str,
+    host: &serde_json::Value,
+    worker: Option<&serde_json::Value>,
+) -> Option<(f64, String)> {
+    let positive = |v: Option<&serde_json::Value>| v?.as_f64().filter(|b| *b > 0.0);
+    if device == "cpu" {
+        let bw = host.get("memory_bandwidth")?;
+        let bytes_per_s = positive(bw.get("read_bytes_per_s"))?;
+        let threads = bw.get("threads").and_then(serde_json::Value::as_u64);
+        let source = match threads {
+            Some(t) => format!("host memory read, {t} threads"),
+            None => "host memory read".to_owned(),
+        };
+        return Some((bytes_per_s, source));
+    }
+    let bw = worker?;
+    let bytes_per_s = positive(bw.get("bytes_per_s"))?;
+    let method = bw
+        .get("method")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("measured by the worker");
+    Some((bytes_per_s, format!("{device}: {method}")))
 }
 
 /// The bandwidth figures of a decode step that reads `weight_bytes` of weights and, where
@@ -865,6 +1009,7 @@ fn mbu_figures(
         kv_bytes_per_step,
         kv_bytes_per_position: kv.map(|(per, _)| per),
         read_bytes_per_s,
+        bandwidth_source: String::new(),
         floor_tpot_ms: crate::bandwidth::floor_tpot_ms(bytes_per_step, read_bytes_per_s),
         mbu: tpot_ms.and_then(|t| crate::bandwidth::mbu(bytes_per_step, t, read_bytes_per_s)),
     }
@@ -915,6 +1060,92 @@ fn plan_labels(manifest: &Manifest) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample(ttft_ms: u64, e2e_ms: u64, tokens: u32) -> shared_protocol::Sample {
+        serde_json::from_value(serde_json::json!({
+            "request_id": 0,
+            "phase": "measure",
+            "outcome": { "status": "ok" },
+            "start_mono_ns": 0,
+            "ttft_ns": ttft_ms * 1_000_000,
+            "e2e_ns": e2e_ms * 1_000_000,
+            "itl_ns": [],
+            "completion_tokens": tokens,
+            "completion_tokens_source": "engine",
+        }))
+        .expect("a valid sample")
+    }
+
+    #[test]
+    fn device_clock_figures_pair_host_and_device_request_by_request() {
+        let mut timed = Vec::new();
+        for (host_ttft, device_first) in [(10, 9), (12, 10)] {
+            // 5 tokens; host: 4 gaps over 10 ms (2.5 ms); device: 4 gaps of 2 ms.
+            let mut s = sample(host_ttft, host_ttft + 10, 5);
+            s.device_clock = Some(shared_protocol::DeviceClockKind::CudaEvent);
+            s.prefill_device_ns = Some(device_first * 1_000_000);
+            s.decode_device_ns = Some(vec![
+                device_first * 1_000_000,
+                2_000_000,
+                2_000_000,
+                2_000_000,
+                2_000_000,
+            ]);
+            timed.push(s);
+        }
+        let host_only = sample(50, 60, 5);
+        let ok: Vec<&shared_protocol::Sample> = timed.iter().chain([&host_only]).collect();
+        let d = device_clock_figures(&ok).expect("two requests carry device timings");
+        assert_eq!(d.requests, 2);
+        let p50 = |s: &Option<Summary>| s.as_ref().expect("figures").p50;
+        assert!((p50(&d.ttft_ms) - 9.5).abs() < 1e-9);
+        assert!((p50(&d.tpot_ms) - 2.0).abs() < 1e-9);
+        assert!(
+            (p50(&d.host_minus_device_ttft_ms) - 1.5).abs() < 1e-9,
+            "(1 + 2) / 2"
+        );
+        assert!((p50(&d.host_minus_device_tpot_ms) - 0.5).abs() < 1e-9);
+        assert!(
+            device_clock_figures(&[&host_only]).is_none(),
+            "host clock only"
+        );
+    }
+
+    #[test]
+    fn bandwidth_is_the_one_of_the_engines_device() {
+        let host = serde_json::json!({
+            "memory_bandwidth": { "read_bytes_per_s": 40e9, "threads": 2 },
+        });
+        let gpu = serde_json::json!({
+            "bytes_per_s": 3.0e12,
+            "method": "device-to-device copy, bytes read plus written",
+        });
+        let (bw, source) = device_bandwidth("cpu", &host, Some(&gpu)).expect("host figure");
+        assert!(
+            (bw - 40e9).abs() < 1.0,
+            "a CPU engine uses the host's figure"
+        );
+        assert_eq!(source, "host memory read, 2 threads");
+        let (bw, source) = device_bandwidth("cuda:0", &host, Some(&gpu)).expect("worker figure");
+        assert!(
+            (bw - 3.0e12).abs() < 1.0,
+            "a GPU engine uses its worker's figure"
+        );
+        assert!(
+            source.starts_with("cuda:0: device-to-device copy"),
+            "{source}"
+        );
+        assert_eq!(
+            device_bandwidth("cuda:0", &host, None),
+            None,
+            "no host figure stands for a GPU"
+        );
+        let failed = serde_json::json!({ "unavailable": "too little free GPU memory" });
+        assert_eq!(device_bandwidth("cuda:0", &host, Some(&failed)), None);
+        assert_eq!(device_bandwidth("cpu", &serde_json::json!({}), None), None);
+        let unmeasured = serde_json::json!({ "memory_bandwidth": { "unavailable": "debug" } });
+        assert_eq!(device_bandwidth("cpu", &unmeasured, None), None);
+    }
 
     #[test]
     fn decode_context_is_the_mean_over_decode_steps() {

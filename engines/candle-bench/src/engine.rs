@@ -116,6 +116,15 @@ impl Engine for Candle {
         let c = checked(request)?;
         let threads = set_threads(c.options.threads)?;
         let device = c.device.open()?;
+        // Before the weights take their memory.
+        #[cfg(feature = "cuda")]
+        let device_bandwidth = match &device {
+            Device::Cuda(cuda) => Some(
+                crate::cuda_bandwidth::measure(&cuda.cuda_stream())
+                    .unwrap_or_else(|e| serde_json::json!({ "unavailable": format!("{e:#}") })),
+            ),
+            _ => None,
+        };
         let LoadedModel {
             model,
             eos_ids,
@@ -139,6 +148,10 @@ impl Engine for Candle {
         details.insert("device".into(), request.device.clone().into());
         details.insert("threads".into(), threads.into());
         details.insert("eos_ids".into(), eos_ids.clone().into());
+        #[cfg(feature = "cuda")]
+        if let Some(b) = device_bandwidth {
+            details.insert("device_bandwidth".into(), b);
+        }
         let mut loaded = Loaded::new(Candle {
             model,
             device,

@@ -14,9 +14,12 @@
 //! - [`sampler`]: greedy and seeded temperature / top-p sampling.
 //! - [`options`]: the engine options and the device string.
 //! - `cuda_clock` (feature `cuda`): CUDA events on candle's stream as the device clock.
+//! - `cuda_bandwidth` (feature `cuda`): the GPU's copy bandwidth, the denominator of its MBU.
 
 #![deny(clippy::print_stdout)]
 
+#[cfg(feature = "cuda")]
+pub mod cuda_bandwidth;
 #[cfg(feature = "cuda")]
 pub mod cuda_clock;
 pub mod engine;

@@ -82,17 +82,20 @@ pub fn report_html(
     manifest: &Manifest,
     figures: &[Figure],
 ) -> Result<String, bench_report::ReportError> {
-    let mut sections = vec![Section::new(
-        "Comparison",
-        vec![Block::Table(Table {
-            caption: format!(
-                "Latencies from the {}; * marks a percentile n cannot support",
-                summary.clock
-            ),
-            headers: HEADERS.iter().map(|s| (*s).to_owned()).collect(),
-            rows: comparison_rows(summary),
-        })],
-    )];
+    let mut comparison: Vec<Block> = summary
+        .model
+        .iter()
+        .map(|m| Block::Text(m.line()))
+        .collect();
+    comparison.push(Block::Table(Table {
+        caption: format!(
+            "Latencies from the {}; * marks a percentile n cannot support",
+            summary.clock
+        ),
+        headers: HEADERS.iter().map(|s| (*s).to_owned()).collect(),
+        rows: comparison_rows(summary),
+    }));
+    let mut sections = vec![Section::new("Comparison", comparison)];
     if let Some(v) = &summary.verdicts {
         sections.push(Section::new(
             format!("Verdicts against {}", v.reference),

@@ -27,6 +27,9 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
             ))
             .unwrap_or_default()
     );
+    if let Some(m) = &summary.model {
+        let _ = writeln!(out, "{}\n", m.line());
+    }
     let _ = writeln!(out, "| {} |", HEADERS.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(HEADERS.len()));
     for row in comparison_rows(summary) {
@@ -37,6 +40,8 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
         "\nLatencies from the {}. `*`: too few samples to support that percentile.\n",
         summary.clock
     );
+    mbu_notes(&mut out, summary);
+    device_clock_notes(&mut out, summary);
     if let Some(v) = &summary.verdicts {
         let _ = writeln!(
             out,
@@ -103,4 +108,57 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
         );
     }
     out
+}
+
+/// One line per engine with MBU: bytes per step, the bandwidth it is held against and where that
+/// figure comes from, and the floor TPOT.
+fn mbu_notes(out: &mut String, summary: &RunSummary) {
+    for (label, m) in summary
+        .engines
+        .iter()
+        .filter_map(|(l, e)| Some((l, e.mbu.as_ref()?)))
+    {
+        let _ = writeln!(
+            out,
+            "MBU of {label}: {:.1} MB read per decode step against {:.1} GB/s ({}); floor TPOT {} ms.\n",
+            m.bytes_per_step as f64 / 1e6,
+            m.read_bytes_per_s / 1e9,
+            if m.bandwidth_source.is_empty() {
+                "measured memory bandwidth"
+            } else {
+                &m.bandwidth_source
+            },
+            m.floor_tpot_ms
+                .map_or_else(|| "-".to_owned(), |f| format!("{f:.3}")),
+        );
+    }
+}
+
+/// One line per engine timed on a device clock: TTFT and TPOT medians on that clock beside the
+/// host's, and the median of the paired host-minus-device differences.
+fn device_clock_notes(out: &mut String, summary: &RunSummary) {
+    let p50 = |s: Option<&bench_stats::Summary>| {
+        s.map_or_else(|| "-".to_owned(), |s| format!("{:.3}", s.p50))
+    };
+    for (label, e) in &summary.engines {
+        let Some(d) = &e.device_clock else {
+            continue;
+        };
+        let clock = serde_json::to_value(d.clock)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "Device clock ({clock}) of {label}, {} requests: TTFT p50 {} ms (host {}), TPOT p50 {} ms (host {}), prefill p50 {} ms; host minus device per request, p50: TTFT {} ms, TPOT {} ms.\n",
+            d.requests,
+            p50(d.ttft_ms.as_ref()),
+            p50(e.ttft_ms.as_ref()),
+            p50(d.tpot_ms.as_ref()),
+            p50(e.tpot_ms.as_ref()),
+            p50(d.prefill_ms.as_ref()),
+            p50(d.host_minus_device_ttft_ms.as_ref()),
+            p50(d.host_minus_device_tpot_ms.as_ref()),
+        );
+    }
 }

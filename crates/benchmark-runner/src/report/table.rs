@@ -74,7 +74,13 @@ pub fn terminal_table(summary: &RunSummary) -> String {
     for r in comparison_rows(summary) {
         table.add_row(r);
     }
-    let mut out = table.to_string();
+    let mut out = summary
+        .model
+        .as_ref()
+        .filter(|m| m.synthetic)
+        .map(|m| format!("{}\n", m.line()))
+        .unwrap_or_default();
+    out.push_str(&table.to_string());
     if let Some(v) = &summary.verdicts {
         let mut verdicts = Table::new();
         verdicts
