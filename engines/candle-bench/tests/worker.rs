@@ -170,3 +170,40 @@ fn requests_without_ids_and_unknown_options_fail_with_messages() {
         "{error}"
     );
 }
+
+/// A synthetic llama-3.2-1b (`models synth`'s writer, `Q4_0`) loads and generates on the CPU,
+/// and the worker states the KV cache size of that shape (16 layers, 8 KV heads of 64, f32).
+#[test]
+fn synthetic_llama_3_2_1b_loads_and_generates() {
+    use bench_inputs::synth::{self, SynthSpec, WeightType};
+
+    let Some(source) = model() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("synthetic-1b.gguf");
+    let tokenizer = synth::read_metadata(&source).expect("tokenizer of the default model");
+    let spec = SynthSpec {
+        arch: synth::architecture("llama-3.2-1b").expect("known architecture"),
+        weights: WeightType::Q4_0,
+        seed: 0,
+        source: "candle-bench test",
+    };
+    synth::write_synthetic(&spec, &tokenizer, &path, &mut |_, _| {}).expect("synthetic model");
+
+    let messages = run(&[
+        load(&path, &json!({})),
+        generate(1, Some(&SKY), 4, true, 0.0, 0),
+    ]);
+    let loaded = messages
+        .iter()
+        .find(|m| m["type"] == "loaded")
+        .unwrap_or_else(|| panic!("no loaded message: {messages:?}"));
+    assert_eq!(
+        loaded["details"]["kv_bytes_per_position"],
+        2 * 16 * 8 * 64 * 4,
+        "{loaded}"
+    );
+    let s = samples(&messages);
+    assert_eq!(s.len(), 1, "{messages:?}");
+    assert_eq!(s[0]["outcome"]["status"], "ok", "{}", s[0]);
+    assert_eq!(ids(s[0]).len(), 4, "{}", s[0]);
+}
