@@ -147,3 +147,134 @@ fn an_unavailable_explicit_source_is_a_usage_error() {
     assert!(stderr(&res).contains("rapl"), "{}", stderr(&res));
     assert!(!tmp.path().join("run").exists());
 }
+
+/// Builds the fake driver library (`tests/support/fake_nvml.c`) as `libnvidia-ml.so.1` in `dir`.
+fn build_fake_nvml(dir: &Path) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_nvml.c");
+    let status = std::process::Command::new("cc")
+        .args([
+            "-shared",
+            "-fPIC",
+            "-O1",
+            "-Wall",
+            "-Werror",
+            "-Wl,-soname,libnvidia-ml.so.1",
+            "-o",
+        ])
+        .arg(dir.join("libnvidia-ml.so.1"))
+        .arg(&source)
+        .status()
+        .expect("run cc");
+    assert!(status.success(), "building the fake NVML library failed");
+}
+
+/// `compare --telemetry nvml` with `env` set, against the fake driver; returns the run directory.
+fn nvml_run(tmp: &Path, name: &str, env: &[(&str, &str)]) -> std::path::PathBuf {
+    let lib = tmp.join("lib");
+    if !lib.join("libnvidia-ml.so.1").is_file() {
+        std::fs::create_dir_all(&lib).expect("lib dir");
+        build_fake_nvml(&lib);
+    }
+    let out = tmp.join(name);
+    let mut cmd = support::runner_command(&[
+        "compare",
+        "--engines",
+        "sim",
+        "--requests",
+        "60",
+        "--max-tokens",
+        "8",
+        "--telemetry",
+        "nvml",
+        "--telemetry-interval-ms",
+        "20",
+        "--no-idle",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "-o",
+        "sim.ttft_ms=const:20",
+        "-o",
+        "sim.tpot_ms=const:5",
+    ]);
+    cmd.env("LD_LIBRARY_PATH", &lib);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let res = cmd.output().expect("run benchmark-runner");
+    assert!(res.status.success(), "{}", stderr(&res));
+    out
+}
+
+/// The NVML collector through nvml-wrapper and the driver's C interface, against a fake driver
+/// library with one GPU drawing a known power: the GPU is recorded in the manifest, its energy
+/// counter (millijoules, 100 ms updates) gives the known power and its resolution, and nothing
+/// else is flagged.
+#[test]
+fn nvml_energy_and_device_facts_come_through_the_driver_interface() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = nvml_run(tmp.path(), "clean", &[("FAKE_NVML_WATTS", "250")]);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("manifest.json")).expect("manifest"),
+    )
+    .expect("manifest parses");
+    let host = manifest["host"].to_string();
+    for fact in [
+        "Fake NVIDIA H100 80GB HBM3",
+        "580.0-fake",
+        "13.0",
+        "GPU-00000000-fake",
+    ] {
+        assert!(
+            host.contains(fact),
+            "{fact} missing from the host record: {host}"
+        );
+    }
+    let s = summary(&out);
+    let sim = &s["engines"]["sim"];
+    let channel = sim["energy"]["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|c| c["channel"] == "nvml:0")
+        .unwrap_or_else(|| panic!("no nvml channel: {}", sim["energy"]));
+    let avg = channel["avg_power_w"].as_f64().expect("avg power");
+    assert!(
+        (avg - 250.0).abs() / 250.0 < 0.15,
+        "average power {avg} W vs 250 W"
+    );
+    // Requests of 55 ms against a counter that moves every 100 ms: that, and nothing else.
+    let validity = sim["validity"].as_array().expect("validity");
+    assert_eq!(validity.len(), 1, "{}", sim["validity"]);
+    assert!(
+        validity[0]
+            .as_str()
+            .is_some_and(|r| r.contains("nvml:0: 60 of 60 energy windows shorter than 300 ms")),
+        "{}",
+        sim["validity"]
+    );
+}
+
+/// The same fake GPU throttling, with its SM clock moving and another process on it: each is a
+/// reason in the run's validity.
+#[test]
+fn nvml_throttling_moving_clocks_and_other_processes_are_flagged() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = nvml_run(
+        tmp.path(),
+        "flagged",
+        &[
+            // nvmlClocksThrottleReasonSwThermalSlowdown
+            ("FAKE_NVML_THROTTLE", "32"),
+            ("FAKE_NVML_WOBBLE", "1"),
+            ("FAKE_NVML_FOREIGN_PID", "1"),
+        ],
+    );
+    let validity = summary(&out)["engines"]["sim"]["validity"].to_string();
+    for reason in [
+        "sw_thermal_slowdown throttling active",
+        "SM clock ranged 1500-1980 MHz",
+        "other processes used the GPU: pid 1 (1.0 GiB)",
+    ] {
+        assert!(validity.contains(reason), "{reason} missing: {validity}");
+    }
+}

@@ -38,11 +38,14 @@ pub fn bin_dir() -> &'static Path {
 
 /// Run `benchmark-runner` with `args`.
 pub fn runner(args: &[&str]) -> Output {
-    Command::new(bin_dir().join("benchmark-runner"))
-        .args(args)
-        .env_remove("BENCH_WORKER_DIR")
-        .output()
-        .expect("run benchmark-runner")
+    runner_command(args).output().expect("run benchmark-runner")
+}
+
+/// `benchmark-runner` with `args`, to set more of its environment before running it.
+pub fn runner_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin_dir().join("benchmark-runner"));
+    cmd.args(args).env_remove("BENCH_WORKER_DIR");
+    cmd
 }
 
 /// Stderr as text.

@@ -129,6 +129,22 @@ pub struct EnergyReport {
     pub flags: Vec<RunFlags>,
 }
 
+/// The validity rules for one engine run: its worker is the one process of its own that may use
+/// a GPU (where it runs on one); a served engine's server is another process, so no process is
+/// checked for those.
+fn flag_rules(run: &EngineRun) -> FlagRules {
+    let served = crate::catalog::entry(run.engine).kind == crate::catalog::EngineKind::Served;
+    FlagRules {
+        max_clock_spread_pct: 10.0,
+        own_pids: if served {
+            Vec::new()
+        } else {
+            run.worker_pid.into_iter().collect()
+        },
+        own_process_on_gpu: run.device.as_deref().is_some_and(|d| d.starts_with("cuda")),
+    }
+}
+
 /// Energy per engine run and request from a finished series.
 pub fn analyse(
     series: &telemetry::Series,
@@ -188,15 +204,7 @@ pub fn analyse(
                 end_ns: r.sample.start_mono_ns + r.sample.e2e_ns,
             })
             .collect();
-        let mut flags = telemetry::flags::evaluate(
-            series,
-            t0,
-            t1,
-            &FlagRules {
-                max_clock_spread_pct: 10.0,
-                own_pids: Vec::new(),
-            },
-        );
+        let mut flags = telemetry::flags::evaluate(series, t0, t1, &flag_rules(run));
         for (channel, curve) in &curves {
             let idle = idle_w.get(channel.name.as_str()).copied();
             let Ok(energy) = run_energy(curve, t0, t1, idle, tokens) else {

@@ -129,6 +129,8 @@ async fn run_engine(
         label: label.clone(),
         repetition,
         worker: engine.plan.worker.clone(),
+        worker_pid: None,
+        device: Some(engine.plan.device.clone()),
         status: RunStatus::Ok,
         hello: None,
         loaded: None,
@@ -145,6 +147,7 @@ async fn run_engine(
         Err(e) => return Ok(failed(run, &e)),
     };
     run.hello = Some(worker.hello().clone());
+    run.worker_pid = worker.pid();
     bar.set_message(format!("rep {repetition}: loading"));
     match worker
         .load(&load_request(&engine.plan, ctx.model), timeouts.load)

@@ -29,6 +29,12 @@ pub struct EngineRun {
     pub label: String,
     pub repetition: u32,
     pub worker: String,
+    /// The worker's process id, to tell its use of a GPU from other processes'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_pid: Option<u32>,
+    /// The device the engine was asked to run on (`cpu`, `cuda:0`, `remote`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     pub status: RunStatus,
     pub hello: Option<Hello>,
     pub loaded: Option<Loaded>,

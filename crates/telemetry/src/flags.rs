@@ -14,9 +14,14 @@ use crate::throttle;
 pub struct FlagRules {
     /// Clocks "moved" when (max - min) / max of a busy GPU's clock exceeds this percentage.
     pub max_clock_spread_pct: f64,
-    /// The benchmark's own processes (workers); any other process on a GPU is flagged. Empty:
-    /// the check is skipped. NVML reports host pids, which differ from pids inside a container.
+    /// The benchmark's own processes (the run's worker); any other process on a GPU is flagged.
+    /// Empty: the check is skipped.
     pub own_pids: Vec<u32>,
+    /// Whether one of `own_pids` is expected on the GPU (the engine runs on one). NVML reports
+    /// the pids of the namespace the driver runs in, which differ from ours inside a container:
+    /// when none of the pids NVML lists is ours, a GPU engine's worker cannot be told apart from
+    /// the rest, and a GPU is flagged only when more than one process used it.
+    pub own_process_on_gpu: bool,
 }
 
 impl Default for FlagRules {
@@ -24,6 +29,7 @@ impl Default for FlagRules {
         Self {
             max_clock_spread_pct: 10.0,
             own_pids: Vec::new(),
+            own_process_on_gpu: false,
         }
     }
 }
@@ -173,13 +179,24 @@ fn check_processes(channel: &Channel, readings: &[&Reading], rules: &FlagRules, 
     if rules.own_pids.is_empty() {
         return;
     }
-    let mut foreign: BTreeMap<u32, Option<u64>> = BTreeMap::new();
+    let mut seen: BTreeMap<u32, Option<u64>> = BTreeMap::new();
     for p in readings.iter().flat_map(|r| &r.processes) {
-        if !rules.own_pids.contains(&p.pid) {
-            let peak = foreign.entry(p.pid).or_default();
-            *peak = (*peak).max(p.used_bytes);
-        }
+        let peak = seen.entry(p.pid).or_default();
+        *peak = (*peak).max(p.used_bytes);
     }
+    let ours_listed = seen.keys().any(|pid| rules.own_pids.contains(pid));
+    let (foreign, note) = if ours_listed || !rules.own_process_on_gpu {
+        seen.retain(|pid, _| !rules.own_pids.contains(pid));
+        (seen, "")
+    } else if seen.len() > 1 {
+        (
+            seen,
+            " (one was expected, the worker's; NVML's pids are not this namespace's, so it \
+             cannot be told apart)",
+        )
+    } else {
+        return;
+    };
     if foreign.is_empty() {
         return;
     }
@@ -193,7 +210,7 @@ fn check_processes(channel: &Channel, readings: &[&Reading], rules: &FlagRules, 
     flags.add(
         FlagKind::ForeignProcess,
         format!(
-            "{}: other processes used the GPU: {}",
+            "{}: other processes used the GPU: {}{note}",
             channel.name,
             list.join(", ")
         ),
@@ -273,6 +290,41 @@ mod tests {
         assert_eq!(
             f.reasons(),
             vec!["nvml:0: other processes used the GPU: pid 99 (1.5 GiB)"]
+        );
+    }
+
+    #[test]
+    fn pids_of_another_namespace_flag_a_gpu_only_when_more_than_the_worker_used_it() {
+        let process = |pid| ProcessUse {
+            pid,
+            used_bytes: Some(1 << 30),
+        };
+        let mut one = busy_at(1980);
+        one.processes = vec![process(4321)];
+        let mut two = busy_at(1980);
+        two.processes = vec![process(4321), process(4400)];
+        let gpu_engine = FlagRules {
+            own_pids: vec![10],
+            own_process_on_gpu: true,
+            ..FlagRules::default()
+        };
+        assert!(
+            evaluate(&series(vec![one.clone()]), 0, 100, &gpu_engine).is_clean(),
+            "one process on the engine's GPU: the worker, seen under another pid"
+        );
+        let f = evaluate(&series(vec![two]), 0, 100, &gpu_engine);
+        assert!(f.has(FlagKind::ForeignProcess), "{f:?}");
+        assert!(
+            f.reasons()[0].contains("pid 4321 (1.0 GiB), pid 4400 (1.0 GiB) (one was expected"),
+            "{f:?}"
+        );
+        let cpu_engine = FlagRules {
+            own_process_on_gpu: false,
+            ..gpu_engine
+        };
+        assert!(
+            evaluate(&series(vec![one]), 0, 100, &cpu_engine).has(FlagKind::ForeignProcess),
+            "a CPU engine's run has no process of its own on the GPU"
         );
     }
 

@@ -8,9 +8,9 @@
 //!
 //! Sources: NVIDIA GPUs through NVML, AMD GPUs through amdgpu hwmon, CPU packages and DRAM
 //! through RAPL powercap, process memory through procfs, Apple Silicon through `powermetrics`,
-//! and remote hosts through the `energy-monitor` binary ([`remote`]). The NVML path is untested
-//! on hardware until it runs on an NVIDIA GPU; the sysfs and procfs collectors are tested against
-//! fixture trees.
+//! and remote hosts through the `energy-monitor` binary ([`remote`]). The NVML path is tested on
+//! the CPU through nvml-wrapper against a stand-in driver library (`tests/support/fake_nvml.c`),
+//! not yet on an NVIDIA GPU; the sysfs and procfs collectors are tested against fixture trees.
 //!
 //! Layout:
 //! - [`collector`], [`reading`]: the `Collector` trait and what it returns.

@@ -157,6 +157,11 @@ impl WorkerProcess {
         &self.hello
     }
 
+    /// The worker's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Ask the worker to validate a load request without loading. `Ok(Err(msg))` is a rejection.
     pub async fn check(
         &mut self,

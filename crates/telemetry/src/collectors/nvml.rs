@@ -10,8 +10,10 @@
 //! - `nvmlDeviceGetPowerUsage` is a one-second average on Hopper and under-counts bursty energy by
 //!   about 14%: it is recorded, but never integrated for energy while the counter exists.
 //!
-//! This path is untested on hardware until it runs on an NVIDIA GPU; the readings it produces
-//! follow the same format as the sysfs collectors, which are tested against fixture trees.
+//! Not yet run on an NVIDIA GPU. On the CPU it runs through nvml-wrapper and the driver's C
+//! interface against a stand-in `libnvidia-ml.so.1` (`tests/support/fake_nvml.c`, driven by
+//! `tests/telemetry.rs`): device facts, the energy counter's units and updates, throttle
+//! reasons, clocks and processes.
 
 use std::sync::OnceLock;
 
