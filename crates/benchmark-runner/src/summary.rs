@@ -181,8 +181,9 @@ pub struct MbuFigures {
     pub kv_bytes_per_position: Option<u64>,
     /// Bytes per second of the device the engine ran on (the CPU's read bandwidth, or a GPU's
     /// copy bandwidth counting bytes read plus written).
-    pub read_bytes_per_s: f64,
-    /// What `read_bytes_per_s` is and who measured it.
+    #[serde(alias = "read_bytes_per_s")]
+    pub bandwidth_bytes_per_s: f64,
+    /// What `bandwidth_bytes_per_s` is and who measured it.
     #[serde(default)]
     pub bandwidth_source: String,
     pub floor_tpot_ms: Option<f64>,
@@ -937,7 +938,7 @@ fn attach_mbu(summary: &mut EngineSummary, manifest: &Manifest, runs: &[&EngineR
         .find(|e| e.get("label").and_then(serde_json::Value::as_str) == Some(&summary.label))
         .and_then(|e| e.get("device")?.as_str())
         .unwrap_or("cpu");
-    let Some((read_bytes_per_s, bandwidth_source)) =
+    let Some((bandwidth_bytes_per_s, bandwidth_source)) =
         device_bandwidth(device, &manifest.host, detail("device_bandwidth").as_ref())
     else {
         return;
@@ -959,7 +960,7 @@ fn attach_mbu(summary: &mut EngineSummary, manifest: &Manifest, runs: &[&EngineR
         weight_bytes_per_step,
         kv_bytes_per_position.zip(context),
         tpot,
-        read_bytes_per_s,
+        bandwidth_bytes_per_s,
     );
     figures.bandwidth_source = bandwidth_source;
     summary.mbu = Some(figures);
@@ -999,7 +1000,7 @@ fn mbu_figures(
     weight_bytes: u64,
     kv: Option<(u64, f64)>,
     tpot_ms: Option<f64>,
-    read_bytes_per_s: f64,
+    bandwidth_bytes_per_s: f64,
 ) -> MbuFigures {
     let kv_bytes_per_step = kv.map(|(per, context)| (per as f64 * context).round() as u64);
     let bytes_per_step = weight_bytes + kv_bytes_per_step.unwrap_or(0);
@@ -1008,10 +1009,10 @@ fn mbu_figures(
         weight_bytes_per_step: weight_bytes,
         kv_bytes_per_step,
         kv_bytes_per_position: kv.map(|(per, _)| per),
-        read_bytes_per_s,
+        bandwidth_bytes_per_s,
         bandwidth_source: String::new(),
-        floor_tpot_ms: crate::bandwidth::floor_tpot_ms(bytes_per_step, read_bytes_per_s),
-        mbu: tpot_ms.and_then(|t| crate::bandwidth::mbu(bytes_per_step, t, read_bytes_per_s)),
+        floor_tpot_ms: crate::bandwidth::floor_tpot_ms(bytes_per_step, bandwidth_bytes_per_s),
+        mbu: tpot_ms.and_then(|t| crate::bandwidth::mbu(bytes_per_step, t, bandwidth_bytes_per_s)),
     }
 }
 

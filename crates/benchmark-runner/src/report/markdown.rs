@@ -122,7 +122,7 @@ fn mbu_notes(out: &mut String, summary: &RunSummary) {
             out,
             "MBU of {label}: {:.1} MB read per decode step against {:.1} GB/s ({}); floor TPOT {} ms.\n",
             m.bytes_per_step as f64 / 1e6,
-            m.read_bytes_per_s / 1e9,
+            m.bandwidth_bytes_per_s / 1e9,
             if m.bandwidth_source.is_empty() {
                 "measured memory bandwidth"
             } else {
