@@ -73,6 +73,87 @@ pub struct DeviceTimings {
     pub decode_ns: Vec<u64>,
 }
 
+/// The marks of one request in recording order, each with the index of the device event
+/// recorded for it, and how they become [`DeviceTimings`]. A device clock resets one before each
+/// request (allocating), pushes to it from `mark` (within the capacity it reserved: no
+/// allocation in the timed region), and turns it into timings in `read`, given the elapsed
+/// time between two of its events. The bookkeeping lives here, away from any device API, so
+/// that it is tested on the CPU.
+#[derive(Debug, Default)]
+pub struct MarkLog {
+    marks: Vec<(Mark, usize)>,
+}
+
+impl MarkLog {
+    /// Forget the last request's marks and make room for `capacity` without reallocating.
+    pub fn reset(&mut self, capacity: usize) {
+        self.marks.clear();
+        self.marks.reserve(capacity);
+    }
+
+    /// Marks recorded so far; also the index of the next event to record.
+    pub fn len(&self) -> usize {
+        self.marks.len()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.marks.is_empty()
+    }
+
+    /// Room left before pushing would allocate.
+    pub fn spare(&self) -> usize {
+        self.marks.capacity() - self.marks.len()
+    }
+
+    /// Record that `event` was recorded for `mark`.
+    #[inline]
+    pub fn push(&mut self, mark: Mark, event: usize) {
+        self.marks.push((mark, event));
+    }
+
+    /// The event of the last mark: once it completed, every earlier one has.
+    pub fn last_event(&self) -> Option<usize> {
+        self.marks.last().map(|&(_, e)| e)
+    }
+
+    fn first(&self, wanted: impl Fn(Mark) -> bool) -> Option<usize> {
+        self.marks.iter().find(|(m, _)| wanted(*m)).map(|&(_, e)| e)
+    }
+
+    /// The timings of the recorded marks, `elapsed_ns(a, b)` being the device time from event
+    /// `a` to event `b`: prefill from `Start` to `PrefillEnd` (to the first token when no
+    /// prefill end was marked); one decode gap per token, from the previous token, the first
+    /// from `PrefillEnd` (or `Start`). No marks: no timings.
+    pub fn timings(
+        &self,
+        mut elapsed_ns: impl FnMut(usize, usize) -> anyhow::Result<u64>,
+    ) -> anyhow::Result<DeviceTimings> {
+        let start = self.first(|m| m == Mark::Start);
+        let prefill_end = self.first(|m| m == Mark::PrefillEnd);
+        let first_token = self.first(|m| matches!(m, Mark::Token(_)));
+        let prefill_ns = match (start, prefill_end.or(first_token)) {
+            (Some(s), Some(e)) => Some(elapsed_ns(s, e)?),
+            _ => None,
+        };
+        let mut decode_ns = Vec::new();
+        let mut previous = prefill_end.or(start);
+        for &(m, e) in &self.marks {
+            if !matches!(m, Mark::Token(_)) {
+                continue;
+            }
+            if let Some(p) = previous {
+                decode_ns.push(elapsed_ns(p, e)?);
+            }
+            previous = Some(e);
+        }
+        Ok(DeviceTimings {
+            prefill_ns,
+            decode_ns,
+        })
+    }
+}
+
 /// A clock on the device that runs the engine (CUDA events on the engine's stream).
 ///
 /// [`Mark`]s are recorded from inside the timed region, so `mark` must be cheap and must not
@@ -91,6 +172,53 @@ pub trait DeviceClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Events at these device times (ns), one per mark in order.
+    fn timings(marks: &[Mark], at_ns: &[u64]) -> DeviceTimings {
+        let mut log = MarkLog::default();
+        log.reset(marks.len());
+        for (i, &m) in marks.iter().enumerate() {
+            log.push(m, i);
+        }
+        log.timings(|a, b| Ok(at_ns[b] - at_ns[a]))
+            .expect("timings")
+    }
+
+    #[test]
+    fn marks_become_prefill_and_decode_gaps() {
+        use Mark::{PrefillEnd, Start, Token};
+        // Prefill end marked: prefill 0 -> 80; first token 5 after it; then gaps of 10 and 12.
+        let t = timings(
+            &[Start, PrefillEnd, Token(0), Token(1), Token(2)],
+            &[0, 80, 85, 95, 107],
+        );
+        assert_eq!(t.prefill_ns, Some(80));
+        assert_eq!(t.decode_ns, vec![5, 10, 12]);
+        // None marked: prefill and the first gap both run from the start to the first token.
+        let t = timings(&[Start, Token(0), Token(1)], &[0, 85, 95]);
+        assert_eq!(t.prefill_ns, Some(85));
+        assert_eq!(t.decode_ns, vec![85, 10]);
+        // A failed request that produced nothing: a prefill, no gaps.
+        let t = timings(&[Start, PrefillEnd], &[0, 80]);
+        assert_eq!((t.prefill_ns, t.decode_ns.len()), (Some(80), 0));
+        assert_eq!(timings(&[], &[]), DeviceTimings::default());
+    }
+
+    #[test]
+    fn reading_errors_are_passed_on_and_room_is_reserved() {
+        let mut log = MarkLog::default();
+        log.reset(4);
+        assert!(log.spare() >= 4);
+        log.push(Mark::Start, 0);
+        log.push(Mark::Token(0), 1);
+        assert_eq!((log.len(), log.last_event()), (2, Some(1)));
+        let err = log
+            .timings(|_, _| anyhow::bail!("event not ready"))
+            .expect_err("the error comes back");
+        assert!(err.to_string().contains("not ready"));
+        log.reset(4);
+        assert!(log.is_empty() && log.last_event().is_none());
+    }
 
     #[test]
     fn sleep_until_never_returns_early() {

@@ -29,7 +29,7 @@ pub mod serve;
 pub mod sink;
 pub mod stdio;
 
-pub use clock::{DeviceClock, DeviceTimings, Mark, mono_ns, sleep_until};
+pub use clock::{DeviceClock, DeviceTimings, Mark, MarkLog, mono_ns, sleep_until};
 pub use engine::{Description, Engine, Loaded, parse_options};
 pub use serve::run;
 pub use shared_protocol;

@@ -243,56 +243,73 @@ mod tests {
         assert!(s.device_clock.is_none());
     }
 
-    /// A fake device clock that records marks, standing in for CUDA events.
-    struct FakeClock {
-        marks: Vec<Mark>,
-        capacity: usize,
+    /// A device clock whose events are host clock readings, standing in for CUDA events: the
+    /// same bookkeeping ([`MarkLog`]) as the CUDA clock.
+    struct HostEventClock {
+        events: Vec<u64>,
+        log: crate::clock::MarkLog,
+        spare: usize,
     }
 
-    impl DeviceClock for FakeClock {
+    impl DeviceClock for HostEventClock {
         fn kind(&self) -> DeviceClockKind {
             DeviceClockKind::CudaEvent
         }
         fn prepare(&mut self, max_tokens: u32) -> anyhow::Result<()> {
-            self.marks.clear();
-            self.marks.reserve(max_tokens as usize + 2);
-            self.capacity = self.marks.capacity();
+            let needed = max_tokens as usize + 2;
+            self.events.resize(needed, 0);
+            self.log.reset(needed);
+            self.spare = self.log.spare();
             Ok(())
         }
         fn mark(&mut self, mark: Mark) {
-            self.marks.push(mark);
+            let index = self.log.len();
+            if let Some(e) = self.events.get_mut(index) {
+                *e = mono_ns();
+                self.log.push(mark, index);
+            }
         }
         fn read(&mut self) -> anyhow::Result<DeviceTimings> {
-            assert_eq!(self.marks.capacity(), self.capacity, "mark() reallocated");
-            let tokens = self
-                .marks
-                .iter()
-                .filter(|m| matches!(m, Mark::Token(_)))
-                .count();
-            Ok(DeviceTimings {
-                prefill_ns: Some(100),
-                decode_ns: vec![10; tokens],
-            })
+            assert!(
+                self.log.len() <= self.spare,
+                "mark() outgrew what prepare() reserved"
+            );
+            let events = &self.events;
+            self.log.timings(|a, b| Ok(events[b] - events[a]))
         }
     }
 
     #[test]
     fn device_clock_sees_every_mark_in_order() {
-        let clock = FakeClock {
-            marks: Vec::new(),
-            capacity: 0,
+        let clock = HostEventClock {
+            events: Vec::new(),
+            log: crate::clock::MarkLog::default(),
+            spare: 0,
         };
         let mut sink = TokenSink::new(Some(Box::new(clock)));
         sink.prepare(2).expect("prepare");
         sink.start();
+        std::thread::sleep(std::time::Duration::from_millis(3));
         sink.prefill_done();
         let _ = sink.token(5);
+        std::thread::sleep(std::time::Duration::from_millis(2));
         let _ = sink.token(6);
         let (s, err) = sink.finish(&request(2), Phase::Measure, mono_ns(), Outcome::Ok);
         assert!(err.is_none());
         assert_eq!(s.device_clock, Some(DeviceClockKind::CudaEvent));
-        assert_eq!(s.prefill_device_ns, Some(100));
-        assert_eq!(s.decode_device_ns, Some(vec![10, 10]));
+        let prefill = s.prefill_device_ns.expect("prefill on the device clock");
+        let decode = s.decode_device_ns.clone().expect("decode gaps");
+        assert_eq!(
+            decode.len(),
+            2,
+            "one gap per token, the first from the prefill end"
+        );
+        // The events span what was slept between the marks, and no more than the request.
+        assert!((3_000_000..=s.e2e_ns).contains(&prefill), "{s:?}");
+        assert!(
+            decode[1] >= 2_000_000 && prefill + decode[0] + decode[1] <= s.e2e_ns,
+            "{s:?}"
+        );
         assert_eq!(s.finish_reason, Some(FinishReason::Length));
     }
 }

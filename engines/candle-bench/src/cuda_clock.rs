@@ -1,20 +1,20 @@
 //! The CUDA-event device clock (feature `cuda`): events recorded on candle's own stream at each
 //! mark, read back after the request. Unverified on GPU hardware: it builds against CUDA 13.0
-//! here (scripts/cuda-toolchain.sh) and its bookkeeping follows the seam that
-//! `bench_worker::TokenSink` tests on the CPU.
+//! here (scripts/cuda-toolchain.sh); which event stands for which mark, and how events become
+//! timings, is `bench_worker::MarkLog`, tested on the CPU.
 
 use std::sync::Arc;
 
 use bench_worker::shared_protocol::DeviceClockKind;
-use bench_worker::{DeviceClock, DeviceTimings, Mark};
+use bench_worker::{DeviceClock, DeviceTimings, Mark, MarkLog};
 use candle_core::cuda_backend::cudarc::driver::{CudaEvent, CudaStream, sys};
 
-/// Events on the engine's stream, one per mark, allocated before the timed region.
+/// Events on the engine's stream, one per mark, allocated before the timed region. Which mark
+/// each event stands for, and how they become timings, is [`MarkLog`]'s (tested on the CPU).
 pub struct CudaEventClock {
     stream: Arc<CudaStream>,
     events: Vec<CudaEvent>,
-    /// `(mark, event index)` in recording order; preallocated in `prepare`.
-    marks: Vec<(Mark, usize)>,
+    log: MarkLog,
     error: Option<String>,
 }
 
@@ -24,7 +24,7 @@ impl CudaEventClock {
         CudaEventClock {
             stream,
             events: Vec::new(),
-            marks: Vec::new(),
+            log: MarkLog::default(),
             error: None,
         }
     }
@@ -49,19 +49,18 @@ impl DeviceClock for CudaEventClock {
                 .map_err(|e| anyhow::anyhow!("cannot create a CUDA event: {e:?}"))?;
             self.events.push(event);
         }
-        self.marks.clear();
-        self.marks.reserve(needed);
+        self.log.reset(needed);
         self.error = None;
         Ok(())
     }
 
     fn mark(&mut self, mark: Mark) {
-        let index = self.marks.len();
+        let index = self.log.len();
         let Some(event) = self.events.get(index) else {
             return;
         };
         match event.record(&self.stream) {
-            Ok(()) => self.marks.push((mark, index)),
+            Ok(()) => self.log.push(mark, index),
             Err(e) => {
                 if self.error.is_none() {
                     self.error = Some(format!("{e:?}"));
@@ -74,49 +73,18 @@ impl DeviceClock for CudaEventClock {
         if let Some(e) = self.error.take() {
             anyhow::bail!("recording a CUDA event failed: {e}");
         }
-        let Some(&(_, last)) = self.marks.last() else {
+        let Some(last) = self.log.last_event() else {
             return Ok(DeviceTimings::default());
         };
         self.events[last]
             .synchronize()
             .map_err(|e| anyhow::anyhow!("waiting for CUDA events: {e:?}"))?;
-        let elapsed = |a: usize, b: usize| -> anyhow::Result<u64> {
-            self.events[a]
-                .elapsed_ms(&self.events[b])
+        let events = &self.events;
+        self.log.timings(|a, b| {
+            events[a]
+                .elapsed_ms(&events[b])
                 .map(ns)
                 .map_err(|e| anyhow::anyhow!("reading CUDA events: {e:?}"))
-        };
-        let start = self
-            .marks
-            .iter()
-            .find(|(m, _)| *m == Mark::Start)
-            .map(|&(_, i)| i);
-        let prefill_end = self
-            .marks
-            .iter()
-            .find(|(m, _)| *m == Mark::PrefillEnd)
-            .map(|&(_, i)| i);
-        let tokens: Vec<usize> = self
-            .marks
-            .iter()
-            .filter(|(m, _)| matches!(m, Mark::Token(_)))
-            .map(|&(_, i)| i)
-            .collect();
-        let prefill_ns = match (start, prefill_end.or_else(|| tokens.first().copied())) {
-            (Some(s), Some(e)) => Some(elapsed(s, e)?),
-            _ => None,
-        };
-        let mut decode_ns = Vec::with_capacity(tokens.len());
-        let mut previous = prefill_end.or(start);
-        for &t in &tokens {
-            if let Some(p) = previous {
-                decode_ns.push(elapsed(p, t)?);
-            }
-            previous = Some(t);
-        }
-        Ok(DeviceTimings {
-            prefill_ns,
-            decode_ns,
         })
     }
 }
