@@ -15,7 +15,9 @@
 #
 # Settings (environment): KIT_HOME (/var/tmp/gpu-kit), OUT (./gpu-out), DEVICE (cuda:0),
 # TELEMETRY (nvml), REQUESTS (50), MAX_TOKENS (64), SYNTH ("llama-3.2-1b:q4_0 llama-3.1-8b:q4_0"),
-# RUN_TIMEOUT (seconds per compare, 150). For `pack`: KIT_CANDLE (the candle-bench binary to
+# RUN_TIMEOUT (seconds per compare, 150), BUDGET (seconds for all of `run`, 540: a device call
+# may last 600; what is not started in time is skipped, and the archive is rewritten after each
+# comparison, so a call cut short still brings back what finished). For `pack`: KIT_CANDLE (the candle-bench binary to
 # carry; default: the CUDA build, made by scripts/check-cuda-build.sh). A rehearsal on a machine
 # without a GPU: KIT_CANDLE=target/release/candle-bench for pack, DEVICE=cpu TELEMETRY=auto for run.
 set -euo pipefail
@@ -32,6 +34,7 @@ pack() {
     local kit=.gpu-kit model="models/$MODEL_FILE"
     [[ -f $model ]] || die "$model is missing: run \`cargo run --release -p benchmark-runner -- models fetch\`"
     cargo build --locked --release -p benchmark-runner
+    local runner=${CARGO_TARGET_DIR:-target}/release/benchmark-runner
     local candle=${KIT_CANDLE:-}
     if [[ -z $candle ]]; then
         bash scripts/check-cuda-build.sh
@@ -39,7 +42,7 @@ pack() {
     fi
     [[ -x $candle ]] || die "$candle is not an executable"
     rm -rf "$kit" && mkdir -p "$kit/a" "$kit/b" "$kit/stage/bin"
-    cp target/release/benchmark-runner "$candle" "$kit/stage/bin/"
+    cp "$runner" "$candle" "$kit/stage/bin/"
     strip "$kit/stage/bin/"*
     readelf -d "$kit/stage/bin/candle-bench" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' \
         > "$kit/stage/bin/candle-bench.needs"
@@ -52,6 +55,9 @@ pack() {
     tail -c +"$((half + 1))" "$model" > "$kit/b/model.1"
     (cd models && sha256sum "$MODEL_FILE") > "$kit/a/model.sha256"
     cp "$kit/a/model.sha256" "$kit/b/model.sha256"
+    # Both halves name the kit they belong to, so that a half left from another pack is refused.
+    cat "$kit/a/bin.tar.gz" "$kit/a/model.sha256" | sha256sum | cut -c1-16 > "$kit/a/kit.id"
+    cp "$kit/a/kit.id" "$kit/b/kit.id.b"
     local part bytes
     for part in a b; do
         bytes=$(du -cb "$kit/$part" | tail -1 | cut -f1)
@@ -73,7 +79,7 @@ receive() {
 
 # The folder holding libcublas.so.13 and its companions, when the loader does not find them.
 cuda_lib_dir() {
-    if ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13 '; then
+    if grep -q 'libcublas\.so\.13 ' < <(ldconfig -p 2>/dev/null); then
         return 0
     fi
     local d
@@ -89,12 +95,19 @@ run() {
     [[ -z $from ]] || receive "$from"
     OUT=${OUT:-$PWD/gpu-out}
     mkdir -p "$OUT"
-    exec > >(tee -a "$OUT/gpu-kit.log") 2>&1
+    # Through a pipe rather than `exec > >(tee)`, so that the log is complete when `run` returns.
+    run_body 2>&1 | tee -a "$OUT/gpu-kit.log"
+}
+
+run_body() {
+    local deadline=$((SECONDS + ${BUDGET:-540}))
     local device=${DEVICE:-cuda:0} telemetry=${TELEMETRY:-nvml}
     local requests=${REQUESTS:-50} max_tokens=${MAX_TOKENS:-64} limit=${RUN_TIMEOUT:-150}
-    [[ -f $KIT_HOME/model.0 && -f $KIT_HOME/bin.tar.gz ]] ||
+    [[ -f $KIT_HOME/model.0 && -f $KIT_HOME/bin.tar.gz && -f $KIT_HOME/kit.id ]] ||
         die "the first transfer is not in $KIT_HOME: run \`receive .gpu-kit/a\` first, on the same (still warm) machine"
-    [[ -f $KIT_HOME/model.1 ]] || die "the second transfer is not in $KIT_HOME"
+    [[ -f $KIT_HOME/model.1 && -f $KIT_HOME/kit.id.b ]] || die "the second transfer is not in $KIT_HOME"
+    cmp -s "$KIT_HOME/kit.id" "$KIT_HOME/kit.id.b" ||
+        die "the two transfers come from different packs: pack again and carry both"
 
     mkdir -p models
     cat "$KIT_HOME/model.0" "$KIT_HOME/model.1" > "models/$MODEL_FILE"
@@ -110,43 +123,61 @@ run() {
             die "no libcublas.so.13 on this machine (needed: $(tr '\n' ' ' < "$bin/candle-bench.needs"))"
         fi
     fi
+    local linked
+    linked=$(ldd "$bin/candle-bench" 2>&1 || true)
     {
         echo "== date"; date -u
         echo "== nvidia-smi"; nvidia-smi 2>&1 || true
-        echo "== candle-bench libraries"; ldd "$bin/candle-bench" 2>&1 || true
+        echo "== candle-bench libraries"; echo "$linked"
         echo "== LD_LIBRARY_PATH"; echo "${LD_LIBRARY_PATH:-}"
-        echo "== cpu"; grep -m1 'model name' /proc/cpuinfo; nproc
+        echo "== cpu"; grep -m1 'model name' /proc/cpuinfo || true; nproc
     } > "$OUT/gpu-env.txt"
-    if ldd "$bin/candle-bench" | grep -q 'not found'; then
-        ldd "$bin/candle-bench" | grep 'not found' >&2
+    if grep -q 'not found' <<<"$linked"; then
+        grep 'not found' <<<"$linked" >&2
         die "candle-bench cannot be loaded here (see $OUT/gpu-env.txt)"
     fi
 
     local results=$PWD/gpu-results failed=0
     rm -rf "$results" && mkdir -p "$results"
+    archive() {
+        tar -czf "$OUT/gpu-results.tar.gz.tmp" -C "$results" . &&
+            mv "$OUT/gpu-results.tar.gz.tmp" "$OUT/gpu-results.tar.gz"
+    }
     compare() { # NAME MODEL [extra args]
-        local name=$1 model=$2
+        local name=$1 model=$2 left=$((deadline - SECONDS))
         shift 2
+        if ((left < 30)); then
+            say "compare $name skipped: ${left}s left of the budget"
+            failed=1
+            return 0
+        fi
         say "compare $name: candle on $device, $requests requests x $max_tokens tokens"
-        timeout "$limit" "$bin/benchmark-runner" compare --engines candle --device "$device" \
-            --telemetry "$telemetry" --model "$model" --requests "$requests" \
-            --max-tokens "$max_tokens" --out "$results/$name" "$@" ||
+        timeout -k 10 "$((left < limit ? left : limit))" "$bin/benchmark-runner" compare \
+            --engines candle --device "$device" --telemetry "$telemetry" --model "$model" \
+            --requests "$requests" --max-tokens "$max_tokens" --out "$results/$name" "$@" ||
             { say "compare $name failed (exit $?)"; failed=1; }
+        archive
     }
     compare smollm2-135m-q4_1 "models/$MODEL_FILE"
     local spec arch quant file
     for spec in ${SYNTH-llama-3.2-1b:q4_0 llama-3.1-8b:q4_0}; do
         arch=${spec%%:*} quant=${spec#*:}
         file=models/synthetic-$arch-$quant.gguf
+        if ((deadline - SECONDS < 60)); then
+            say "synth $spec skipped: too little of the budget left"
+            failed=1
+            continue
+        fi
         "$bin/benchmark-runner" models synth --arch "$arch" --quant "$quant" --out "$file" ||
             { say "synth $spec failed"; failed=1; continue; }
         compare "synthetic-$arch-$quant" "$file" --ignore-eos
         rm -f "$file"
     done
-    tar -czf "$OUT/gpu-results.tar.gz" -C "$results" .
+    archive
     say "results: $OUT/gpu-results.tar.gz ($(size "$OUT/gpu-results.tar.gz") bytes)"
+    local report
     for report in "$results"/*/report.md; do
-        [[ -f $report ]] && { echo "== $report"; cat "$report"; }
+        [[ -f $report ]] && { echo "== $report"; cat "$report"; echo; }
     done
     return "$failed"
 }

@@ -242,13 +242,14 @@ fn nvml_energy_and_device_facts_come_through_the_driver_interface() {
         (avg - 250.0).abs() / 250.0 < 0.15,
         "average power {avg} W vs 250 W"
     );
-    // Requests of 55 ms against a counter that moves every 100 ms: that, and nothing else.
+    // Requests of 55 ms against a counter that moves every 100 ms (three updates: about 300 ms,
+    // as the sampler saw them): that, and nothing else.
     let validity = sim["validity"].as_array().expect("validity");
     assert_eq!(validity.len(), 1, "{}", sim["validity"]);
     assert!(
         validity[0]
             .as_str()
-            .is_some_and(|r| r.contains("nvml:0: 60 of 60 energy windows shorter than 300 ms")),
+            .is_some_and(|r| r.contains("nvml:0: 60 of 60 energy windows shorter than")),
         "{}",
         sim["validity"]
     );

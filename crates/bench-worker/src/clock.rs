@@ -60,8 +60,12 @@ pub enum Mark {
     Start,
     /// The engine finished its prefill forward pass.
     PrefillEnd,
-    /// Token number `n` (0-based) was produced.
+    /// Token number `n` (0-based) was produced; on a device clock, where the engine says so
+    /// ([`crate::TokenSink::step_queued`]), the forward pass producing it was queued.
     Token(u32),
+    /// The forward pass producing token `n` is about to be launched
+    /// ([`crate::TokenSink::step_begins`]).
+    StepStart(u32),
 }
 
 /// Device-side figures of one request.
@@ -69,7 +73,10 @@ pub enum Mark {
 pub struct DeviceTimings {
     /// `Start` to `PrefillEnd` (or to the first token when the engine marks no prefill end).
     pub prefill_ns: Option<u64>,
-    /// Gaps between successive token marks, the first one measured from the prefill end.
+    /// One entry per token mark. The first runs from the prefill end (or the start). Each
+    /// later one runs from the step-start mark of the same token where there is one, which is
+    /// the device time of that token's forward pass. Otherwise it runs from the previous token's
+    /// mark.
     pub decode_ns: Vec<u64>,
 }
 
@@ -123,8 +130,9 @@ impl MarkLog {
 
     /// The timings of the recorded marks, `elapsed_ns(a, b)` being the device time from event
     /// `a` to event `b`: prefill from `Start` to `PrefillEnd` (to the first token when no
-    /// prefill end was marked); one decode gap per token, from the previous token, the first
-    /// from `PrefillEnd` (or `Start`). No marks: no timings.
+    /// prefill end was marked); one decode figure per token mark, from that token's
+    /// `StepStart` where it has one, else from the previous token (the first token from
+    /// `PrefillEnd`, or `Start`). No marks: no timings.
     pub fn timings(
         &self,
         mut elapsed_ns: impl FnMut(usize, usize) -> anyhow::Result<u64>,
@@ -138,14 +146,22 @@ impl MarkLog {
         };
         let mut decode_ns = Vec::new();
         let mut previous = prefill_end.or(start);
+        let mut step_start: Option<(u32, usize)> = None;
         for &(m, e) in &self.marks {
-            if !matches!(m, Mark::Token(_)) {
-                continue;
+            match m {
+                Mark::StepStart(n) => step_start = Some((n, e)),
+                Mark::Token(n) => {
+                    let from = match step_start.take() {
+                        Some((k, s)) if k == n => Some(s),
+                        _ => previous,
+                    };
+                    if let Some(f) = from {
+                        decode_ns.push(elapsed_ns(f, e)?);
+                    }
+                    previous = Some(e);
+                }
+                Mark::Start | Mark::PrefillEnd => {}
             }
-            if let Some(p) = previous {
-                decode_ns.push(elapsed_ns(p, e)?);
-            }
-            previous = Some(e);
         }
         Ok(DeviceTimings {
             prefill_ns,
@@ -186,7 +202,7 @@ mod tests {
 
     #[test]
     fn marks_become_prefill_and_decode_gaps() {
-        use Mark::{PrefillEnd, Start, Token};
+        use Mark::{PrefillEnd, Start, StepStart, Token};
         // Prefill end marked: prefill 0 -> 80; first token 5 after it; then gaps of 10 and 12.
         let t = timings(
             &[Start, PrefillEnd, Token(0), Token(1), Token(2)],
@@ -198,6 +214,24 @@ mod tests {
         let t = timings(&[Start, Token(0), Token(1)], &[0, 85, 95]);
         assert_eq!(t.prefill_ns, Some(85));
         assert_eq!(t.decode_ns, vec![85, 10]);
+        // Step marks: each later token's figure is its own forward pass, not the gap.
+        let t = timings(
+            &[
+                Start,
+                PrefillEnd,
+                Token(0),
+                StepStart(1),
+                Token(1),
+                StepStart(2),
+                Token(2),
+            ],
+            &[0, 80, 81, 90, 96, 104, 110],
+        );
+        assert_eq!(t.prefill_ns, Some(80));
+        assert_eq!(t.decode_ns, vec![1, 6, 6]);
+        // A step start that does not belong to the token falls back to the gap.
+        let t = timings(&[Start, Token(0), StepStart(5), Token(1)], &[0, 10, 12, 20]);
+        assert_eq!(t.decode_ns, vec![10, 10]);
         // A failed request that produced nothing: a prefill, no gaps.
         let t = timings(&[Start, PrefillEnd], &[0, 80]);
         assert_eq!((t.prefill_ns, t.decode_ns.len()), (Some(80), 0));

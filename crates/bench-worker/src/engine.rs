@@ -59,6 +59,9 @@ pub trait Engine: Sized {
     /// pass (where there is one) and [`TokenSink::token`] for each generated token, stopping
     /// when it returns [`crate::Flow::Stop`] or at end-of-sequence (then call
     /// [`TokenSink::end_of_sequence`]) unless `request.ignore_eos`. The whole call is timed.
+    /// An engine on a device that queues work (CUDA) also tells the device clock when it queues
+    /// each pass, before waiting for its result: [`TokenSink::prefill_queued`],
+    /// [`TokenSink::step_begins`] and [`TokenSink::step_queued`].
     fn generate(&mut self, request: &Request, sink: &mut TokenSink) -> anyhow::Result<()>;
 
     /// Run a whole workload with the engine's own scheduling, emitting one `sample` per request

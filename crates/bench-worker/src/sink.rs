@@ -27,6 +27,11 @@ pub struct TokenSink {
     ids: Vec<u32>,
     eos: bool,
     clock: Option<Box<dyn DeviceClock>>,
+    /// The device marked the prefill end when it was queued ([`TokenSink::prefill_queued`]).
+    prefill_queued: bool,
+    /// Tokens whose forward pass the device marked when it was queued
+    /// ([`TokenSink::step_queued`]).
+    steps_queued: u32,
 }
 
 impl TokenSink {
@@ -41,6 +46,8 @@ impl TokenSink {
             ids: Vec::new(),
             eos: false,
             clock,
+            prefill_queued: false,
+            steps_queued: 0,
         }
     }
 
@@ -48,6 +55,8 @@ impl TokenSink {
     pub fn prepare(&mut self, max_tokens: u32) -> anyhow::Result<()> {
         self.max_tokens = max_tokens;
         self.prefill_end_ns = None;
+        self.prefill_queued = false;
+        self.steps_queued = 0;
         self.eos = false;
         self.stamps_ns.clear();
         self.ids.clear();
@@ -68,11 +77,57 @@ impl TokenSink {
         }
     }
 
+    /// The engine has queued its prefill forward pass on the device and not yet waited for it.
+    /// The device clock marks the prefill's end here, on the device's own timeline (an event
+    /// completes when the work queued before it does), instead of in
+    /// [`TokenSink::prefill_done`], after the host waited. Optional; a no-op without a device
+    /// clock.
+    #[inline]
+    pub fn prefill_queued(&mut self) {
+        if let Some(clock) = self.clock.as_mut() {
+            clock.mark(Mark::PrefillEnd);
+            self.prefill_queued = true;
+        }
+    }
+
+    /// The engine has queued the forward pass that produces the next token and not yet waited
+    /// for it: the device clock marks that token here rather than in [`TokenSink::token`]. If
+    /// the pass produces end-of-sequence, its mark stays as the end of the request's device
+    /// work (the host's end-to-end time includes that pass too). Optional; a no-op without a
+    /// device clock.
+    #[inline]
+    pub fn step_queued(&mut self) {
+        let n = self.steps_queued;
+        if n < self.max_tokens
+            && let Some(clock) = self.clock.as_mut()
+        {
+            clock.mark(Mark::Token(n));
+            self.steps_queued = n + 1;
+        }
+    }
+
+    /// The engine is about to launch the forward pass that produces the next token (after the
+    /// first, which the prefill produces): the device clock marks where that pass starts on the
+    /// device's timeline, so that the token's device figure is the pass itself, not the time
+    /// the device waited for the host in between. Pair with [`TokenSink::step_queued`].
+    /// Optional; a no-op without a device clock.
+    #[inline]
+    pub fn step_begins(&mut self) {
+        let n = self.steps_queued;
+        if n < self.max_tokens
+            && let Some(clock) = self.clock.as_mut()
+        {
+            clock.mark(Mark::StepStart(n));
+        }
+    }
+
     /// The engine finished its prefill forward pass.
     #[inline]
     pub fn prefill_done(&mut self) {
         self.prefill_end_ns = Some(mono_ns());
-        if let Some(clock) = self.clock.as_mut() {
+        if !self.prefill_queued
+            && let Some(clock) = self.clock.as_mut()
+        {
             clock.mark(Mark::PrefillEnd);
         }
     }
@@ -88,7 +143,9 @@ impl TokenSink {
         }
         self.stamps_ns.push(now);
         self.ids.push(id);
-        if let Some(clock) = self.clock.as_mut() {
+        if n >= self.steps_queued
+            && let Some(clock) = self.clock.as_mut()
+        {
             clock.mark(Mark::Token(n));
         }
         if n + 1 >= self.max_tokens {
@@ -248,7 +305,17 @@ mod tests {
     struct HostEventClock {
         events: Vec<u64>,
         log: crate::clock::MarkLog,
-        spare: usize,
+        reserved: usize,
+    }
+
+    impl HostEventClock {
+        fn boxed() -> Box<dyn DeviceClock> {
+            Box::new(HostEventClock {
+                events: Vec::new(),
+                log: crate::clock::MarkLog::default(),
+                reserved: 0,
+            })
+        }
     }
 
     impl DeviceClock for HostEventClock {
@@ -256,10 +323,10 @@ mod tests {
             DeviceClockKind::CudaEvent
         }
         fn prepare(&mut self, max_tokens: u32) -> anyhow::Result<()> {
-            let needed = max_tokens as usize + 2;
+            let needed = 2 * max_tokens as usize + 2;
             self.events.resize(needed, 0);
             self.log.reset(needed);
-            self.spare = self.log.spare();
+            self.reserved = self.log.spare();
             Ok(())
         }
         fn mark(&mut self, mark: Mark) {
@@ -270,10 +337,12 @@ mod tests {
             }
         }
         fn read(&mut self) -> anyhow::Result<DeviceTimings> {
-            assert!(
-                self.log.len() <= self.spare,
-                "mark() outgrew what prepare() reserved"
+            assert_eq!(
+                self.log.len() + self.log.spare(),
+                self.reserved,
+                "mark() reallocated"
             );
+            assert!(self.log.len() < self.events.len(), "marks were dropped");
             let events = &self.events;
             self.log.timings(|a, b| Ok(events[b] - events[a]))
         }
@@ -281,12 +350,7 @@ mod tests {
 
     #[test]
     fn device_clock_sees_every_mark_in_order() {
-        let clock = HostEventClock {
-            events: Vec::new(),
-            log: crate::clock::MarkLog::default(),
-            spare: 0,
-        };
-        let mut sink = TokenSink::new(Some(Box::new(clock)));
+        let mut sink = TokenSink::new(Some(HostEventClock::boxed()));
         sink.prepare(2).expect("prepare");
         sink.start();
         std::thread::sleep(std::time::Duration::from_millis(3));
@@ -311,5 +375,49 @@ mod tests {
             "{s:?}"
         );
         assert_eq!(s.finish_reason, Some(FinishReason::Length));
+    }
+
+    /// An engine that marks its device work as it queues it (as candle does on CUDA): each
+    /// token's device figure is its own pass, not the host's turnaround between passes, and the
+    /// pass that produced end-of-sequence is kept as the last one.
+    #[test]
+    fn queued_steps_time_the_passes_not_the_turnarounds() {
+        // Far apart, so that a loaded machine oversleeping a pass cannot make it a turnaround.
+        let pass = std::time::Duration::from_millis(1);
+        let turnaround = std::time::Duration::from_millis(30);
+        let mut sink = TokenSink::new(Some(HostEventClock::boxed()));
+        sink.prepare(8).expect("prepare");
+        sink.start();
+        std::thread::sleep(pass); // the prefill pass
+        sink.prefill_queued();
+        sink.step_queued();
+        sink.prefill_done();
+        for id in [5, 6, 7] {
+            std::thread::sleep(turnaround); // waiting for the token, sampling, the sink
+            assert_eq!(sink.token(id), Flow::Continue);
+            sink.step_begins();
+            std::thread::sleep(pass); // the next pass
+            sink.step_queued();
+        }
+        // That last pass produced end-of-sequence.
+        sink.end_of_sequence();
+        let (s, err) = sink.finish(&request(8), Phase::Measure, mono_ns(), Outcome::Ok);
+        assert!(err.is_none());
+        assert_eq!(s.completion_tokens, 3);
+        let decode = s.decode_device_ns.clone().expect("device figures");
+        assert_eq!(
+            decode.len(),
+            4,
+            "three tokens and the end-of-sequence pass: {s:?}"
+        );
+        let turnaround_ns = turnaround.as_nanos() as u64;
+        for &d in &decode[1..] {
+            assert!(
+                (1_000_000..turnaround_ns).contains(&d),
+                "a pass, not a turnaround: {s:?}"
+            );
+        }
+        assert!(s.itl_ns.iter().all(|&gap| gap >= turnaround_ns), "{s:?}");
+        assert_eq!(s.finish_reason, Some(FinishReason::Eos));
     }
 }

@@ -12,8 +12,10 @@
 //!
 //! On the device clock (CUDA events on the engine's stream), where a worker records one:
 //! - `device_ttft_ms`: the start mark to the first token's mark.
-//! - `device_tpot_ms`: the first token's mark to the last one's, over `completion_tokens - 1`
-//!   (the same span and divisor as the host TPOT).
+//! - `device_tpot_ms`: the device figures of the passes after the first token (each pass from
+//!   its step-start mark to its end, where the engine marks both; else the gaps between token
+//!   marks), the end-of-sequence pass included, over `completion_tokens - 1`: the same passes
+//!   and divisor as the host TPOT, without the host's turnaround between them.
 //! - `device_prefill_ms`: the start mark to the engine's prefill-end mark (to the first token's
 //!   where it marks no prefill end).
 
@@ -81,14 +83,16 @@ pub fn device_ttft_ms(s: &Sample) -> Option<f64> {
     Some(ns as f64 / NS_PER_MS)
 }
 
-/// Device-clock time per output token after the first, in milliseconds: the gaps between
-/// successive token marks, summed and divided by their number.
+/// Device-clock time per output token after the first, in milliseconds: the device figures of
+/// every pass after the first token's (each token's forward pass, or the gap since the
+/// previous token where the engine marks no step starts; the pass that produced end-of-sequence
+/// included, as in the host's end-to-end time), over `completion_tokens - 1`.
 pub fn device_tpot_ms(s: &Sample) -> Option<f64> {
-    let gaps = s.decode_device_ns.as_ref()?.get(1..)?;
-    if gaps.is_empty() {
+    let after_first = s.decode_device_ns.as_ref()?.get(1..)?;
+    if s.completion_tokens < 2 || after_first.is_empty() {
         return None;
     }
-    Some(gaps.iter().sum::<u64>() as f64 / NS_PER_MS / gaps.len() as f64)
+    Some(after_first.iter().sum::<u64>() as f64 / NS_PER_MS / f64::from(s.completion_tokens - 1))
 }
 
 /// Device-clock prefill time in milliseconds.
@@ -161,6 +165,10 @@ mod tests {
         s.decode_device_ns = Some(vec![9_000_000, 2_000_000, 2_000_000, 2_000_000]);
         assert_eq!(device_ttft_ms(&s), Some(9.0));
         assert_eq!(device_tpot_ms(&s), Some(2.0));
+        // The pass that produced end-of-sequence counts, as it does in the host's e2e.
+        s.completion_tokens = 3;
+        s.decode_device_ns = Some(vec![9_000_000, 2_000_000, 2_000_000, 2_000_000]);
+        assert_eq!(device_tpot_ms(&s), Some(3.0));
         // One token: a TTFT, no TPOT; no device clock: nothing.
         s.decode_device_ns = Some(vec![9_000_000]);
         assert_eq!(device_tpot_ms(&s), None);

@@ -191,8 +191,8 @@ pub struct MbuFigures {
 }
 
 /// TTFT, TPOT and prefill on the device clock, and how much longer the host saw each request
-/// (host minus device, paired request by request): the time outside the device's own work
-/// (launches, synchronisation, the host side of sampling, the harness).
+/// (host minus device, paired request by request): the time outside the device's forward
+/// passes (waiting for each token, host-side sampling, the harness).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeviceClockFigures {
     pub clock: shared_protocol::DeviceClockKind,
@@ -934,10 +934,13 @@ fn attach_mbu(summary: &mut EngineSummary, manifest: &Manifest, runs: &[&EngineR
         runs.iter()
             .find_map(|r| r.loaded.as_ref()?.details.get(key).cloned())
     };
-    let device = plan_engines(manifest)
+    let Some(device) = plan_engines(manifest)
         .find(|e| e.get("label").and_then(serde_json::Value::as_str) == Some(&summary.label))
         .and_then(|e| e.get("device")?.as_str())
-        .unwrap_or("cpu");
+        .or_else(|| runs.iter().find_map(|r| r.device.as_deref()))
+    else {
+        return;
+    };
     let Some((bandwidth_bytes_per_s, bandwidth_source)) =
         device_bandwidth(device, &manifest.host, detail("device_bandwidth").as_ref())
     else {
@@ -1110,6 +1113,19 @@ mod tests {
             device_clock_figures(&[&host_only]).is_none(),
             "host clock only"
         );
+    }
+
+    #[test]
+    fn summaries_written_before_the_rename_still_read() {
+        let m: MbuFigures = serde_json::from_value(serde_json::json!({
+            "bytes_per_step": 100,
+            "read_bytes_per_s": 4e10,
+            "floor_tpot_ms": 0.0025,
+            "mbu": 0.5,
+        }))
+        .expect("an older summary's MBU");
+        assert!((m.bandwidth_bytes_per_s - 4e10).abs() < 1.0);
+        assert!(m.bandwidth_source.is_empty());
     }
 
     #[test]

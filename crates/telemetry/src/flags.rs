@@ -109,13 +109,25 @@ impl Flags {
 /// Flags for the GPU channels of `series` over `[t0_ns, t1_ns]`.
 pub fn evaluate(series: &Series, t0_ns: u64, t1_ns: u64, rules: &FlagRules) -> Flags {
     let mut flags = Flags::default();
+    let mut processes = Vec::new();
     for channel in series.in_domain(Domain::Gpu) {
         let readings: Vec<&Reading> = channel.within(t0_ns, t1_ns).map(|p| &p.reading).collect();
         check_throttle(channel, &readings, &mut flags);
         check_clocks(channel, &readings, rules, &mut flags);
-        check_processes(channel, &readings, rules, &mut flags);
+        processes.push((channel.name.as_str(), processes_seen(&readings)));
     }
+    check_processes(&processes, rules, &mut flags);
     flags
+}
+
+/// Each pid seen in `readings`, with the most GPU memory it held.
+fn processes_seen(readings: &[&Reading]) -> BTreeMap<u32, Option<u64>> {
+    let mut seen: BTreeMap<u32, Option<u64>> = BTreeMap::new();
+    for p in readings.iter().flat_map(|r| &r.processes) {
+        let peak = seen.entry(p.pid).or_default();
+        *peak = (*peak).max(p.used_bytes);
+    }
+    seen
 }
 
 fn check_throttle(channel: &Channel, readings: &[&Reading], flags: &mut Flags) {
@@ -175,46 +187,57 @@ fn check_clocks(channel: &Channel, readings: &[&Reading], rules: &FlagRules, fla
     }
 }
 
-fn check_processes(channel: &Channel, readings: &[&Reading], rules: &FlagRules, flags: &mut Flags) {
-    if rules.own_pids.is_empty() {
+/// Other processes on the GPUs (`per_gpu`: channel name, pids seen). When NVML lists none of
+/// our pids although the engine runs on a GPU, its pids are another namespace's: the worker is
+/// there under a pid we cannot know, so one process across all GPUs is taken to be it and only
+/// more than one is flagged.
+fn check_processes(
+    per_gpu: &[(&str, BTreeMap<u32, Option<u64>>)],
+    rules: &FlagRules,
+    flags: &mut Flags,
+) {
+    let own = &rules.own_pids;
+    if own.is_empty() {
         return;
     }
-    let mut seen: BTreeMap<u32, Option<u64>> = BTreeMap::new();
-    for p in readings.iter().flat_map(|r| &r.processes) {
-        let peak = seen.entry(p.pid).or_default();
-        *peak = (*peak).max(p.used_bytes);
-    }
-    let ours_listed = seen.keys().any(|pid| rules.own_pids.contains(pid));
-    let (foreign, note) = if ours_listed || !rules.own_process_on_gpu {
-        seen.retain(|pid, _| !rules.own_pids.contains(pid));
-        (seen, "")
-    } else if seen.len() > 1 {
-        (
-            seen,
-            " (one was expected, the worker's; NVML's pids are not this namespace's, so it \
-             cannot be told apart)",
-        )
-    } else {
-        return;
-    };
-    if foreign.is_empty() {
-        return;
-    }
-    let list: Vec<String> = foreign
+    let ours_listed = per_gpu
         .iter()
-        .map(|(pid, bytes)| match bytes {
-            Some(b) => format!("pid {pid} ({:.1} GiB)", *b as f64 / f64::from(1u32 << 30)),
-            None => format!("pid {pid}"),
-        })
-        .collect();
-    flags.add(
-        FlagKind::ForeignProcess,
-        format!(
-            "{}: other processes used the GPU: {}{note}",
-            channel.name,
-            list.join(", ")
-        ),
-    );
+        .any(|(_, seen)| seen.keys().any(|pid| own.contains(pid)));
+    let blind = rules.own_process_on_gpu && !ours_listed;
+    if blind {
+        let distinct: std::collections::BTreeSet<u32> = per_gpu
+            .iter()
+            .flat_map(|(_, seen)| seen.keys().copied())
+            .collect();
+        if distinct.len() <= 1 {
+            return;
+        }
+    }
+    let note = if blind {
+        " (one process was expected across the GPUs, the worker's; NVML's pids are not this \
+         namespace's, so it cannot be told apart)"
+    } else {
+        ""
+    };
+    for (name, seen) in per_gpu {
+        let list: Vec<String> = seen
+            .iter()
+            .filter(|(pid, _)| blind || !own.contains(pid))
+            .map(|(pid, bytes)| match bytes {
+                Some(b) => format!("pid {pid} ({:.1} GiB)", *b as f64 / f64::from(1u32 << 30)),
+                None => format!("pid {pid}"),
+            })
+            .collect();
+        if !list.is_empty() {
+            flags.add(
+                FlagKind::ForeignProcess,
+                format!(
+                    "{name}: other processes used the GPU: {}{note}",
+                    list.join(", ")
+                ),
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -315,9 +338,17 @@ mod tests {
         let f = evaluate(&series(vec![two]), 0, 100, &gpu_engine);
         assert!(f.has(FlagKind::ForeignProcess), "{f:?}");
         assert!(
-            f.reasons()[0].contains("pid 4321 (1.0 GiB), pid 4400 (1.0 GiB) (one was expected"),
+            f.reasons()[0].contains("pid 4321 (1.0 GiB), pid 4400 (1.0 GiB) (one process was"),
             "{f:?}"
         );
+        // One process on each of two GPUs: one of them is not the worker.
+        let mut two_gpus = series(vec![one.clone()]);
+        let mut other = busy_at(1980);
+        other.processes = vec![process(5000)];
+        two_gpus.push("nvml:1", Domain::Gpu, 0, other);
+        let f = evaluate(&two_gpus, 0, 100, &gpu_engine);
+        assert_eq!(f.findings.len(), 2, "{f:?}");
+        assert!(f.reasons()[1].starts_with("nvml:1: other processes used the GPU: pid 5000"));
         let cpu_engine = FlagRules {
             own_process_on_gpu: false,
             ..gpu_engine

@@ -40,7 +40,8 @@ impl DeviceClock for CudaEventClock {
     }
 
     fn prepare(&mut self, max_tokens: u32) -> anyhow::Result<()> {
-        let needed = max_tokens as usize + 2;
+        // Start, prefill end, and per token its mark and its step start.
+        let needed = 2 * max_tokens as usize + 2;
         let ctx = self.stream.context().clone();
         while self.events.len() < needed {
             // Timing enabled: the default flags, not cudarc's DISABLE_TIMING default.

@@ -45,7 +45,10 @@ pub fn generate(
     }
     let mut sampler = Sampler::new(&request.sampling);
     let logits = model.prefill(prompt, device)?;
-    // A no-op on CPU; on CUDA the prefill is only queued until the device is synchronised.
+    // On CUDA the passes are only queued here: the device clock marks their ends on the
+    // device's timeline (the first token comes from the prefill's pass). No-ops on the CPU.
+    sink.prefill_queued();
+    sink.step_queued();
     device.synchronize()?;
     sink.prefill_done();
     let mut next = sampler.sample(&logits)?;
@@ -58,7 +61,9 @@ pub fn generate(
         if sink.token(next) == Flow::Stop {
             return Ok(());
         }
+        sink.step_begins();
         let logits = model.step(next, pos, device)?;
+        sink.step_queued();
         pos += 1;
         next = sampler.sample(&logits)?;
     }
