@@ -48,11 +48,13 @@ pack() {
         > "$kit/stage/bin/candle-bench.needs"
     tar -czf "$kit/a/bin.tar.gz" -C "$kit/stage" bin
     rm -rf "$kit/stage"
-    local total half
+    # The model split so that both transfers weigh the same, binaries included.
+    local total first
     total=$(size "$model")
-    half=$(((total + 1) / 2))
-    head -c "$half" "$model" > "$kit/a/model.0"
-    tail -c +"$((half + 1))" "$model" > "$kit/b/model.1"
+    first=$(((total + $(size "$kit/a/bin.tar.gz")) / 2 - $(size "$kit/a/bin.tar.gz")))
+    ((first > 0)) || first=1
+    head -c "$first" "$model" > "$kit/a/model.0"
+    tail -c +"$((first + 1))" "$model" > "$kit/b/model.1"
     (cd models && sha256sum "$MODEL_FILE") > "$kit/a/model.sha256"
     cp "$kit/a/model.sha256" "$kit/b/model.sha256"
     # Both halves name the kit they belong to, so that a half left from another pack is refused.
