@@ -29,3 +29,22 @@ out=$(printf '{"type":"shutdown"}\n' | LD_LIBRARY_PATH="$stub:$CUDA_ROOT/lib" "$
 hello=$(head -1 <<<"$out")
 grep -q '"device_clock":true' <<<"$hello" || { echo "check-cuda-build: unexpected hello: $hello" >&2; exit 1; }
 echo "check-cuda-build: $bin builds and links $(tr '\n' ' ' <<<"$needed")"
+
+# The CUDA layer (events, the device clock, the copy bandwidth) through cudarc against a
+# stand-in driver: engines/candle-bench/tests/fake_libcuda.c, plus a stub that refuses every
+# other function cuda.h declares.
+fake=$(mktemp -d)
+trap 'rm -rf "$stub" "$fake"' EXIT
+fake_c=engines/candle-bench/tests/fake_libcuda.c
+implemented=$(sed -nE 's/^CUresult (cu[A-Za-z0-9_]+)\(.*/\1/p' "$fake_c")
+{
+    cat "$fake_c"
+    gcc -E -P -I"$CUDA_ROOT/include" "$CUDA_ROOT/include/cuda.h" \
+        | grep -oE '\bcu[A-Z][A-Za-z0-9_]*[[:space:]]*\(' | sed -E 's/[[:space:]]*\($//' \
+        | sort -u | grep -vxF -f <(printf '%s\n' $implemented) \
+        | sed -E 's/.*/int &(void) { return 801; }/'
+} > "$fake/fake_libcuda.c"
+gcc -shared -fPIC -O1 -Wall -o "$fake/libcuda.so.1" -Wl,-soname,libcuda.so.1 "$fake/fake_libcuda.c"
+FAKE_LIBCUDA=1 LD_LIBRARY_PATH="$fake:$CUDA_ROOT/lib" \
+    cargo test --locked --release -p candle-bench --features cuda --test cuda_layer
+echo "check-cuda-build: the CUDA layer passes its tests against the stand-in driver"

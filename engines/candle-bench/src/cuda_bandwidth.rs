@@ -2,7 +2,8 @@
 //! candle's own stream, timed with CUDA events, counting bytes read plus bytes written, best of
 //! [`PASSES`]. Measured once per load, before the weights are loaded, with buffers that are freed
 //! again before the model takes its memory; a copy of a few GiB takes milliseconds on a GPU.
-//! Unverified on GPU hardware: it builds against CUDA 13.0 here (scripts/cuda-toolchain.sh).
+//! Unverified on GPU hardware: it builds against CUDA 13.0 here (scripts/cuda-toolchain.sh) and
+//! runs against a stand-in driver (`tests/cuda_layer.rs`).
 
 use std::sync::Arc;
 

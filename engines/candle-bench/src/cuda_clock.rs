@@ -1,7 +1,8 @@
 //! The CUDA-event device clock (feature `cuda`): events recorded on candle's own stream at each
 //! mark, read back after the request. Unverified on GPU hardware: it builds against CUDA 13.0
-//! here (scripts/cuda-toolchain.sh); which event stands for which mark, and how events become
-//! timings, is `bench_worker::MarkLog`, tested on the CPU.
+//! here (scripts/cuda-toolchain.sh) and runs against a stand-in driver (`tests/cuda_layer.rs`);
+//! which event stands for which mark, and how events become timings, is
+//! `bench_worker::MarkLog`, tested on the CPU.
 
 use std::sync::Arc;
 
