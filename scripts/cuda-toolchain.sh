@@ -24,13 +24,18 @@ fi
 [[ -x "$ROOT/bin/nvcc" ]] || { echo "cuda-toolchain: no nvcc under $ROOT/bin" >&2; exit 1; }
 
 lib="$ROOT/lib"
+# Every driver function cuda.h declares, one per line; preprocessed so that versioned names
+# (cuCtxCreate -> cuCtxCreate_v2) are the ones listed. Also read by scripts/check-cuda-build.sh.
+functions="$DEST/cuda-driver-functions.txt"
+if [[ ! -f "$functions" ]]; then
+    gcc -E -P -I"$ROOT/include" "$ROOT/include/cuda.h" \
+        | grep -oE '\bcu[A-Z][A-Za-z0-9_]*[[:space:]]*\(' | sed -E 's/[[:space:]]*\($//' \
+        | sort -u > "$functions"
+fi
 if [[ ! -f "$lib/libcuda.so" ]]; then
     echo "cuda-toolchain: generating the stub libcuda.so from cuda.h" >&2
     stub_c="$DEST/libcuda-stub.c"
-    # Preprocess so versioned names (cuCtxCreate -> cuCtxCreate_v2) are the ones exported.
-    gcc -E -P -I"$ROOT/include" "$ROOT/include/cuda.h" \
-        | grep -oE '\bcu[A-Z][A-Za-z0-9_]*[[:space:]]*\(' | sed -E 's/[[:space:]]*\($//' \
-        | sort -u | sed -E 's/.*/void &(void) {}/' > "$stub_c"
+    sed -E 's/.*/void &(void) {}/' "$functions" > "$stub_c"
     gcc -shared -fPIC -o "$lib/libcuda.so" -Wl,-soname,libcuda.so.1 "$stub_c"
     mkdir -p "$lib/stubs"
     ln -sf ../libcuda.so "$lib/stubs/libcuda.so"
@@ -48,3 +53,4 @@ echo "export CUDA_PATH=$abs"
 echo "export PATH=$abs/bin:\$PATH"
 echo "export LIBRARY_PATH=$abs/lib:\${LIBRARY_PATH:-}"
 echo "export CUDA_COMPUTE_CAP=\${CUDA_COMPUTE_CAP:-90}"
+echo "export CUDA_DRIVER_FUNCTIONS=$(cd "$(dirname "$functions")" && pwd)/$(basename "$functions")"

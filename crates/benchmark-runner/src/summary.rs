@@ -205,6 +205,9 @@ pub struct DeviceClockFigures {
     pub host_minus_device_tpot_ms: Option<Summary>,
 }
 
+/// A per-request figure of a sample, as `metrics` defines them.
+type Figure = fn(&shared_protocol::Sample) -> Option<f64>;
+
 /// The device-clock figures of `ok` (successful measured samples), when any carries them.
 fn device_clock_figures(ok: &[&shared_protocol::Sample]) -> Option<DeviceClockFigures> {
     let timed: Vec<&shared_protocol::Sample> = ok
@@ -213,8 +216,8 @@ fn device_clock_figures(ok: &[&shared_protocol::Sample]) -> Option<DeviceClockFi
         .filter(|s| s.device_clock.is_some())
         .collect();
     let clock = timed.first()?.device_clock?;
-    let paired = |host: fn(&shared_protocol::Sample) -> Option<f64>,
-                  device: fn(&shared_protocol::Sample) -> Option<f64>| {
+    let over = |f: Figure| stat(timed.iter().filter_map(|s| f(s)).collect());
+    let paired = |host: Figure, device: Figure| {
         stat(
             timed
                 .iter()
@@ -225,24 +228,9 @@ fn device_clock_figures(ok: &[&shared_protocol::Sample]) -> Option<DeviceClockFi
     Some(DeviceClockFigures {
         clock,
         requests: timed.len() as u64,
-        ttft_ms: stat(
-            timed
-                .iter()
-                .filter_map(|s| metrics::device_ttft_ms(s))
-                .collect(),
-        ),
-        tpot_ms: stat(
-            timed
-                .iter()
-                .filter_map(|s| metrics::device_tpot_ms(s))
-                .collect(),
-        ),
-        prefill_ms: stat(
-            timed
-                .iter()
-                .filter_map(|s| metrics::device_prefill_ms(s))
-                .collect(),
-        ),
+        ttft_ms: over(metrics::device_ttft_ms),
+        tpot_ms: over(metrics::device_tpot_ms),
+        prefill_ms: over(metrics::device_prefill_ms),
         host_minus_device_ttft_ms: paired(metrics::ttft_ms, metrics::device_ttft_ms),
         host_minus_device_tpot_ms: paired(metrics::tpot_ms, metrics::device_tpot_ms),
     })
