@@ -37,6 +37,13 @@ pub enum GgufError {
         what: String,
         reason: String,
     },
+    #[error("{}: tensor '{tensor}': {source}", path.display())]
+    Dequantize {
+        path: PathBuf,
+        tensor: String,
+        #[source]
+        source: crate::quant::QuantError,
+    },
     #[error("cannot write GGUF: {0}")]
     Write(#[source] io::Error),
     #[error("cannot write GGUF: {0}")]

@@ -149,6 +149,24 @@ impl GgufFile {
         &self.mmap[start..start + info.n_bytes() as usize]
     }
 
+    /// The values of `info` (from this file's index) as `f32`, dequantised.
+    pub fn tensor_f32(&self, info: &TensorInfo) -> Result<Vec<f32>, GgufError> {
+        let mut out = vec![0f32; info.n_elements() as usize];
+        self.tensor_f32_into(info, &mut out)?;
+        Ok(out)
+    }
+
+    /// Dequantise `info` (from this file's index) into `out`, which holds its element count.
+    pub fn tensor_f32_into(&self, info: &TensorInfo, out: &mut [f32]) -> Result<(), GgufError> {
+        crate::quant::dequantize_into(info.ggml_type, self.tensor_data(info), out).map_err(
+            |source| GgufError::Dequantize {
+                path: self.path.clone(),
+                tensor: info.name.clone(),
+                source,
+            },
+        )
+    }
+
     /// The whole mapped file.
     pub fn bytes(&self) -> &[u8] {
         &self.mmap

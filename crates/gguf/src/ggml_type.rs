@@ -87,6 +87,11 @@ impl GgmlType {
             .unwrap_or((self, u32::MAX, 1, 0))
     }
 
+    /// Every type, in on-disk id order.
+    pub fn all() -> impl Iterator<Item = GgmlType> {
+        TABLE.into_iter().map(|r| r.0)
+    }
+
     /// The type with on-disk id `id`, if ggml defines one.
     pub fn from_id(id: u32) -> Option<GgmlType> {
         TABLE.into_iter().find(|r| r.1 == id).map(|r| r.0)
@@ -142,6 +147,22 @@ impl GgmlType {
             GgmlType::TQ1_0 => "tq1_0",
             GgmlType::TQ2_0 => "tq2_0",
             GgmlType::MXFP4 => "mxfp4",
+        }
+    }
+
+    /// llama.cpp's `general.file_type` for a model whose matrices are all of this type (`None`
+    /// for the K-quant and i-quant mixes, whose file types name a recipe rather than one type).
+    pub fn file_type(self) -> Option<u32> {
+        match self {
+            GgmlType::F32 => Some(0),
+            GgmlType::F16 => Some(1),
+            GgmlType::Q4_0 => Some(2),
+            GgmlType::Q4_1 => Some(3),
+            GgmlType::Q8_0 => Some(7),
+            GgmlType::Q5_0 => Some(8),
+            GgmlType::Q5_1 => Some(9),
+            GgmlType::BF16 => Some(32),
+            _ => None,
         }
     }
 

@@ -8,6 +8,7 @@
 //! let file = GgufFile::open(std::path::Path::new("models/smollm2-135m-instruct-q4_1.gguf"))?;
 //! let layers = file.metadata().get_u32("llama.block_count");
 //! let embd = file.tensor("token_embd.weight").map(|t| file.tensor_data(t));
+//! let norm = file.tensor("output_norm.weight").map(|t| file.tensor_f32(t)).transpose()?;
 //! # Ok::<(), gguf::GgufError>(())
 //! ```
 //!
@@ -19,6 +20,9 @@
 //! - [`value`]: [`Value`], a metadata value, and its on-disk type ids.
 //! - [`tensor`]: [`TensorInfo`], one entry of the tensor index.
 //! - [`ggml_type`]: [`GgmlType`], tensor element types with their block geometry.
+//! - [`quant`]: block (de)quantisation between ggml types and `f32`, bit-exact with the `gguf`
+//!   Python package: [`dequantize`], [`quantize`], [`GgufFile::tensor_f32`].
+//! - [`requant`]: [`requantize`], a file with its matrices re-encoded as another type.
 //! - [`writer`]: [`GgufWriter`], which writes v3 files.
 //! - [`error`]: every failure is a [`GgufError`] naming the file and offset.
 //!
@@ -30,6 +34,8 @@ pub mod file;
 pub mod ggml_type;
 pub mod metadata;
 mod parse;
+pub mod quant;
+pub mod requant;
 pub mod tensor;
 pub mod value;
 pub mod writer;
@@ -38,6 +44,10 @@ pub use error::GgufError;
 pub use file::GgufFile;
 pub use ggml_type::GgmlType;
 pub use metadata::Metadata;
+pub use quant::{
+    QuantError, can_dequantize, can_quantize, dequantize, dequantize_into, quantize, quantize_into,
+};
+pub use requant::requantize;
 pub use tensor::TensorInfo;
 pub use value::{Value, ValueType};
 pub use writer::{Generator, GgufWriter, TensorSource};

@@ -1,7 +1,7 @@
-//! Weight types of synthetic models and their block encoders (ggml's reference quantisers).
+//! Weight types of synthetic models; their blocks are encoded by the `gguf` crate (ggml's
+//! reference quantisers, bit for bit).
 
 use gguf::GgmlType;
-use half::f16;
 
 /// Elements per encoded block; every type here is written in blocks of this many values.
 pub const BLOCK: usize = 32;
@@ -62,42 +62,11 @@ impl WeightType {
 
     /// Append the encoding of `x` to `out`.
     pub fn encode(self, x: &[f32; BLOCK], out: &mut Vec<u8>) {
-        match self {
-            WeightType::F16 => {
-                for v in x {
-                    out.extend_from_slice(&f16::from_f32(*v).to_le_bytes());
-                }
-            }
-            WeightType::Q8_0 => encode_q8_0(x, out),
-            WeightType::Q4_0 => encode_q4_0(x, out),
+        // Every weight type has an encoder and `BLOCK` values are whole blocks of each (the
+        // round-trip test below encodes every type).
+        if let Err(e) = gguf::quantize_into(self.ggml(), x, out) {
+            unreachable!("{self:?} encodes blocks of {BLOCK}: {e}");
         }
-    }
-}
-
-/// `d = max|x| / 127`, `q = round(x / d)`.
-fn encode_q8_0(x: &[f32; BLOCK], out: &mut Vec<u8>) {
-    let amax = x.iter().fold(0f32, |m, v| m.max(v.abs()));
-    let d = amax / 127.0;
-    let id = if d == 0.0 { 0.0 } else { 1.0 / d };
-    out.extend_from_slice(&f16::from_f32(d).to_le_bytes());
-    for v in x {
-        // In [-127, 127] by construction of `id`.
-        out.push((v * id).round() as i8 as u8);
-    }
-}
-
-/// `d = max / -8` where `max` is the value of largest magnitude, `q = x / d + 8` clamped to
-/// `0..=15`; byte `j` holds element `j` (low nibble) and `j + 16` (high nibble).
-fn encode_q4_0(x: &[f32; BLOCK], out: &mut Vec<u8>) {
-    let max = x
-        .iter()
-        .fold(0f32, |m, &v| if v.abs() > m.abs() { v } else { m });
-    let d = max / -8.0;
-    let id = if d == 0.0 { 0.0 } else { 1.0 / d };
-    out.extend_from_slice(&f16::from_f32(d).to_le_bytes());
-    let q = |v: f32| ((v * id + 8.5) as u8).min(15);
-    for j in 0..BLOCK / 2 {
-        out.push(q(x[j]) | (q(x[j + BLOCK / 2]) << 4));
     }
 }
 
@@ -110,22 +79,7 @@ mod tests {
     }
 
     fn decode(t: WeightType, b: &[u8]) -> Vec<f32> {
-        let d = f16::from_le_bytes([b[0], b[1]]).to_f32();
-        match t {
-            WeightType::F16 => b
-                .chunks_exact(2)
-                .map(|c| f16::from_le_bytes([c[0], c[1]]).to_f32())
-                .collect(),
-            WeightType::Q8_0 => b[2..].iter().map(|&q| f32::from(q as i8) * d).collect(),
-            WeightType::Q4_0 => {
-                let mut out = vec![0f32; BLOCK];
-                for (j, &q) in b[2..].iter().enumerate() {
-                    out[j] = (f32::from(q & 0x0F) - 8.0) * d;
-                    out[j + 16] = (f32::from(q >> 4) - 8.0) * d;
-                }
-                out
-            }
-        }
+        gguf::dequantize(t.ggml(), b, BLOCK).expect("one block")
     }
 
     #[test]

@@ -88,11 +88,8 @@ mod tests {
     #[test]
     fn samples_have_the_asked_spread() {
         let pool = BlockPool::new(WeightType::F16, 0.02, 3);
-        let values: Vec<f32> = pool
-            .bytes
-            .chunks_exact(2)
-            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect();
+        let values = gguf::dequantize(gguf::GgmlType::F16, &pool.bytes, pool.bytes.len() / 2)
+            .expect("whole f16 values");
         let n = values.len() as f32;
         let mean = values.iter().sum::<f32>() / n;
         let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n).sqrt();

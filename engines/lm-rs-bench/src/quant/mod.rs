@@ -7,8 +7,9 @@
 //! each weight block is dotted with its activation block in integer arithmetic. Float weights
 //! (`F32`, `F16`, `BF16`) are dotted with the `f32` activations directly.
 //!
-//! Each weight format has its own file with a scalar `dequantize` and `dot`; `avx2` holds the
-//! x86-64 SIMD versions of the formats that matter for speed, chosen at run time by [`Isa`].
+//! Each weight format has its own file with a scalar `dot`; `avx2` holds the x86-64 SIMD versions
+//! of the formats that matter for speed, chosen at run time by [`Isa`]. Rows that are needed as
+//! `f32` (embeddings, norms) are dequantised by the `gguf` crate.
 
 pub mod activation;
 #[cfg(target_arch = "x86_64")]
@@ -94,18 +95,11 @@ pub fn act_format(ty: GgmlType) -> Option<ActFormat> {
 ///
 /// # Panics
 ///
-/// If `ty` is not in [`SUPPORTED`] (checked when the model loads).
+/// If `ty` is not in [`SUPPORTED`] or `row` is not `out.len()` elements of it (both checked when
+/// the model loads).
 pub fn dequantize_row(ty: GgmlType, row: &[u8], out: &mut [f32]) {
-    match ty {
-        GgmlType::F32 => float::dequantize_f32(row, out),
-        GgmlType::F16 => float::dequantize_f16(row, out),
-        GgmlType::BF16 => float::dequantize_bf16(row, out),
-        GgmlType::Q8_0 => q8_0::dequantize(row, out),
-        GgmlType::Q4_0 => q4_0::dequantize(row, out),
-        GgmlType::Q4_1 => q4_1::dequantize(row, out),
-        GgmlType::Q4_K => q4_k::dequantize(row, out),
-        GgmlType::Q6_K => q6_k::dequantize(row, out),
-        other => unreachable!("weight type {other} is refused at load"),
+    if let Err(e) = gguf::dequantize_into(ty, row, out) {
+        unreachable!("weight types and row lengths are checked at load: {e}");
     }
 }
 

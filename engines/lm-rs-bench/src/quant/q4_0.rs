@@ -6,16 +6,6 @@ use super::{Q8Row, QK, f16_at};
 /// Bytes per block.
 pub const BLOCK_BYTES: usize = 18;
 
-pub fn dequantize(row: &[u8], out: &mut [f32]) {
-    for (blk, o) in row.chunks_exact(BLOCK_BYTES).zip(out.chunks_exact_mut(QK)) {
-        let d = f16_at(blk);
-        for (j, &q) in blk[2..].iter().enumerate() {
-            o[j] = (f32::from(q & 0x0F) - 8.0) * d;
-            o[j + 16] = (f32::from(q >> 4) - 8.0) * d;
-        }
-    }
-}
-
 /// Scalar dot product of a `Q4_0` row with a quantised activation row.
 pub fn dot(row: &[u8], a: Q8Row<'_>) -> f32 {
     let mut sum = 0f32;

@@ -6,16 +6,6 @@ use super::{Q8Row, QK, f16_at};
 /// Bytes per block.
 pub const BLOCK_BYTES: usize = 20;
 
-pub fn dequantize(row: &[u8], out: &mut [f32]) {
-    for (blk, o) in row.chunks_exact(BLOCK_BYTES).zip(out.chunks_exact_mut(QK)) {
-        let (d, m) = (f16_at(blk), f16_at(&blk[2..]));
-        for (j, &q) in blk[4..].iter().enumerate() {
-            o[j] = f32::from(q & 0x0F) * d + m;
-            o[j + 16] = f32::from(q >> 4) * d + m;
-        }
-    }
-}
-
 /// Scalar dot product of a `Q4_1` row with a quantised activation row:
 /// `sum_b d_b * d'_b * sum(q * q') + m_b * s'_b`.
 pub fn dot(row: &[u8], a: Q8Row<'_>) -> f32 {

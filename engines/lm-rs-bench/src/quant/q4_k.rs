@@ -21,26 +21,6 @@ fn scale_min(j: usize, s: &[u8]) -> (u8, u8) {
     }
 }
 
-pub fn dequantize(row: &[u8], out: &mut [f32]) {
-    for (blk, o) in row
-        .chunks_exact(BLOCK_BYTES)
-        .zip(out.chunks_exact_mut(QK_K))
-    {
-        let (d, dmin) = (f16_at(blk), f16_at(&blk[2..]));
-        let scales = &blk[4..16];
-        let qs = &blk[16..];
-        for j in 0..8 {
-            let (sc, m) = scale_min(j, scales);
-            let (sc, m) = (d * f32::from(sc), dmin * f32::from(m));
-            let bytes = &qs[(j / 2) * 32..(j / 2) * 32 + 32];
-            let shift = if j % 2 == 0 { 0 } else { 4 };
-            for (l, &q) in bytes.iter().enumerate() {
-                o[j * 32 + l] = sc * f32::from((q >> shift) & 0x0F) - m;
-            }
-        }
-    }
-}
-
 /// Dot product of a `Q4_K` row with a `Q8_K` activation row.
 pub fn dot(row: &[u8], a: Q8KRow<'_>) -> f32 {
     let mut sum = 0f32;

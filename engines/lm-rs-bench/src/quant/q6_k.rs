@@ -23,21 +23,6 @@ fn unpack(blk: &[u8], q: &mut [i8; QK_K]) {
     }
 }
 
-pub fn dequantize(row: &[u8], out: &mut [f32]) {
-    let mut q = [0i8; QK_K];
-    for (blk, o) in row
-        .chunks_exact(BLOCK_BYTES)
-        .zip(out.chunks_exact_mut(QK_K))
-    {
-        let d = f16_at(&blk[208..]);
-        unpack(blk, &mut q);
-        for (e, v) in o.iter_mut().enumerate() {
-            let scale = f32::from(blk[192 + e / 16] as i8);
-            *v = d * scale * f32::from(q[e]);
-        }
-    }
-}
-
 /// Dot product of a `Q6_K` row with a `Q8_K` activation row.
 pub fn dot(row: &[u8], a: Q8KRow<'_>) -> f32 {
     let mut q = [0i8; QK_K];

@@ -5,15 +5,6 @@ use super::{Q8Row, QK, f16_at};
 /// Bytes per block.
 pub const BLOCK_BYTES: usize = 34;
 
-pub fn dequantize(row: &[u8], out: &mut [f32]) {
-    for (blk, o) in row.chunks_exact(BLOCK_BYTES).zip(out.chunks_exact_mut(QK)) {
-        let d = f16_at(blk);
-        for (v, &q) in o.iter_mut().zip(&blk[2..]) {
-            *v = f32::from(q as i8) * d;
-        }
-    }
-}
-
 /// Scalar dot product of a `Q8_0` row with a quantised activation row.
 pub fn dot(row: &[u8], a: Q8Row<'_>) -> f32 {
     let mut sum = 0f32;
