@@ -89,7 +89,7 @@ fn synthetic_1b_runs_on_lm_rs() {
         &std::fs::read_to_string(out.join("manifest.json")).expect("manifest.json"),
     )
     .expect("manifest parses");
-    let m = &manifest["plan"]["inputs"]["model"];
+    let m = &manifest["inputs"]["model"];
     assert_eq!(m["synthetic"], true, "{m}");
     assert_eq!(m["synthetic_architecture"], "llama-3.2-1b", "{m}");
     assert_eq!(m["synthetic_seed"], 0, "{m}");

@@ -53,6 +53,17 @@ pub enum Verdict {
     NoDifference,
 }
 
+impl Verdict {
+    /// The one word every rendering uses (terminal, markdown, HTML).
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Faster => "faster",
+            Verdict::Slower => "SLOWER",
+            Verdict::NoDifference => "no significant difference",
+        }
+    }
+}
+
 /// Everything [`compare`] measured about B against A.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {

@@ -89,7 +89,7 @@ fn measure_with(threads: usize, buffer_bytes: usize, passes: u32) -> Bandwidth {
         threads,
         buffer_bytes: buffer_bytes as u64,
         passes,
-        build_profile: crate::manifest::build_profile().to_owned(),
+        build_profile: crate::build_profile().to_owned(),
         measured_utc: jiff::Timestamp::now().to_string(),
     }
 }
@@ -99,7 +99,7 @@ fn measure_with(threads: usize, buffer_bytes: usize, passes: u32) -> Bandwidth {
 fn still_valid(cached: &Bandwidth, threads: usize) -> bool {
     cached.cpu_model == cpu_model()
         && cached.threads == threads
-        && (cached.build_profile == "release" || crate::manifest::build_profile() == "debug")
+        && (cached.build_profile == "release" || crate::build_profile() == "debug")
 }
 
 /// The cached measurement at `path` when it still stands for this machine, otherwise a new one,
@@ -149,7 +149,7 @@ pub fn mbu(bytes_per_step: u64, tpot_ms: f64, read_bytes_per_s: f64) -> Option<f
 /// loop cannot reach the memory bound), with the reason.
 pub fn for_run(threads: usize) -> Result<Bandwidth, String> {
     let path = cache_path();
-    if crate::manifest::build_profile() == "release" {
+    if crate::build_profile() == "release" {
         return cached_or_measure(&path, threads).map_err(|e| format!("{e:#}"));
     }
     std::fs::read_to_string(&path)

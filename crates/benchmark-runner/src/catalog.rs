@@ -1,6 +1,10 @@
-//! The engines the runner knows: worker binary, kind and devices, per engine id.
+//! The engines the runner knows, and the one place that knows them: worker binary, cargo
+//! package, how the engine is driven, and each device it runs on with the cargo features that
+//! device needs.
 
 use shared_protocol::{DeviceKind, EngineId};
+
+use crate::settings::Device;
 
 /// How an engine is driven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,31 +17,77 @@ pub enum EngineKind {
     Synthetic,
 }
 
+/// A device an engine runs on, and the cargo features its worker needs for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceSupport {
+    pub kind: DeviceKind,
+    pub features: &'static [&'static str],
+}
+
 /// What the runner knows about an engine before spawning anything.
 #[derive(Debug, Clone, Copy)]
 pub struct EngineEntry {
     pub id: EngineId,
     pub worker: &'static str,
     pub kind: EngineKind,
-    pub devices: &'static [DeviceKind],
-    /// Cargo package that builds the worker.
-    pub package: &'static str,
+    pub devices: &'static [DeviceSupport],
+    /// Cargo package that builds the worker; `None` while this workspace has none.
+    pub package: Option<&'static str>,
 }
 
-const LOCAL: &[DeviceKind] = &[DeviceKind::Cpu, DeviceKind::Cuda];
+const fn on(kind: DeviceKind) -> DeviceSupport {
+    DeviceSupport {
+        kind,
+        features: &[],
+    }
+}
+
+const CPU: DeviceSupport = on(DeviceKind::Cpu);
+const CUDA: DeviceSupport = on(DeviceKind::Cuda);
+const REMOTE: DeviceSupport = on(DeviceKind::Remote);
+const NOWHERE: DeviceSupport = on(DeviceKind::None);
+const CUDA_FEATURE: DeviceSupport = DeviceSupport {
+    kind: DeviceKind::Cuda,
+    features: &["cuda"],
+};
 
 /// The catalogue entry for `id`.
 pub fn entry(id: EngineId) -> EngineEntry {
-    let (worker, kind, devices): (&str, EngineKind, &[DeviceKind]) = match id {
-        EngineId::Candle => ("candle-bench", EngineKind::InProcess, LOCAL),
+    let (worker, kind, devices, has_package): (&str, EngineKind, &[DeviceSupport], bool) = match id
+    {
+        EngineId::Candle => (
+            "candle-bench",
+            EngineKind::InProcess,
+            &[CPU, CUDA_FEATURE],
+            true,
+        ),
         EngineId::Burn => (
             "burn-bench",
             EngineKind::InProcess,
-            &[DeviceKind::Cpu, DeviceKind::Cuda, DeviceKind::Wgpu],
+            &[
+                CPU,
+                CUDA_FEATURE,
+                DeviceSupport {
+                    kind: DeviceKind::Wgpu,
+                    features: &["wgpu"],
+                },
+            ],
+            false,
         ),
-        EngineId::MistralRs => ("mistral-rs-bench", EngineKind::InProcess, LOCAL),
-        EngineId::LmRs => ("lm-rs-bench", EngineKind::InProcess, &[DeviceKind::Cpu]),
-        EngineId::Pytorch => ("pytorch-baseline", EngineKind::InProcess, LOCAL),
+        EngineId::MistralRs => (
+            "mistral-rs-bench",
+            EngineKind::InProcess,
+            &[CPU, CUDA_FEATURE],
+            false,
+        ),
+        EngineId::LmRs => ("lm-rs-bench", EngineKind::InProcess, &[CPU], true),
+        // The CUDA path is torch's own: the worker needs no feature for it.
+        EngineId::Pytorch => (
+            "pytorch-baseline",
+            EngineKind::InProcess,
+            &[CPU, CUDA],
+            true,
+        ),
         EngineId::Vllm
         | EngineId::Sglang
         | EngineId::Mlx
@@ -46,21 +96,50 @@ pub fn entry(id: EngineId) -> EngineEntry {
         | EngineId::Ollama
         | EngineId::Trtllm
         | EngineId::Litellm
-        | EngineId::Openai => ("http-bench", EngineKind::Served, &[DeviceKind::Remote]),
-        EngineId::Sim => ("sim-bench", EngineKind::Synthetic, &[DeviceKind::None]),
+        | EngineId::Openai => ("http-bench", EngineKind::Served, &[REMOTE], true),
+        EngineId::Sim => ("sim-bench", EngineKind::Synthetic, &[NOWHERE], true),
     };
     EngineEntry {
         id,
         worker,
         kind,
         devices,
-        package: worker,
+        package: has_package.then_some(worker),
     }
 }
 
-/// Engines whose worker package exists in this workspace (the others are listed, not built).
-pub fn has_package(id: EngineId) -> bool {
-    !matches!(id, EngineId::Burn | EngineId::MistralRs | EngineId::Pytorch)
+impl EngineEntry {
+    /// Whether this workspace can build the engine's worker.
+    pub fn has_package(&self) -> bool {
+        self.package.is_some()
+    }
+
+    pub fn is_served(&self) -> bool {
+        self.kind == EngineKind::Served
+    }
+
+    /// The device this engine runs on when in-process engines are asked for `requested`:
+    /// served engines run on their server, synthetic ones nowhere.
+    pub fn device_for(&self, requested: Device) -> Device {
+        match self.kind {
+            EngineKind::InProcess => requested,
+            EngineKind::Served => Device::Remote,
+            EngineKind::Synthetic => Device::None,
+        }
+    }
+
+    /// The cargo features the worker needs to run on `device` (`None`: it cannot).
+    pub fn features_for(&self, device: Device) -> Option<&'static [&'static str]> {
+        self.devices
+            .iter()
+            .find(|d| d.kind == device.kind())
+            .map(|d| d.features)
+    }
+
+    /// The kinds of device the engine runs on.
+    pub fn device_kinds(&self) -> Vec<DeviceKind> {
+        self.devices.iter().map(|d| d.kind).collect()
+    }
 }
 
 #[cfg(test)]
@@ -76,9 +155,20 @@ mod tests {
             EngineId::Openai,
         ] {
             assert_eq!(entry(id).worker, "http-bench");
-            assert_eq!(entry(id).kind, EngineKind::Served);
+            assert!(entry(id).is_served());
+            assert_eq!(entry(id).device_for(Device::Cuda(0)), Device::Remote);
         }
         assert_eq!(entry(EngineId::Candle).worker, "candle-bench");
         assert_eq!(entry(EngineId::Sim).kind, EngineKind::Synthetic);
+    }
+
+    #[test]
+    fn devices_name_the_features_their_build_needs() {
+        let candle = entry(EngineId::Candle);
+        assert_eq!(candle.features_for(Device::Cpu), Some(&[][..]));
+        assert_eq!(candle.features_for(Device::Cuda(1)), Some(&["cuda"][..]));
+        assert_eq!(candle.features_for(Device::Metal), None);
+        assert_eq!(entry(EngineId::LmRs).features_for(Device::Cuda(0)), None);
+        assert!(!entry(EngineId::MistralRs).has_package());
     }
 }

@@ -203,14 +203,6 @@ pub fn compare_pairs(
     (rows, skipped)
 }
 
-fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Faster => "faster",
-        Verdict::Slower => "SLOWER",
-        Verdict::NoDifference => "no significant difference",
-    }
-}
-
 /// Table rows shared by the terminal and markdown renderings.
 pub fn diff_rows(report: &DiffReport) -> Vec<[String; 7]> {
     rows_table(&report.rows)
@@ -230,7 +222,7 @@ pub fn rows_table(rows: &[DiffRow]) -> Vec<[String; 7]> {
                 ),
                 format!("{:.2e}", r.p_adjusted),
                 format!("{:.2}", r.cliffs_delta),
-                verdict_word(r.verdict).to_owned(),
+                r.verdict.word().to_owned(),
             ]
         })
         .collect()
@@ -282,7 +274,7 @@ pub fn diff_markdown(report: &DiffReport) -> String {
 pub fn verdict_counts(report: &DiffReport) -> BTreeMap<&'static str, usize> {
     let mut m = BTreeMap::new();
     for r in &report.rows {
-        *m.entry(verdict_word(r.verdict)).or_default() += 1;
+        *m.entry(r.verdict.word()).or_default() += 1;
     }
     m
 }

@@ -3,7 +3,7 @@
 //! that are not to be trusted. The result is `energy.json`, read back by the summary.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,30 +11,11 @@ use serde::{Deserialize, Serialize};
 use telemetry::energy::{
     EnergyCurve, EnergyMethod, RequestWindow, RunEnergy, TokenCounts, attribute, run_energy,
 };
-use telemetry::{Collector, Domain, FlagRules, IdleBaseline, IdleConfig, Roots, TelemetryKind};
+use telemetry::{Collector, Domain, FlagRules, IdleBaseline, IdleConfig, Roots};
 
 use crate::error::{Failure, usage};
+use crate::plan::TelemetryPlan;
 use crate::store::{EngineRun, SampleRow};
-
-/// What telemetry the plan asked for.
-#[derive(Debug, Clone, Serialize)]
-pub struct TelemetryPlan {
-    pub kind: TelemetryKind,
-    /// Root of `/sys`, `/proc` and `/etc` (fixture trees in tests).
-    pub root: Option<PathBuf>,
-    /// An `energy-monitor` on the host that runs a served engine.
-    pub url: Option<String>,
-    pub interval: Duration,
-    /// Idle baseline: `None` skips it.
-    pub idle: Option<IdleSettings>,
-}
-
-/// How long the idle baseline may take.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct IdleSettings {
-    pub cooldown_max: Duration,
-    pub measure: Duration,
-}
 
 /// Collectors found, and why others are missing.
 pub struct Sources {

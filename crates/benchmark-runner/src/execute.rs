@@ -30,7 +30,7 @@ pub struct Prepared {
 pub fn load_request(engine: &EnginePlan, model: Option<&ModelSpec>) -> LoadRequest {
     LoadRequest {
         model: model.cloned(),
-        device: engine.device.clone(),
+        device: engine.device.to_string(),
         options: engine.options.clone(),
     }
 }
@@ -45,11 +45,8 @@ pub async fn preflight(
     let mut prepared = Vec::new();
     for engine in &plan.engines {
         let entry = catalog::entry(engine.id);
-        let features: &[&str] = if engine.device.starts_with("cuda") {
-            &["cuda"]
-        } else {
-            &[]
-        };
+        // The plan checked the device against the catalogue.
+        let features = entry.features_for(engine.device).unwrap_or_default();
         let path = locator.ensure(&entry, features).map_err(|e| match e {
             LocateError::NoPackage { .. } | LocateError::NotFound { .. } => usage(e.to_string()),
             other => Failure::Run(other.into()),
@@ -99,6 +96,12 @@ pub async fn execute(
         };
         let run = run_engine(ctx, engine, slot.repetition, dir).await?;
         dir.append_run(&run)?;
+        let outcome = match &run.status {
+            RunStatus::Ok => "done",
+            RunStatus::Failed { .. } => "failed",
+        };
+        ctx.bars
+            .finished(&engine.plan.label, slot.repetition, outcome);
         if let RunStatus::Failed { message, .. } = &run.status {
             ctx.bars.println(&format!(
                 "{} (repetition {}) failed: {message}",
@@ -130,7 +133,7 @@ async fn run_engine(
         repetition,
         worker: engine.plan.worker.clone(),
         worker_pid: None,
-        device: Some(engine.plan.device.clone()),
+        device: Some(engine.plan.device.to_string()),
         status: RunStatus::Ok,
         hello: None,
         loaded: None,
@@ -200,7 +203,7 @@ async fn run_engine(
         }
         let stop = match phase {
             Phase::Warmup => ctx.plan.workload.warmup_cv.map(StopRule::Settled),
-            Phase::Measure => ctx.plan.workload.target_ci.map(StopRule::Precise),
+            Phase::Measure => ctx.plan.workload.target_ci().map(StopRule::Precise),
         };
         let outcome = if served {
             run_workload(

@@ -10,6 +10,7 @@ use bench_inputs::{
 use shared_protocol::{ModelFormat, ModelSpec};
 
 use crate::error::{Failure, usage};
+use crate::manifest::{DatasetRecord, InputsRecord, ModelRecord};
 use crate::plan::Plan;
 use crate::workload::Prompt;
 
@@ -21,26 +22,28 @@ pub struct Inputs {
     pub prompts: Vec<Prompt>,
     pub chat: bool,
     /// Dataset name and sha256, for the manifest.
-    pub dataset: serde_json::Value,
+    pub dataset: DatasetRecord,
     /// What the model's metadata says when it is synthetic (`models synth`): its weights are
     /// random, only its costs mean anything.
     pub synthetic: Option<SyntheticInfo>,
 }
 
 impl Inputs {
-    /// `{"model": .., "dataset": ..}` for the manifest; a synthetic model's entry carries
-    /// `"synthetic": true` with the architecture and seed it was written from.
-    pub fn manifest_json(&self) -> serde_json::Value {
-        let mut model = serde_json::json!(self.model);
-        if let (Some(info), Some(m)) = (&self.synthetic, model.as_object_mut()) {
-            m.insert("synthetic".into(), true.into());
-            m.insert(
-                "synthetic_architecture".into(),
-                serde_json::json!(info.architecture),
-            );
-            m.insert("synthetic_seed".into(), serde_json::json!(info.seed));
+    /// The model and dataset for the manifest; a synthetic model's record carries the
+    /// architecture and seed it was written from.
+    pub fn record(&self) -> InputsRecord {
+        InputsRecord {
+            model: self.model.as_ref().map(|spec| ModelRecord {
+                spec: spec.clone(),
+                synthetic: self.synthetic.is_some(),
+                synthetic_architecture: self
+                    .synthetic
+                    .as_ref()
+                    .and_then(|i| i.architecture.clone()),
+                synthetic_seed: self.synthetic.as_ref().and_then(|i| i.seed),
+            }),
+            dataset: self.dataset.clone(),
         }
-        serde_json::json!({"model": model, "dataset": self.dataset})
     }
 }
 
@@ -185,13 +188,13 @@ pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
     if prompts.is_empty() {
         return Err(usage(format!("dataset {} has no prompts", dataset.name)));
     }
-    let dataset_info = serde_json::json!({
-        "name": dataset.name,
-        "sha256": dataset.sha256,
-        "prompts": dataset.prompts.len(),
-        "tokenized": tokenizer.is_some(),
-        "chat_template": chat && tokenizer.as_ref().is_some_and(Tokenizer::has_chat_template),
-    });
+    let dataset_info = DatasetRecord {
+        name: dataset.name.clone(),
+        sha256: dataset.sha256.clone().unwrap_or_default(),
+        prompts: dataset.prompts.len(),
+        tokenized: tokenizer.is_some(),
+        chat_template: chat && tokenizer.as_ref().is_some_and(Tokenizer::has_chat_template),
+    };
     let uses_model = needs_model || w.model.is_some();
     Ok(Inputs {
         tokenizer,

@@ -3,28 +3,28 @@
 //!
 //! # Layout
 //!
-//! - [`cli`]: clap types and the exit-status mapping; [`commands`]: one function per command.
-//! - [`config`], [`plan`]: config files and the validated [`plan::Plan`] nothing below sees
-//!   clap through.
-//! - [`catalog`], [`locate`]: which worker runs each engine, and finding or building it.
-//! - [`worker`]: one supervised worker process (handshake, timeouts, stderr tail, kill on drop).
-//! - [`inputs`], [`workload`]: model, prompts and the requests every engine receives.
-//! - [`synth`]: `models synth`, synthetic models in the shapes of named architectures.
+//! Each module depends only on those listed before it (no cycles):
+//!
+//! - [`error`]; [`metrics`]: per-request metric definitions, once.
+//! - [`settings`]: every knob of a run, filled from flags and TOML, merged by one function;
+//!   [`catalog`]: the one place that knows an engine; [`worker`]: one supervised worker
+//!   process; [`plan`]: settings into a validated [`plan::Plan`].
+//! - [`manifest`], [`store`]: the results directory, typed, written as results arrive.
+//! - [`locate`], [`inputs`], [`workload`], [`synth`], [`bandwidth`], [`calibration`],
+//!   [`progress`]: what a run needs before and while it measures.
 //! - [`execute`]: preflight, then each engine in each repetition in the planned order.
-//! - [`bandwidth`]: memory read bandwidth, cached per machine; MBU and the floor TPOT.
 //! - [`energy`]: telemetry around a run, energy per engine run and request, validity flags.
-//! - [`store`], [`manifest`]: the results directory, written as results arrive.
-//! - [`metrics`]: per-request metric definitions, once; [`summary`]: statistics per engine.
-//! - [`report`]: terminal table, `report.md`, `summary.csv`.
-//! - [`diff`]: a candidate run held against a baseline, with verdicts; [`nightly`]: suites and
-//!   their history.
+//! - [`diff`]: a candidate run held against a baseline; [`summary`]: pure functions from a
+//!   run's rows and manifest to its statistics; [`report`]: every output behind one exporter
+//!   trait; [`render`]: a run directory summarised and written; [`nightly`]: suites and their
+//!   history.
+//! - [`cli`]: clap types; [`commands`]: one module per command, and `main`.
 
 pub mod bandwidth;
 pub mod calibration;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
-pub mod config;
 pub mod diff;
 pub mod energy;
 pub mod error;
@@ -36,9 +36,21 @@ pub mod metrics;
 pub mod nightly;
 pub mod plan;
 pub mod progress;
+pub mod render;
 pub mod report;
+pub mod settings;
 pub mod store;
 pub mod summary;
 pub mod synth;
 pub mod worker;
 pub mod workload;
+
+/// `release` or `debug`: how the runner itself was built (a debug build measures bandwidth too
+/// slowly to trust, and manifests record it).
+pub fn build_profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::catalog;
 use crate::catalog::EngineEntry;
 
 /// Where worker binaries are looked for, in order.
@@ -70,12 +69,12 @@ impl Locator {
 
     /// The binary for `entry`, building it (release) when missing. Says so on stderr.
     pub fn ensure(&self, entry: &EngineEntry, features: &[&str]) -> Result<PathBuf, LocateError> {
-        if !catalog::has_package(entry.id) {
+        let Some(package) = entry.package else {
             return Err(LocateError::NoPackage {
                 engine: entry.id.to_string(),
                 worker: entry.worker.to_owned(),
             });
-        }
+        };
         if let Some(p) = self.find(entry) {
             return Ok(p);
         }
@@ -87,18 +86,12 @@ impl Locator {
         };
         eprintln!(
             "worker {} is not built: building it now (cargo build --release -p {}); the first build of an engine can take minutes",
-            entry.worker, entry.package
+            entry.worker, package
         );
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.current_dir(ws).args([
-            "build",
-            "--release",
-            "-p",
-            entry.package,
-            "--bin",
-            entry.worker,
-        ]);
+        cmd.current_dir(ws)
+            .args(["build", "--release", "-p", package, "--bin", entry.worker]);
         if !features.is_empty() {
             cmd.arg("--features").arg(features.join(","));
         }

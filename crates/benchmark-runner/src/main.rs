@@ -1,7 +1,7 @@
-//! `benchmark-runner`: parses the command line and maps the outcome to an exit status.
+//! `benchmark-runner`: runs the command line and maps the outcome to an exit status.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    benchmark_runner::cli::main()
+    benchmark_runner::commands::main()
 }

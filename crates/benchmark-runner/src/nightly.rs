@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::config::CompareConfig;
 use crate::diff::{DiffOptions, diff, diff_markdown};
 use crate::error::{Failure, usage};
 use crate::metrics::Metric;
+use crate::settings::Settings;
 use crate::store::{self, SampleRow};
-use crate::summary::RunSummary;
+use crate::summary::{EngineStatus, RunSummary};
 
 /// A suite file: where its history lives, how to compare, and the comparisons to run.
 #[derive(Debug, Clone, Deserialize)]
@@ -25,7 +25,7 @@ pub struct Suite {
     #[serde(default)]
     pub diff: SuiteDiff,
     /// `[[run]]` tables: compare configs, each with a unique `name`.
-    pub run: Vec<CompareConfig>,
+    pub run: Vec<Settings>,
 }
 
 /// Diff settings of a suite.
@@ -102,7 +102,7 @@ pub struct HistoryEntry {
     /// The run directory, relative to the history directory.
     pub dir: String,
     /// `ok` when every engine finished.
-    pub status: String,
+    pub status: EngineStatus,
     /// The run this one was compared with, if any.
     pub baseline: Option<String>,
     pub regressed: Option<bool>,
@@ -128,7 +128,7 @@ pub fn last_good<'a>(
     history
         .iter()
         .rev()
-        .find(|h| h.run == run && h.status == "ok" && history_dir.join(&h.dir).is_dir())
+        .find(|h| h.run == run && h.status == EngineStatus::Ok && history_dir.join(&h.dir).is_dir())
 }
 
 /// Medians per engine and metric, for the history line.
@@ -201,10 +201,10 @@ pub fn history_markdown(suite: &str, history: &[HistoryEntry]) -> String {
         let Some(latest) = entries.last() else {
             continue;
         };
-        let verdict = match (latest.status.as_str(), latest.regressed) {
-            ("ok", Some(true)) => "**regression** (see diff.md)",
-            ("ok", Some(false)) => "no regression",
-            ("ok", None) => "first run: nothing to compare with",
+        let verdict = match (latest.status, latest.regressed) {
+            (EngineStatus::Ok, Some(true)) => "**regression** (see diff.md)",
+            (EngineStatus::Ok, Some(false)) => "no regression",
+            (EngineStatus::Ok, None) => "first run: nothing to compare with",
             _ => "**failed**",
         };
         let _ = writeln!(
@@ -227,7 +227,7 @@ pub fn history_markdown(suite: &str, history: &[HistoryEntry]) -> String {
                     get("ttft_ms"),
                     get("tpot_ms"),
                     get("decode_tok_s"),
-                    h.status,
+                    h.status.as_str(),
                     if h.regressed == Some(true) {
                         ", regressed"
                     } else {

@@ -1,4 +1,5 @@
-//! Progress bars on stderr, one per engine (hidden when stderr is not a terminal).
+//! Progress on stderr: one bar per engine with an estimate of the time left when stderr is a
+//! terminal, one line per finished engine run otherwise.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
@@ -12,10 +13,11 @@ impl Bars {
     /// Bars for `engines`, each `per_engine` steps long.
     pub fn new(labels: &[String], per_engine: u64) -> Bars {
         let multi = MultiProgress::new();
-        let style =
-            ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> ");
+        let style = ProgressStyle::with_template(
+            "{prefix:>12} [{bar:30}] {pos}/{len} {msg} ({elapsed}, about {eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
         let bars = labels
             .iter()
             .map(|label| {
@@ -35,6 +37,20 @@ impl Bars {
             .iter()
             .find(|(l, _)| l == label)
             .map_or_else(ProgressBar::hidden, |(_, b)| b.clone())
+    }
+
+    /// Say that `label` finished a repetition: a line of its own when there are no bars to
+    /// show it (stderr is not a terminal), so a log still tells how far a long run is.
+    pub fn finished(&self, label: &str, repetition: u32, outcome: &str) {
+        if self.multi.is_hidden() {
+            let bar = self.bar(label);
+            eprintln!(
+                "{label}: repetition {repetition} {outcome} ({}/{} requests, {:.0} s)",
+                bar.position(),
+                bar.length().unwrap_or(0),
+                bar.elapsed().as_secs_f64()
+            );
+        }
     }
 
     /// Print a line above the bars.

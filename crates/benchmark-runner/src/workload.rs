@@ -56,23 +56,13 @@ pub fn build(plan: &WorkloadPlan, prompts: &[Prompt], chat: bool, seed: u64) -> 
     Requests { warmup, measure }
 }
 
-/// The next value of a splitmix64 stream: the runner's seeded orders (prompts, engines) are
-/// reproducible from the seed alone, whatever crate versions are in use.
-pub fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// `n` indices into a pool of `len`: a seeded shuffle, repeated when `n > len`.
 fn pick(len: usize, n: usize, seed: u64) -> Vec<usize> {
     if len == 0 {
         return Vec::new();
     }
     let mut state = seed ^ 0xA076_1D64_78BD_642F;
-    let mut next = move || splitmix64(&mut state);
+    let mut next = move || shared_protocol::seed::splitmix64(&mut state);
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
         let mut round: Vec<usize> = (0..len).collect();
@@ -101,7 +91,7 @@ mod tests {
             max_prompt_tokens: None,
             raw_prompts: false,
             warmup_cv: None,
-            target_ci: None,
+            stop: crate::plan::StopRule::Count,
         }
     }
 

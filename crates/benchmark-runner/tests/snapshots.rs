@@ -16,10 +16,8 @@ fn rendered() -> tempfile::TempDir {
         let entry = entry.expect("fixture entry");
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy fixture");
     }
-    let args = benchmark_runner::cli::ReportArgs {
-        dir: dir.path().to_path_buf(),
-    };
-    benchmark_runner::commands::report(&args).expect("render");
+    let summary = benchmark_runner::render::render_dir(dir.path()).expect("render");
+    assert_eq!(summary.engines.len(), 2, "both engines summarised");
     dir
 }
 

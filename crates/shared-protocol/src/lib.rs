@@ -7,6 +7,8 @@
 //! - [`worker`]: messages a worker writes to its stdout.
 //! - [`sample`]: one finished request, the unit every metric is derived from.
 //! - [`codec`]: one message per line, tolerant of unknown message types.
+//! - [`seed`]: the seeded stream every seed of the project draws from.
+//! - `schema` (feature `schema`): JSON Schemas of both directions, checked in under `schema/`.
 //!
 //! # Wire format
 //!
@@ -35,6 +37,9 @@ pub mod codec;
 pub mod engine;
 pub mod runner;
 pub mod sample;
+#[cfg(feature = "schema")]
+pub mod schema;
+pub mod seed;
 pub mod worker;
 
 pub use codec::{Decoded, decode_line, encode_line};

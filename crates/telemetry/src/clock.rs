@@ -5,27 +5,8 @@
 
 use std::time::Duration;
 
-/// Absolute host monotonic time in nanoseconds.
-#[cfg(unix)]
-pub fn mono_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on unix.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut ts) };
-    debug_assert_eq!(rc, 0, "clock_gettime(CLOCK_MONOTONIC) cannot fail");
-    (ts.tv_sec as u64) * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-/// Absolute host monotonic time in nanoseconds (non-unix: relative to the first call).
-#[cfg(not(unix))]
-pub fn mono_ns() -> u64 {
-    use std::sync::OnceLock;
-    use std::time::Instant;
-    static ORIGIN: OnceLock<Instant> = OnceLock::new();
-    ORIGIN.get_or_init(Instant::now).elapsed().as_nanos() as u64
-}
+/// Absolute host monotonic time in nanoseconds: the project's one clock definition.
+pub use mono_clock::mono_ns;
 
 /// A source of time that can also wait, so slow procedures (idle baseline) run in tests
 /// against simulated time.

@@ -70,7 +70,8 @@ pub enum OptionsError {
         "engine {0} is not served over HTTP; http-bench serves vllm, sglang, mlx, llamacpp, tgi, ollama, trtllm, litellm, openai"
     )]
     NotHttp(EngineId),
-    #[error("option url: {0}")]
+    /// The message names the option; the URL's own error follows as the source.
+    #[error("option url")]
     Url(#[from] crate::url::UrlError),
     #[error("option api_key_env: environment variable {0} is not set")]
     KeyMissing(String),

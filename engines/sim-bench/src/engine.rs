@@ -23,11 +23,7 @@ fn options(request: &LoadRequest) -> anyhow::Result<SimOptions> {
 /// Mix seeds so every request has its own reproducible stream, independent of run order.
 fn request_rng(seed: u64, request: &Request) -> StdRng {
     let mut x = seed ^ request.sampling.seed.rotate_left(17) ^ request.id.rotate_left(41);
-    // splitmix64 finaliser
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    StdRng::seed_from_u64(x ^ (x >> 31))
+    StdRng::seed_from_u64(bench_worker::shared_protocol::seed::splitmix64(&mut x))
 }
 
 fn ms_to_ns(ms: f64) -> u64 {

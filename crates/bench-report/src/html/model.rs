@@ -68,6 +68,9 @@ pub struct Table {
 pub struct Verdict {
     /// The outcome, shown as a labelled badge.
     pub outcome: Outcome,
+    /// The verdict's own word, shown in the badge instead of the outcome's (an engine
+    /// comparison says `SLOWER`, the word every other rendering uses, not `regressed`).
+    pub word: Option<String>,
     /// What was compared, e.g. "candle · TTFT p50".
     pub subject: String,
     /// The evidence, e.g. "ratio 1.12 [1.05, 1.19], p = 0.003, Cliff's δ = 0.41".
@@ -95,6 +98,16 @@ impl Outcome {
             Self::Regressed => "✗ regressed",
             Self::Unchanged => "= unchanged",
             Self::Warning => "! warning",
+        }
+    }
+
+    /// The symbol that opens the badge.
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            Self::Improved => "✓",
+            Self::Regressed => "✗",
+            Self::Unchanged => "=",
+            Self::Warning => "!",
         }
     }
 

@@ -91,7 +91,7 @@ struct CellView<'a> {
 #[derive(Serialize)]
 struct VerdictView<'a> {
     class: &'static str,
-    badge: &'static str,
+    badge: std::borrow::Cow<'a, str>,
     subject: &'a str,
     detail: &'a str,
 }
@@ -106,7 +106,9 @@ impl<'a> BlockView<'a> {
                     .iter()
                     .map(|v| VerdictView {
                         class: v.outcome.class(),
-                        badge: v.outcome.badge(),
+                        badge: v.word.as_deref().map_or(v.outcome.badge().into(), |w| {
+                            format!("{} {w}", v.outcome.symbol()).into()
+                        }),
                         subject: &v.subject,
                         detail: &v.detail,
                     })
@@ -224,6 +226,7 @@ mod tests {
                         }),
                         Block::Verdicts(vec![Verdict {
                             outcome: Outcome::Regressed,
+                            word: None,
                             subject: "burn · TTFT".into(),
                             detail: "ratio 1.2 [1.1, 1.3]".into(),
                         }]),

@@ -403,21 +403,25 @@ pub fn report(charts: Vec<(&'static str, Chart)>) -> HtmlReport {
     let verdicts = vec![
         Verdict {
             outcome: Outcome::Regressed,
+            word: None,
             subject: "candle · TTFT p50".to_owned(),
             detail: "×1.14 [1.09, 1.19] vs baseline, p < 0.001 (Holm), Cliff's δ = 0.42".to_owned(),
         },
         Verdict {
             outcome: Outcome::Improved,
+            word: None,
             subject: "mistral-rs · TPOT p50".to_owned(),
             detail: "×0.93 [0.90, 0.96], p = 0.002, Cliff's δ = −0.31".to_owned(),
         },
         Verdict {
             outcome: Outcome::Unchanged,
+            word: None,
             subject: "burn · TTFT p50".to_owned(),
             detail: "×1.01 [0.98, 1.04], p = 0.41".to_owned(),
         },
         Verdict {
             outcome: Outcome::Warning,
+            word: None,
             subject: "burn · TTFT p99.9".to_owned(),
             detail: "n = 400 is too small for this percentile".to_owned(),
         },

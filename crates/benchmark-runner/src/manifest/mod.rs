@@ -1,17 +1,25 @@
-//! `manifest.json`: the plan, the engines as they announced themselves, the host, the source
-//! revision and build profile: everything needed to know what a run measured.
+//! `manifest.json`: the plan as run, the inputs, the engines as they announced themselves, the
+//! host, the source revision and build profile: everything needed to know what a run measured.
+//! Written and read as one type; directories of older layouts are upgraded on reading
+//! ([`read`]).
+
+mod v1;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::Command;
 
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared_protocol::Hello;
+use shared_protocol::{Hello, ModelSpec};
 
 use crate::metrics::METRICS_VERSION;
+use crate::plan::Plan;
 
-/// Version of the results layout (manifest, samples, runs, summary).
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the results layout (manifest, samples, runs, summary). 2: the manifest is typed
+/// (inputs and harness beside the plan, the plan's stopping rule an enum).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The manifest of a run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,11 +32,77 @@ pub struct Manifest {
     pub runner_version: String,
     pub build_profile: String,
     pub git: Option<GitInfo>,
-    pub host: Value,
-    /// Each engine's handshake, by engine id.
+    pub host: Host,
+    /// Each engine's handshake, by engine label.
     pub engines: BTreeMap<String, Hello>,
     /// The validated plan as run.
-    pub plan: Value,
+    pub plan: Plan,
+    /// The model and prompts the plan resolved to.
+    pub inputs: InputsRecord,
+    /// Served engines: the HTTP client's calibration in force when the run started (a copy, so
+    /// re-rendering an old run never picks up newer figures), or why there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harness: Option<Value>,
+}
+
+/// The machine a run measured on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Host {
+    pub local: telemetry::HostInfo,
+    /// The serving host, reported by its energy monitor.
+    #[serde(default)]
+    pub remote: Option<telemetry::HostInfo>,
+    /// The host's memory read bandwidth when a CPU engine ran (MBU's denominator).
+    #[serde(default)]
+    pub memory_bandwidth: Option<MemoryBandwidth>,
+    #[serde(default)]
+    pub telemetry: TelemetrySources,
+}
+
+/// The host's measured read bandwidth, or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MemoryBandwidth {
+    Measured(crate::bandwidth::Bandwidth),
+    Unavailable { unavailable: String },
+}
+
+/// Telemetry collectors that ran, and why others did not.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TelemetrySources {
+    pub sources: Vec<String>,
+    pub unavailable: Option<String>,
+}
+
+/// What the plan's model and dataset resolved to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct InputsRecord {
+    /// `None` when no engine needed a model.
+    pub model: Option<ModelRecord>,
+    pub dataset: DatasetRecord,
+}
+
+/// A resolved model; a synthetic one (`models synth`) says so, with its architecture and seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    #[serde(flatten)]
+    pub spec: ModelSpec,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub synthetic: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic_architecture: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic_seed: Option<u64>,
+}
+
+/// The prompts' source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetRecord {
+    pub name: String,
+    pub sha256: String,
+    pub prompts: usize,
+    pub tokenized: bool,
+    pub chat_template: bool,
 }
 
 /// Source revision of the workspace the runner was run from.
@@ -38,17 +112,8 @@ pub struct GitInfo {
     pub dirty: bool,
 }
 
-/// `release` or `debug`, for the runner itself.
-pub fn build_profile() -> &'static str {
-    if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    }
-}
-
 /// The git revision of `dir`, when it is a git checkout and git is installed.
-pub fn git_info(dir: &std::path::Path) -> Option<GitInfo> {
+pub fn git_info(dir: &Path) -> Option<GitInfo> {
     let run = |args: &[&str]| {
         Command::new("git")
             .args(args)
@@ -64,26 +129,49 @@ pub fn git_info(dir: &std::path::Path) -> Option<GitInfo> {
     Some(GitInfo { revision, dirty })
 }
 
-/// Build a manifest.
-pub fn new_manifest(
-    name: &str,
-    created_utc: &jiff::Timestamp,
-    engines: BTreeMap<String, Hello>,
-    plan: Value,
-    host: Value,
-) -> Manifest {
+/// What a run adds to its plan before the manifest is written.
+pub struct RunRecord {
+    pub engines: BTreeMap<String, Hello>,
+    pub host: Host,
+    pub inputs: InputsRecord,
+    pub harness: Option<Value>,
+}
+
+/// Build the manifest of `plan`.
+pub fn new_manifest(plan: &Plan, created_utc: &jiff::Timestamp, record: RunRecord) -> Manifest {
     let git = crate::locate::workspace_root().and_then(|ws| git_info(&ws));
     Manifest {
         schema_version: SCHEMA_VERSION,
         metrics_version: METRICS_VERSION,
         protocol_version: shared_protocol::PROTOCOL_VERSION,
-        name: name.to_owned(),
+        name: plan.name.clone(),
         created_utc: created_utc.to_string(),
         runner_version: env!("CARGO_PKG_VERSION").to_owned(),
-        build_profile: build_profile().to_owned(),
+        build_profile: crate::build_profile().to_owned(),
         git,
-        host,
-        engines,
-        plan,
+        host: record.host,
+        engines: record.engines,
+        plan: plan.clone(),
+        inputs: record.inputs,
+        harness: record.harness,
     }
+}
+
+/// Read a run directory's manifest, upgrading older layouts.
+pub fn read(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut value: Value =
+        serde_json::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))?;
+    match value.get("schema_version").and_then(Value::as_u64) {
+        Some(1) => v1::upgrade(&mut value),
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) => anyhow::bail!(
+            "{} has results layout {v}, newer than this runner's {SCHEMA_VERSION}; use a newer benchmark-runner",
+            path.display()
+        ),
+        None => anyhow::bail!("{} has no schema_version", path.display()),
+    }
+    serde_json::from_value(value).with_context(|| format!("cannot read {}", path.display()))
 }

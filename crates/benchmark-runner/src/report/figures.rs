@@ -25,26 +25,18 @@ pub struct Figure {
 
 /// The model and hardware lines every figure carries.
 pub fn meta_for(manifest: &Manifest, title: &str, engines: Vec<String>) -> FigureMeta {
-    let model = manifest
-        .plan
-        .pointer("/inputs/model/id")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("none (synthetic or served)")
-        .to_owned();
-    let host = manifest.host.get("local");
-    let cpu = host
-        .and_then(|h| h.get("cpu_model"))
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("unknown CPU");
+    let model = manifest.inputs.model.as_ref().map_or_else(
+        || "none (synthetic or served)".to_owned(),
+        |m| m.spec.id.clone(),
+    );
+    let host = &manifest.host.local;
+    let cpu = host.cpu_model.as_deref().unwrap_or("unknown CPU");
     let gpus: Vec<&str> = host
-        .and_then(|h| h.get("devices"))
-        .and_then(serde_json::Value::as_array)
-        .map(|d| {
-            d.iter()
-                .filter_map(|x| x.pointer("/info/name").and_then(serde_json::Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
+        .devices
+        .iter()
+        .filter(|d| d.domain == telemetry::Domain::Gpu)
+        .filter_map(|d| d.info.device_name.as_deref())
+        .collect();
     let hardware = if gpus.is_empty() {
         cpu.to_owned()
     } else {

@@ -17,6 +17,7 @@ fn verdict(row: &DiffRow) -> Verdict {
             StatVerdict::Slower => Outcome::Regressed,
             StatVerdict::NoDifference => Outcome::Unchanged,
         },
+        word: Some(row.verdict.word().to_owned()),
         subject: format!("{} · {}", row.engine, row.metric.name()),
         detail: format!(
             "ratio {:.3} [{:.3}, {:.3}], p (Holm) = {:.2e}, Cliff's δ = {:.2}, medians {:.4} → {:.4}",
@@ -123,6 +124,7 @@ pub fn report_html(
                 }))
                 .map(move |w| Verdict {
                     outcome: Outcome::Warning,
+                    word: None,
                     subject: label.clone(),
                     detail: w,
                 })

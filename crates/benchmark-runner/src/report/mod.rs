@@ -1,7 +1,9 @@
 //! Rendering a summary for people and programs: the comparison table (shared by the terminal,
-//! markdown and HTML), `report.md`, `summary.csv`, the figures in `plots/` and `report.html`.
+//! markdown and HTML), `report.md`, `summary.csv`, the figures in `plots/` and `report.html`,
+//! all written through [`export`].
 
 mod csv;
+pub mod export;
 pub mod figures;
 mod html;
 mod markdown;

@@ -41,7 +41,7 @@ fn tail(v: Option<f64>, supported: Option<bool>) -> String {
 fn row(e: &EngineSummary) -> Vec<String> {
     vec![
         e.label.clone(),
-        e.status.clone(),
+        e.status.as_str().to_owned(),
         format!("{}/{}", e.requests.ok, e.requests.failed),
         num(e.ttft_ms.as_ref().map(|s| s.p50)),
         tail(

@@ -19,7 +19,7 @@ use super::tail::Tail;
 use crate::catalog;
 
 /// How long each kind of wait may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Timeouts {
     pub hello: Duration,
     pub load: Duration,

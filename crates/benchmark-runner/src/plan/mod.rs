@@ -1,0 +1,136 @@
+//! The validated plan of a comparison, built from [`crate::settings::Settings`] by one function
+//! ([`build`]) and stored in the manifest as the same type. Nothing below it sees the command
+//! line.
+
+mod build;
+mod order;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use shared_protocol::{EngineId, LoadPattern};
+use telemetry::TelemetryKind;
+
+pub use build::{build, defaults};
+pub use order::interleave;
+
+pub use crate::settings::{Device, SloMetric};
+use crate::worker::Timeouts;
+
+/// A validated comparison.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Plan {
+    pub name: String,
+    pub out_dir: PathBuf,
+    pub engines: Vec<EnginePlan>,
+    pub workload: WorkloadPlan,
+    pub repetitions: u32,
+    pub seed: u64,
+    /// Engine index per repetition, in the order they run.
+    pub order: Vec<Slot>,
+    pub telemetry: TelemetryPlan,
+    /// Goodput objectives: a request meets them when every named metric is within its limit.
+    pub slo: BTreeMap<SloMetric, f64>,
+    #[serde(default)]
+    pub timeouts: Timeouts,
+    /// Forward each worker's stderr to the terminal (how the run is shown, not what it measures).
+    #[serde(skip)]
+    pub verbose: bool,
+}
+
+impl Plan {
+    /// The engine labelled `label`.
+    pub fn engine(&self, label: &str) -> Option<&EnginePlan> {
+        self.engines.iter().find(|e| e.label == label)
+    }
+
+    /// Engine labels in planned order; the first is the reference for verdicts and agreement.
+    pub fn labels(&self) -> Vec<String> {
+        self.engines.iter().map(|e| e.label.clone()).collect()
+    }
+}
+
+/// One engine's settings. `label` names it in results: the engine id, or `ID@VARIANT` when the
+/// same engine runs in several configurations (`sim@slow`, `candle@t1`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnginePlan {
+    pub id: EngineId,
+    pub label: String,
+    pub worker: String,
+    pub device: Device,
+    pub options: Map<String, Value>,
+    /// How requests are offered (in-process engines: one at a time).
+    pub load: LoadPattern,
+}
+
+/// One engine (by label) in one repetition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    pub repetition: u32,
+    pub label: String,
+}
+
+/// When measuring stops.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StopRule {
+    /// After the planned number of requests.
+    Count,
+    /// Once the 95% CI half-width of the mean E2E latency, relative to the mean, is at most
+    /// `half_width` (the planned number of requests is then the maximum; at least 20 are
+    /// measured).
+    TargetCi { half_width: f64 },
+}
+
+/// What every engine runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkloadPlan {
+    pub requests: u32,
+    pub warmup: u32,
+    pub max_tokens: u32,
+    pub ignore_eos: bool,
+    pub dataset: String,
+    /// Model id or path; `None`: the registry's default.
+    pub model: Option<String>,
+    pub min_prompt_tokens: Option<u32>,
+    pub max_prompt_tokens: Option<u32>,
+    /// Send prompts as they are, without the chat template.
+    pub raw_prompts: bool,
+    /// Stop warming up once the CV of the last 5 warm-up E2E latencies is at most this
+    /// (`warmup` is then the maximum).
+    pub warmup_cv: Option<f64>,
+    pub stop: StopRule,
+}
+
+impl WorkloadPlan {
+    /// The relative CI half-width adaptive stopping aims for, if any.
+    pub fn target_ci(&self) -> Option<f64> {
+        match self.stop {
+            StopRule::Count => None,
+            StopRule::TargetCi { half_width } => Some(half_width),
+        }
+    }
+}
+
+/// What telemetry the plan asked for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TelemetryPlan {
+    pub kind: TelemetryKind,
+    /// Root of `/sys`, `/proc` and `/etc` (fixture trees in tests).
+    pub root: Option<PathBuf>,
+    /// An `energy-monitor` on the host that runs a served engine.
+    pub url: Option<String>,
+    pub interval: Duration,
+    /// Idle baseline: `None` skips it.
+    pub idle: Option<IdleSettings>,
+}
+
+/// How long the idle baseline may take.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct IdleSettings {
+    pub cooldown_max: Duration,
+    pub measure: Duration,
+}

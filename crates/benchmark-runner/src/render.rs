@@ -1,0 +1,54 @@
+//! A run directory's contents read, summarised and written out: what `compare` does after
+//! measuring and what `report` redoes from the stored samples.
+
+use std::path::Path;
+
+use crate::energy;
+use crate::manifest;
+use crate::report::export::{Rendered, write_all};
+use crate::report::figures::figures;
+use crate::store::{self, EngineRun, SampleRow};
+use crate::summary::{RunData, RunSummary, summarize_run};
+
+/// Summarise the run in `dir` from its manifest, samples, runs and energy, and write every
+/// output beside them.
+pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
+    let manifest = manifest::read(dir)?;
+    let mut rows: Vec<SampleRow> = store::read_jsonl(&dir.join("samples.jsonl"))?;
+    if dir.join("warmup.jsonl").is_file() {
+        rows.extend(store::read_jsonl::<SampleRow>(&dir.join("warmup.jsonl"))?);
+    }
+    let runs: Vec<EngineRun> = if dir.join("runs.jsonl").is_file() {
+        store::read_jsonl(&dir.join("runs.jsonl"))?
+    } else {
+        Vec::new()
+    };
+    let energy = energy::read(dir)?;
+    let summary = summarize_run(RunData {
+        manifest: &manifest,
+        rows: &rows,
+        runs: &runs,
+        energy: energy.as_ref(),
+    });
+    let telemetry = read_telemetry(dir);
+    let figures = figures(
+        &summary,
+        &manifest,
+        &rows,
+        energy.as_ref(),
+        telemetry.as_ref(),
+    );
+    let rendered = Rendered {
+        summary: &summary,
+        manifest: &manifest,
+        figures: &figures,
+    };
+    write_all(&rendered, dir)?;
+    Ok(summary)
+}
+
+/// The telemetry series of a run directory, when it has one.
+fn read_telemetry(dir: &Path) -> Option<telemetry::Series> {
+    let file = std::fs::File::open(dir.join("telemetry.jsonl")).ok()?;
+    telemetry::Series::from_jsonl(std::io::BufReader::new(file)).ok()
+}

@@ -1,0 +1,382 @@
+//! `summary.json`: per engine, request counts, the distribution of every metric, throughput and
+//! what went wrong, and across engines verdicts and agreement. Pure functions over a run's rows
+//! and manifest (no file I/O), so `report` can redo it; each part has its own module.
+//!
+//! # Layout
+//!
+//! - [`requests`]: counts, failures, throughput, warnings.
+//! - [`energy`]: energy per channel and validity flags; [`mbu`]: bandwidth utilisation.
+//! - [`goodput`], [`regressions`], [`outliers`], [`token_counts`], [`device_clock`]: one
+//!   figure each.
+//! - [`verdicts`] and [`agreement`]: each engine against the reference engine.
+
+pub mod agreement;
+pub mod device_clock;
+pub mod energy;
+pub mod goodput;
+pub mod mbu;
+pub mod outliers;
+pub mod regressions;
+pub mod requests;
+pub mod token_counts;
+pub mod verdicts;
+
+use std::collections::BTreeMap;
+
+use bench_stats::{Summary, summarize};
+use serde::{Deserialize, Serialize};
+use shared_protocol::{EngineId, Phase};
+
+pub use agreement::Agreement;
+pub use device_clock::DeviceClockFigures;
+pub use energy::{ChannelEnergy, EngineEnergy};
+pub use goodput::Goodput;
+pub use mbu::MbuFigures;
+pub use outliers::OutlierCounts;
+pub use regressions::{RegressionPoints, regression_points};
+pub use requests::{RequestCounts, RunFailure, Throughput};
+pub use token_counts::TokenCountCheck;
+pub use verdicts::Verdicts;
+
+use crate::energy::EnergyReport;
+use crate::manifest::{Manifest, SCHEMA_VERSION};
+use crate::metrics::{METRICS_VERSION, Metric};
+use crate::store::{EngineRun, SampleRow};
+
+/// The clock behind every latency figure of a summary.
+pub const CLOCK: &str = "host monotonic (CLOCK_MONOTONIC), read by the worker; HTTP arrivals are the kernel's socket receive times on that clock where samples say engine_metrics.arrival_clock = kernel; device figures, where present, name their clock per sample";
+
+/// The whole summary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub schema_version: u32,
+    pub metrics_version: u32,
+    pub name: String,
+    pub created_utc: String,
+    /// The clock behind every latency figure.
+    pub clock: String,
+    pub engines: BTreeMap<String, EngineSummary>,
+    /// Engine order as run: `repetition:engine`.
+    pub order: Vec<String>,
+    /// Each engine held against the first one listed (the reference), with significance
+    /// tests: `engine` names the candidate; ratios are candidate / reference.
+    pub verdicts: Option<Verdicts>,
+    /// Served engines: the HTTP client's own overhead, or why it was not measured.
+    pub harness: Option<serde_json::Value>,
+    /// Did the engines do the same work? Prompt token counts and, under greedy decoding, the
+    /// generated ids of each engine against the reference engine, request by request.
+    pub agreement: Vec<Agreement>,
+    /// The model the in-process engines ran, and whether its weights are synthetic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelNote>,
+}
+
+/// The model of a run as reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelNote {
+    pub id: String,
+    /// Seeded random weights written by `models synth`: timings stand for the architecture,
+    /// generated text means nothing.
+    #[serde(default)]
+    pub synthetic: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic_architecture: Option<String>,
+}
+
+impl ModelNote {
+    /// The model as the manifest records it.
+    fn from_manifest(manifest: &Manifest) -> Option<ModelNote> {
+        let m = manifest.inputs.model.as_ref()?;
+        Some(ModelNote {
+            id: m.spec.id.clone(),
+            synthetic: m.synthetic,
+            synthetic_architecture: m.synthetic_architecture.clone(),
+        })
+    }
+
+    /// One line for the top of a report.
+    pub fn line(&self) -> String {
+        if self.synthetic {
+            format!(
+                "Model: {} (SYNTHETIC: seeded random weights with the shapes of {}; timings stand for that architecture, generated text means nothing)",
+                self.id,
+                self.synthetic_architecture
+                    .as_deref()
+                    .unwrap_or("a named architecture")
+            )
+        } else {
+            format!("Model: {}", self.id)
+        }
+    }
+}
+
+/// Whether every run of an engine finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineStatus {
+    Ok,
+    Failed,
+}
+
+impl EngineStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineStatus::Ok => "ok",
+            EngineStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One engine's results across repetitions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EngineSummary {
+    pub engine: EngineId,
+    /// The engine's label in this run (its id, or `ID@VARIANT`).
+    pub label: String,
+    pub engine_version: Option<String>,
+    pub device: Option<String>,
+    /// `ok` when every repetition finished; `failed` otherwise (what was measured is still here).
+    pub status: EngineStatus,
+    pub failures: Vec<RunFailure>,
+    pub requests: RequestCounts,
+    pub ttft_ms: Option<Summary>,
+    pub tpot_ms: Option<Summary>,
+    pub itl_ms: Option<Summary>,
+    pub e2e_ms: Option<Summary>,
+    pub decode_tok_s: Option<Summary>,
+    pub prefill_tok_s: Option<Summary>,
+    pub prompt_tokens: Option<Summary>,
+    pub completion_tokens: Option<Summary>,
+    pub schedule_lag_ms: Option<Summary>,
+    pub throughput: Throughput,
+    /// Served engines: where `completion_tokens` came from, and how the other counts agree.
+    pub token_counts: Option<TokenCountCheck>,
+    /// Model bandwidth utilisation at the TPOT median: bytes read per decode step (weights and
+    /// KV cache) over TPOT over the measured memory bandwidth, and the fastest TPOT that
+    /// bandwidth allows.
+    pub mbu: Option<MbuFigures>,
+    /// The same requests on the device clock, where the worker recorded one (CUDA events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_clock: Option<DeviceClockFigures>,
+    /// Served engines scraped with the `metrics` option: the change of each of the server's own
+    /// metric series over the measured workloads, summed over repetitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_metrics: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Outliers per metric, classified and counted; none is dropped from the statistics.
+    pub outliers: BTreeMap<String, OutlierCounts>,
+    /// OLS fits over successful measured requests: `input_tokens_vs_ttft_ms`,
+    /// `total_tokens_vs_e2e_ms`, and with energy telemetry `total_tokens_vs_energy_j`,
+    /// `total_tokens_vs_power_w` and `total_tokens_vs_power_w_log` (ln of power).
+    pub regressions: BTreeMap<String, bench_stats::Regression>,
+    /// How requests were offered, as planned.
+    pub load: Option<shared_protocol::LoadPattern>,
+    /// Share and rate of measured requests meeting every objective in `--slo`.
+    pub goodput: Option<Goodput>,
+    pub load_ms: Vec<f64>,
+    pub peak_rss_bytes: Option<u64>,
+    /// Energy per telemetry channel, or why there is none.
+    pub energy: EngineEnergy,
+    /// Reasons from telemetry that this engine's run is not to be trusted (throttling, clocks
+    /// moving, another process on the device, energy windows too short to resolve).
+    pub validity: Vec<String>,
+    /// Reasons a reader should be careful with these figures.
+    pub warnings: Vec<String>,
+}
+
+/// What a summary is computed from: a run directory's contents, read.
+#[derive(Clone, Copy)]
+pub struct RunData<'a> {
+    pub manifest: &'a Manifest,
+    /// Measured and warm-up rows.
+    pub rows: &'a [SampleRow],
+    pub runs: &'a [EngineRun],
+    pub energy: Option<&'a EnergyReport>,
+}
+
+fn stat(values: Vec<f64>) -> Option<Summary> {
+    bench_stats::Sample::new(values).ok().map(|s| summarize(&s))
+}
+
+/// Summarise a run.
+pub fn summarize_run(data: RunData<'_>) -> RunSummary {
+    let RunData {
+        manifest,
+        rows,
+        runs,
+        ..
+    } = data;
+    let mut labels: Vec<(String, EngineId)> =
+        runs.iter().map(|r| (r.label.clone(), r.engine)).collect();
+    labels.extend(rows.iter().map(|r| (r.label.clone(), r.engine)));
+    labels.sort();
+    labels.dedup();
+    let engines = labels
+        .into_iter()
+        .map(|(label, id)| {
+            let summary = summarize_engine(id, &label, data);
+            (label, summary)
+        })
+        .collect();
+    let served = manifest
+        .engines
+        .values()
+        .any(|h| crate::catalog::entry(h.engine).is_served());
+    RunSummary {
+        schema_version: SCHEMA_VERSION,
+        metrics_version: METRICS_VERSION,
+        name: manifest.name.clone(),
+        created_utc: manifest.created_utc.clone(),
+        clock: CLOCK.to_owned(),
+        engines,
+        order: runs
+            .iter()
+            .map(|r| format!("{}:{}", r.repetition, r.label))
+            .collect(),
+        verdicts: verdicts::reference_verdicts(&manifest.plan, rows),
+        harness: served.then(|| {
+            manifest.harness.clone().unwrap_or_else(|| {
+                serde_json::json!({ "unavailable": "no calibration was recorded with this run" })
+            })
+        }),
+        agreement: agreement::agreement(&manifest.plan, rows),
+        model: ModelNote::from_manifest(manifest),
+    }
+}
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "one field per part of the summary, each from its own function"
+)]
+fn summarize_engine(id: EngineId, label: &str, data: RunData<'_>) -> EngineSummary {
+    let manifest = data.manifest;
+    let rows: Vec<&SampleRow> = data.rows.iter().filter(|r| r.label == label).collect();
+    let runs: Vec<&EngineRun> = data.runs.iter().filter(|r| r.label == label).collect();
+    let measured: Vec<&SampleRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.sample.phase == Phase::Measure)
+        .collect();
+    let ok: Vec<&shared_protocol::Sample> = measured
+        .iter()
+        .filter(|r| r.sample.outcome.is_ok())
+        .map(|r| &r.sample)
+        .collect();
+    let of = |m: Metric| stat(m.values(ok.iter().copied()));
+    let plan = &manifest.plan;
+    let requests = requests::counts(
+        &measured,
+        ok.len(),
+        rows.len() - measured.len(),
+        u64::from(plan.workload.requests),
+        &runs,
+        plan.workload.target_ci().is_some(),
+    );
+    let failures = requests::failures(&runs);
+    let throughput = requests::throughput(&runs, &ok);
+    let ttft_ms = of(Metric::TtftMs);
+    let tpot_ms = of(Metric::TpotMs);
+    let prompt_tokens = stat(
+        ok.iter()
+            .filter_map(|s| s.prompt_tokens.map(f64::from))
+            .collect(),
+    );
+    let completion_tokens = stat(ok.iter().map(|s| f64::from(s.completion_tokens)).collect());
+    let completion_total = completion_tokens
+        .as_ref()
+        .map_or(0.0, |s| s.mean * s.n as f64);
+    let (energy, validity) = energy::engine_energy(label, completion_total, data.energy);
+    let token_counts = token_counts::token_count_check(&ok);
+    let load_ms: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.loaded.as_ref().map(|l| l.load_ns as f64 / 1e6))
+        .collect();
+    let device = plan.engine(label).map(|e| e.device).or_else(|| {
+        runs.iter()
+            .find_map(|r| r.device.as_deref().and_then(|d| d.parse().ok()))
+    });
+    let mbu = mbu::mbu(
+        device,
+        &manifest.host,
+        &runs,
+        prompt_tokens
+            .as_ref()
+            .zip(completion_tokens.as_ref())
+            .map(|(p, c)| (p.mean, c.mean)),
+        tpot_ms.as_ref().map(|s| s.p50),
+    );
+    let warnings = requests::warnings(
+        &failures,
+        load_ms.len(),
+        &requests,
+        ttft_ms.as_ref(),
+        token_counts.as_ref(),
+        &validity,
+    );
+    EngineSummary {
+        engine: id,
+        label: label.to_owned(),
+        engine_version: manifest
+            .engines
+            .get(label)
+            .map(|h| h.engine_version.clone()),
+        device: runs
+            .iter()
+            .find_map(|r| r.hello.as_ref().map(|h| h.device.clone())),
+        status: if failures.is_empty() {
+            EngineStatus::Ok
+        } else {
+            EngineStatus::Failed
+        },
+        failures,
+        ttft_ms,
+        tpot_ms,
+        itl_ms: of(Metric::ItlMs),
+        e2e_ms: of(Metric::E2eMs),
+        decode_tok_s: of(Metric::DecodeTokS),
+        prefill_tok_s: of(Metric::PrefillTokS),
+        prompt_tokens,
+        completion_tokens,
+        schedule_lag_ms: stat(
+            ok.iter()
+                .filter_map(|s| crate::metrics::schedule_lag_ms(s))
+                .collect(),
+        ),
+        goodput: goodput::goodput(&plan.slo, &rows, throughput.wall_s),
+        throughput,
+        token_counts,
+        mbu,
+        device_clock: device_clock::device_clock_figures(&ok),
+        server_metrics: token_counts::server_metrics(&runs),
+        outliers: outliers::outlier_counts(&ok),
+        regressions: regressions::regressions(&regression_points(&rows, data.energy, label)),
+        load: plan.engine(label).map(|e| e.load.clone()),
+        load_ms,
+        peak_rss_bytes: runs
+            .iter()
+            .filter_map(|r| r.done.as_ref().and_then(|d| d.peak_rss_bytes))
+            .max(),
+        requests,
+        energy,
+        validity,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// A successful measured sample with the given timings.
+    pub fn sample(ttft_ms: u64, e2e_ms: u64, tokens: u32) -> shared_protocol::Sample {
+        serde_json::from_value(serde_json::json!({
+            "request_id": 0,
+            "phase": "measure",
+            "outcome": { "status": "ok" },
+            "start_mono_ns": 0,
+            "ttft_ns": ttft_ms * 1_000_000,
+            "e2e_ns": e2e_ms * 1_000_000,
+            "itl_ns": [],
+            "completion_tokens": tokens,
+            "completion_tokens_source": "engine",
+        }))
+        .expect("a valid sample")
+    }
+}
