@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Every engine the project knows. The spelling in [`EngineId::as_str`] is the one used on the
 /// command line, in configs, on the wire and in results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum EngineId {
     Candle,
@@ -107,6 +108,7 @@ impl FromStr for EngineId {
 
 /// Where an engine runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceKind {
     /// The host CPU.
@@ -144,6 +146,7 @@ impl fmt::Display for DeviceKind {
 
 /// On-disk format of a model's weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelFormat {
     /// One `.gguf` file (weights, tokenizer and chat template in its metadata).

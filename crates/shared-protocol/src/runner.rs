@@ -7,6 +7,7 @@ use crate::engine::ModelFormat;
 
 /// One line from the runner to a worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RunnerMessage {
     /// Validate the model and options without loading anything; answered by `checked` or `error`.
@@ -24,6 +25,7 @@ pub enum RunnerMessage {
 
 /// What to load and where.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoadRequest {
     /// The model, or `null` for engines that need none (`sim`).
     pub model: Option<ModelSpec>,
@@ -36,6 +38,7 @@ pub struct LoadRequest {
 
 /// A model as the runner resolved it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelSpec {
     /// Registry id or a name derived from the path.
     pub id: String,
@@ -52,6 +55,7 @@ pub struct ModelSpec {
 
 /// Whether a request counts towards the statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Run to warm caches, allocators and kernels; recorded but excluded from statistics.
@@ -62,6 +66,7 @@ pub enum Phase {
 
 /// Run one request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GenerateRequest {
     pub phase: Phase,
     pub request: Request,
@@ -69,6 +74,7 @@ pub struct GenerateRequest {
 
 /// One generation request, identical for every engine in a comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Request {
     /// Unique within a run.
     pub id: u64,
@@ -91,6 +97,7 @@ pub struct Request {
 
 /// Decoding parameters. `temperature == 0` is greedy.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Sampling {
     pub temperature: f32,
     pub top_p: f32,
@@ -109,6 +116,7 @@ impl Default for Sampling {
 
 /// A whole workload for engines that schedule concurrency themselves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Workload {
     pub phase: Phase,
     pub requests: Vec<Request>,
@@ -119,6 +127,7 @@ pub struct Workload {
 
 /// How requests are offered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LoadPattern {
     /// Closed loop: `concurrency` users, each sending its next request when the last finished.
@@ -140,6 +149,7 @@ pub enum LoadPattern {
 
 /// Inter-arrival distribution of an open-loop load.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Arrival {
     Constant,

@@ -12,6 +12,7 @@ use crate::runner::Phase;
 
 /// A finished request, successful or not. A failed request keeps whatever timing it had.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Sample {
     pub request_id: u64,
     pub phase: Phase,
@@ -58,6 +59,7 @@ pub struct Sample {
 
 /// Success or failure of one request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     Ok,
@@ -78,6 +80,7 @@ impl Outcome {
 
 /// Why a request failed; the summary counts failures by this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     /// The engine returned an error.
@@ -116,6 +119,7 @@ impl FailureKind {
 
 /// Where a token count came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenSource {
     /// The engine itself (in-process engines count what they generate).
@@ -130,6 +134,7 @@ pub enum TokenSource {
 
 /// Token counts from every source available, side by side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TokenCounts {
     pub server_prompt: Option<u32>,
     pub server_completion: Option<u32>,
@@ -139,6 +144,7 @@ pub struct TokenCounts {
 
 /// Device clocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceClockKind {
     /// `cudaEventElapsedTime` between events recorded on the engine's stream.
@@ -147,6 +153,7 @@ pub enum DeviceClockKind {
 
 /// Why generation stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {
     /// End-of-sequence token.

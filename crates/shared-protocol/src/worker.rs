@@ -8,6 +8,7 @@ use crate::sample::Sample;
 
 /// One line from a worker to the runner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WorkerMessage {
     /// The first line a worker writes.
@@ -23,6 +24,7 @@ pub enum WorkerMessage {
 
 /// Handshake: who the worker is and what it can do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Hello {
     /// Must equal the runner's [`crate::PROTOCOL_VERSION`].
     pub protocol: u32,
@@ -38,6 +40,7 @@ pub struct Hello {
 
 /// What a worker supports.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[allow(
     clippy::struct_excessive_bools,
     reason = "independent yes/no capabilities on the wire, not a state machine"
@@ -56,6 +59,7 @@ pub struct Capabilities {
 
 /// The model is loaded.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Loaded {
     /// Wall time of the load on the host monotonic clock.
     pub load_ns: u64,
@@ -72,6 +76,7 @@ pub struct Loaded {
 
 /// Progress through a workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Progress {
     pub done: u64,
     pub total: u64,
@@ -80,6 +85,7 @@ pub struct Progress {
 /// A failure the worker could put into words. `fatal` means the worker cannot go on (a failed
 /// load); otherwise it stays ready for the next message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorMessage {
     pub message: String,
     pub fatal: bool,
@@ -87,6 +93,7 @@ pub struct ErrorMessage {
 
 /// The worker finished what it was asked (a workload, or the whole session after `shutdown`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Done {
     pub samples: u64,
     /// Peak resident set size of the worker process so far.

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Creates the pytorch-baseline worker's Python environment, idempotently: a virtual environment
+# (.venv-torch, or $PYTORCH_BASELINE_VENV) with the versions pinned in
+# engines/pytorch-baseline/python/requirements.txt (torch, transformers, gguf, accelerate, and
+# jsonschema and pytest for its tests), all from PyPI. PyPI's Linux torch wheel brings NVIDIA's
+# CUDA libraries (about 3 GB) and runs on a CPU-only machine as well.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${PYTORCH_BASELINE_VENV:-.venv-torch}
+requirements=engines/pytorch-baseline/python/requirements.txt
+stamp=$venv/.requirements.sha256
+want=$(sha256sum "$requirements" | cut -d' ' -f1)
+
+if [[ -f $stamp && $(cat "$stamp") == "$want" ]] && "$venv/bin/python" -c "import torch, transformers, gguf" 2>/dev/null; then
+    exit 0
+fi
+if [[ ! -x $venv/bin/python ]]; then
+    echo "setup-torch: creating $venv"
+    "${PYTHON:-python3}" -m venv "$venv"
+fi
+echo "setup-torch: installing $requirements into $venv (torch with its CUDA libraries: a few GB)"
+start=$SECONDS
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
+echo "$want" > "$stamp"
+echo "setup-torch: done in $((SECONDS - start)) s"
