@@ -163,6 +163,13 @@ mod tests {
     }
 
     #[test]
+    fn the_protocols_served_engines_are_the_catalogues() {
+        for id in EngineId::ALL {
+            assert_eq!(entry(id).is_served(), id.is_served(), "{id}");
+        }
+    }
+
+    #[test]
     fn devices_name_the_features_their_build_needs() {
         let candle = entry(EngineId::Candle);
         assert_eq!(candle.features_for(Device::Cpu), Some(&[][..]));

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use bench_inputs::synth::WeightType;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::Failure;
@@ -72,8 +73,8 @@ pub enum ModelsCommand {
         #[arg(long, default_value = "llama-3.2-1b")]
         arch: String,
         /// Matrix type: `f16`, `q8_0` or `q4_0`.
-        #[arg(long, default_value = "q4_0")]
-        quant: String,
+        #[arg(long, default_value = "q4_0", value_parser = weight_type)]
+        quant: WeightType,
         /// Output file (default: `models/synthetic-<arch>-<quant>.gguf`).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -155,6 +156,11 @@ pub struct CompareArgs {
     /// Forward each worker's stderr to this terminal.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+/// A synthetic model's matrix type, by its one name.
+fn weight_type(name: &str) -> Result<WeightType, String> {
+    WeightType::from_name(name).ok_or_else(|| format!("known: {}", WeightType::known()))
 }
 
 /// Parse the command line. `Err` carries the exit status when there is nothing to run: 2 for a

@@ -17,18 +17,12 @@ pub fn default_path(arch: &str, weights: WeightType) -> PathBuf {
     inputs::models_dir().join(format!("synthetic-{arch}-{}.gguf", weights.name()))
 }
 
-/// Write the synthetic model `arch` in `quant` to `out` (default: [`default_path`]).
-pub fn run(arch: &str, quant: &str, out: Option<&Path>, seed: u64) -> Result<(), Failure> {
+/// Write the synthetic model `arch` with `weights` to `out` (default: [`default_path`]).
+pub fn run(arch: &str, weights: WeightType, out: Option<&Path>, seed: u64) -> Result<(), Failure> {
     let arch = synth::architecture(arch).ok_or_else(|| {
         usage(format!(
             "unknown architecture '{arch}' (known: {})",
             synth::known_architectures()
-        ))
-    })?;
-    let weights = WeightType::from_name(quant).ok_or_else(|| {
-        usage(format!(
-            "unknown quantization '{quant}' (known: {})",
-            WeightType::known()
         ))
     })?;
     let out = out.map_or_else(|| default_path(arch.name, weights), Path::to_path_buf);

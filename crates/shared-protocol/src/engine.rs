@@ -48,6 +48,24 @@ impl EngineId {
         EngineId::Sim,
     ];
 
+    /// Engines served over HTTP (one worker, `http-bench`, speaks to all of them).
+    pub const SERVED: [EngineId; 9] = [
+        EngineId::Vllm,
+        EngineId::Sglang,
+        EngineId::Mlx,
+        EngineId::Llamacpp,
+        EngineId::Tgi,
+        EngineId::Ollama,
+        EngineId::Trtllm,
+        EngineId::Litellm,
+        EngineId::Openai,
+    ];
+
+    /// Whether this engine is a server reached over HTTP.
+    pub fn is_served(self) -> bool {
+        Self::SERVED.contains(&self)
+    }
+
     /// The one spelling of this id.
     pub const fn as_str(self) -> &'static str {
         match self {

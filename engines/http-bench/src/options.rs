@@ -10,17 +10,13 @@ use crate::secret::ApiKey;
 use crate::url::BaseUrl;
 
 /// Engine ids this worker serves.
-pub const HTTP_ENGINES: [EngineId; 9] = [
-    EngineId::Vllm,
-    EngineId::Sglang,
-    EngineId::Mlx,
-    EngineId::Llamacpp,
-    EngineId::Tgi,
-    EngineId::Ollama,
-    EngineId::Trtllm,
-    EngineId::Litellm,
-    EngineId::Openai,
-];
+pub const HTTP_ENGINES: [EngineId; 9] = EngineId::SERVED;
+
+/// The served engines' ids, for messages.
+fn served_names() -> String {
+    let names: Vec<&str> = HTTP_ENGINES.iter().map(|e| e.as_str()).collect();
+    names.join(", ")
+}
 
 /// `LoadRequest.options` as sent by the runner. Unknown keys are rejected.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,12 +58,11 @@ pub struct Config {
 /// A problem with the options.
 #[derive(Debug, thiserror::Error)]
 pub enum OptionsError {
-    #[error(
-        "option engine is required: one of vllm, sglang, mlx, llamacpp, tgi, ollama, trtllm, litellm, openai"
-    )]
+    #[error("option engine is required: one of {}", served_names())]
     MissingEngine,
     #[error(
-        "engine {0} is not served over HTTP; http-bench serves vllm, sglang, mlx, llamacpp, tgi, ollama, trtllm, litellm, openai"
+        "engine {0} is not served over HTTP; http-bench serves {served}",
+        served = served_names()
     )]
     NotHttp(EngineId),
     /// The message names the option; the URL's own error follows as the source.

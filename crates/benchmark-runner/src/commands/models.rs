@@ -71,7 +71,7 @@ pub fn run(command: &ModelsCommand) -> CommandResult {
             quant,
             out,
             seed,
-        } => crate::synth::run(arch, quant, out.as_deref(), *seed)?,
+        } => crate::synth::run(arch, *quant, out.as_deref(), *seed)?,
     }
     Ok(ExitCode::SUCCESS)
 }
