@@ -278,3 +278,105 @@ pub fn verdict_counts(report: &DiffReport) -> BTreeMap<&'static str, usize> {
     }
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use shared_protocol::{EngineId, Sample};
+
+    use super::*;
+
+    /// Measured rows of `label` whose TTFT, TPOT (through E2E) and E2E scale with `factor`,
+    /// with a little seeded spread so the rank tests have ties to break.
+    fn rows(label: &str, factor: f64, n: u64) -> Vec<SampleRow> {
+        (0..n)
+            .map(|i| {
+                let jitter = 1.0 + (i % 7) as f64 * 0.002;
+                let ms = |v: f64| (v * factor * jitter * 1e6) as u64;
+                let sample: Sample = serde_json::from_value(serde_json::json!({
+                    "request_id": i,
+                    "phase": "measure",
+                    "outcome": { "status": "ok" },
+                    "start_mono_ns": i * 1_000_000_000,
+                    "ttft_ns": ms(10.0),
+                    "e2e_ns": ms(10.0) + 31 * ms(1.0),
+                    "itl_ns": [],
+                    "completion_tokens": 32,
+                    "completion_tokens_source": "engine",
+                }))
+                .expect("a valid sample");
+                SampleRow {
+                    engine: EngineId::Sim,
+                    label: label.to_owned(),
+                    repetition: 0,
+                    sample,
+                }
+            })
+            .collect()
+    }
+
+    fn verdicts(report: &DiffReport) -> Vec<(Metric, Verdict)> {
+        report.rows.iter().map(|r| (r.metric, r.verdict)).collect()
+    }
+
+    #[test]
+    fn a_slower_candidate_regresses_and_a_faster_one_does_not() {
+        let options = DiffOptions {
+            resamples: 1_000,
+            ..DiffOptions::default()
+        };
+        let base = rows("sim", 1.0, 40);
+        let slower = diff("a", &base, "b", &rows("sim", 1.2, 40), &options);
+        assert!(slower.regressed);
+        assert!(verdicts(&slower).contains(&(Metric::TtftMs, Verdict::Slower)));
+        assert!(
+            verdicts(&slower).contains(&(Metric::DecodeTokS, Verdict::Slower)),
+            "a lower rate is slower too"
+        );
+        let faster = diff("a", &base, "b", &rows("sim", 0.8, 40), &options);
+        assert!(!faster.regressed);
+        assert!(verdicts(&faster).iter().all(|(_, v)| *v == Verdict::Faster));
+    }
+
+    #[test]
+    fn a_change_inside_the_noise_threshold_is_no_difference() {
+        let options = DiffOptions {
+            resamples: 1_000,
+            noise_threshold: 0.05,
+            ..DiffOptions::default()
+        };
+        let report = diff(
+            "a",
+            &rows("sim", 1.0, 40),
+            "b",
+            &rows("sim", 1.01, 40),
+            &options,
+        );
+        assert!(!report.regressed);
+        assert!(
+            verdicts(&report)
+                .iter()
+                .all(|(_, v)| *v == Verdict::NoDifference),
+            "{:?}",
+            verdicts(&report)
+        );
+    }
+
+    #[test]
+    fn engines_on_one_side_only_are_skipped_by_name() {
+        let report = diff(
+            "a",
+            &rows("sim", 1.0, 10),
+            "b",
+            &rows("sim@slow", 1.0, 10),
+            &DiffOptions::default(),
+        );
+        assert!(report.rows.is_empty());
+        assert_eq!(
+            report.skipped,
+            [
+                "sim: only in the baseline",
+                "sim@slow: only in the candidate"
+            ]
+        );
+    }
+}

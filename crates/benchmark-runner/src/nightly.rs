@@ -286,3 +286,70 @@ pub fn trend_figures(suite: &str, history: &[HistoryEntry]) -> Vec<(String, benc
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(run: &str, dir: &str, status: EngineStatus, regressed: Option<bool>) -> HistoryEntry {
+        HistoryEntry {
+            suite: "nightly".into(),
+            run: run.into(),
+            created_utc: format!("2026-01-0{}T00:00:00Z", dir.len() % 9),
+            dir: dir.into(),
+            status,
+            baseline: None,
+            regressed,
+            medians: BTreeMap::from([(
+                "sim".to_owned(),
+                BTreeMap::from([("ttft_ms".to_owned(), 10.0)]),
+            )]),
+        }
+    }
+
+    #[test]
+    fn history_appends_and_the_last_good_run_is_the_baseline() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        assert!(read_history(dir.path()).expect("no history yet").is_empty());
+        for (name, status) in [
+            ("d1", EngineStatus::Ok),
+            ("d2", EngineStatus::Ok),
+            ("d3", EngineStatus::Failed),
+        ] {
+            std::fs::create_dir(dir.path().join(name)).expect("run directory");
+            append_history(dir.path(), &entry("sim", name, status, None)).expect("append");
+        }
+        append_history(dir.path(), &entry("other", "d2", EngineStatus::Ok, None)).expect("append");
+        let history = read_history(dir.path()).expect("read");
+        assert_eq!(history.len(), 4);
+        let good = last_good(&history, dir.path(), "sim").expect("a good run");
+        assert_eq!(good.dir, "d2", "the failed run is skipped");
+        std::fs::remove_dir(dir.path().join("d2")).expect("remove");
+        let good = last_good(&history, dir.path(), "sim").expect("a good run");
+        assert_eq!(good.dir, "d1", "a run whose directory is gone is skipped");
+        assert!(last_good(&history, dir.path(), "absent").is_none());
+    }
+
+    #[test]
+    fn the_report_says_what_the_latest_run_of_each_suite_run_found() {
+        let history = [
+            entry("a", "d1", EngineStatus::Ok, None),
+            entry("a", "d2", EngineStatus::Ok, Some(true)),
+            entry("b", "d3", EngineStatus::Failed, None),
+            entry("c", "d4", EngineStatus::Ok, None),
+        ];
+        let md = history_markdown("nightly", &history);
+        assert!(md.starts_with("# Nightly: nightly"), "{md}");
+        // The "Latest:" line of each run's section.
+        let line = |run: &str| {
+            md.split(&format!("## {run}\n"))
+                .nth(1)
+                .and_then(|section| section.lines().find(|l| l.starts_with("Latest:")))
+                .unwrap_or_else(|| panic!("no section for {run} in\n{md}"))
+                .to_owned()
+        };
+        assert!(line("a").contains("**regression**"), "{md}");
+        assert!(line("b").contains("failed"), "{md}");
+        assert!(line("c").contains("first run"), "{md}");
+    }
+}

@@ -164,3 +164,82 @@ pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T>
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    fn row(id: u64, phase: &str) -> SampleRow {
+        serde_json::from_value(serde_json::json!({
+            "engine": "sim",
+            "label": "sim",
+            "repetition": 0,
+            "request_id": id,
+            "phase": phase,
+            "outcome": { "status": "ok" },
+            "start_mono_ns": 0,
+            "ttft_ns": 1,
+            "e2e_ns": 2,
+            "itl_ns": [],
+            "completion_tokens": 1,
+            "completion_tokens_source": "engine",
+        }))
+        .expect("a valid row")
+    }
+
+    #[test]
+    fn rows_go_to_their_phases_file_and_read_back_as_written() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("run");
+        std::fs::create_dir(&path).expect("run directory");
+        let mut files = RunDir {
+            dir: path.clone(),
+            samples: File::create(path.join("samples.jsonl")).expect("samples"),
+            warmup: File::create(path.join("warmup.jsonl")).expect("warmup"),
+            runs: File::create(path.join("runs.jsonl")).expect("runs"),
+        };
+        let (measured, warm) = (row(0, "measure"), row(1, "warmup"));
+        files.append_sample(&measured).expect("append");
+        files.append_sample(&warm).expect("append");
+        let back: Vec<SampleRow> = read_jsonl(&path.join("samples.jsonl")).expect("read");
+        assert_eq!(back, [measured]);
+        let back: Vec<SampleRow> = read_jsonl(&path.join("warmup.jsonl")).expect("read");
+        assert_eq!(back, [warm]);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_set_aside_and_a_torn_middle_line_is_an_error() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("samples.jsonl");
+        let whole = serde_json::to_string(&row(0, "measure")).expect("serialize");
+        let mut f = File::create(&path).expect("create");
+        writeln!(f, "{whole}").expect("write");
+        write!(f, "{}", &whole[..whole.len() / 2]).expect("write");
+        drop(f);
+        let rows: Vec<SampleRow> = read_jsonl(&path).expect("the whole rows read");
+        assert_eq!(rows.len(), 1, "the torn row is not data");
+
+        let mut f = File::create(&path).expect("create");
+        writeln!(f, "{}", &whole[..whole.len() / 2]).expect("write");
+        writeln!(f, "{whole}").expect("write");
+        drop(f);
+        let e = read_jsonl::<SampleRow>(&path).expect_err("corruption mid-file");
+        assert!(e.to_string().contains("samples.jsonl:1"), "{e}");
+    }
+
+    #[test]
+    fn json_is_replaced_whole() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("summary.json");
+        write_json(&path, &serde_json::json!({ "a": 1 })).expect("write");
+        write_json(&path, &serde_json::json!({ "a": 2 })).expect("rewrite");
+        let v: serde_json::Value = read_json(&path).expect("read");
+        assert_eq!(v["a"], 2);
+        assert!(
+            !path.with_extension("tmp").exists(),
+            "no temporary file left"
+        );
+    }
+}
