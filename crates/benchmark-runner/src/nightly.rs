@@ -137,16 +137,9 @@ pub fn medians(summary: &RunSummary) -> BTreeMap<String, BTreeMap<String, f64>> 
         .engines
         .iter()
         .map(|(label, e)| {
-            let pairs = [
-                ("ttft_ms", &e.ttft_ms),
-                ("tpot_ms", &e.tpot_ms),
-                ("itl_ms", &e.itl_ms),
-                ("e2e_ms", &e.e2e_ms),
-                ("decode_tok_s", &e.decode_tok_s),
-            ];
-            let m = pairs
+            let m = Metric::ALL
                 .iter()
-                .filter_map(|(name, s)| s.as_ref().map(|s| ((*name).to_owned(), s.p50)))
+                .filter_map(|&metric| Some((metric.name().to_owned(), e.metric(metric)?.p50)))
                 .collect();
             (label.clone(), m)
         })

@@ -183,6 +183,34 @@ pub struct EngineSummary {
     pub warnings: Vec<String>,
 }
 
+impl EngineSummary {
+    /// The distribution of a per-request metric.
+    pub fn metric(&self, metric: Metric) -> Option<&Summary> {
+        match metric {
+            Metric::TtftMs => self.ttft_ms.as_ref(),
+            Metric::TpotMs => self.tpot_ms.as_ref(),
+            Metric::ItlMs => self.itl_ms.as_ref(),
+            Metric::E2eMs => self.e2e_ms.as_ref(),
+            Metric::DecodeTokS => self.decode_tok_s.as_ref(),
+            Metric::PrefillTokS => self.prefill_tok_s.as_ref(),
+        }
+    }
+
+    /// Every distribution of the summary by name: the metrics, then token counts and schedule
+    /// lag.
+    pub fn distributions(&self) -> Vec<(&'static str, Option<&Summary>)> {
+        Metric::ALL
+            .iter()
+            .map(|&m| (m.name(), self.metric(m)))
+            .chain([
+                ("prompt_tokens", self.prompt_tokens.as_ref()),
+                ("completion_tokens", self.completion_tokens.as_ref()),
+                ("schedule_lag_ms", self.schedule_lag_ms.as_ref()),
+            ])
+            .collect()
+    }
+}
+
 /// What a summary is computed from: a run directory's contents, read.
 #[derive(Clone, Copy)]
 pub struct RunData<'a> {
