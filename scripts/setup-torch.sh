@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Creates the pytorch-baseline worker's Python environment, idempotently: a virtual environment
-# (.venv-torch, or $PYTORCH_BASELINE_VENV) with the versions pinned in
+# (.venv-torch, the worker's default interpreter) with the versions pinned in
 # engines/pytorch-baseline/python/requirements.txt (torch, transformers, gguf, accelerate, and
 # jsonschema and pytest for its tests), all from PyPI. PyPI's Linux torch wheel brings NVIDIA's
-# CUDA libraries (about 3 GB) and runs on a CPU-only machine as well.
+# CUDA libraries (about 5.6 GB installed in all) and runs on a CPU-only machine as well. To run
+# the worker with another interpreter instead, set PYTORCH_BASELINE_PYTHON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=${PYTORCH_BASELINE_VENV:-.venv-torch}
+venv=.venv-torch
 requirements=engines/pytorch-baseline/python/requirements.txt
 stamp=$venv/.requirements.sha256
 want=$(sha256sum "$requirements" | cut -d' ' -f1)

@@ -14,7 +14,7 @@ fi
 cargo test --locked -p shared-protocol --features schema --test schema
 # pytest exits 5 when it collected no test: that is no failure.
 status=0
-(cd engines/pytorch-baseline/python && "../../../${PYTORCH_BASELINE_VENV:-.venv-torch}/bin/python" -m pytest -q) || status=$?
+(cd engines/pytorch-baseline/python && ../../../.venv-torch/bin/python -m pytest -q) || status=$?
 if [[ $status -ne 0 && $status -ne 5 ]]; then
     exit "$status"
 fi

@@ -367,3 +367,56 @@ fn the_fallback_handshake_matches_the_python_one() {
         assert_eq!(from_python[0][key], fallback[0][key], "{key}");
     }
 }
+
+/// When the binary dies (the runner kills a worker it gives up on), its Python process ends too,
+/// even in the middle of a load, rather than computing on beside the next engine's run.
+#[test]
+fn the_python_process_ends_with_the_binary() {
+    use std::io::{BufRead, Write};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let Some(path) = support::model() else { return };
+    if !support::torch_available() {
+        return;
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pytorch-baseline"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("worker starts");
+    let mut hello = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut hello)
+        .expect("handshake");
+    assert!(hello.contains("\"hello\""), "{hello}");
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id()))
+        .expect("procfs lists the worker's children");
+    let python_pid: u32 = children
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("the python process");
+    // A load keeps the Python process busy for seconds (importing torch, dequantising).
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "{}", load(&path, &json!({}))).expect("write");
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{python_pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit(')')
+                    .next()
+                    .map(|r| r.trim_start().starts_with('Z'))
+            })
+            .is_some_and(|zombie| !zombie)
+    };
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!alive(), "python process {python_pid} outlived the worker");
+}

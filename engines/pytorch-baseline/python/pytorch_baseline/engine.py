@@ -124,7 +124,8 @@ def load(request: dict[str, Any]) -> Loaded:
     model.to(torch_device)
     model.eval()
     if options.compile:
-        model.forward = torch.compile(model.forward, dynamic=options.cache == "dynamic")
+        # torch's automatic dynamic shapes: prompt and cache lengths vary between requests.
+        model.forward = torch.compile(model.forward)
     engine = Engine(torch, transformers, model, checked)
     if device.kind == "cuda":
         torch.cuda.synchronize(torch_device)
@@ -202,13 +203,18 @@ class Engine:
         parameters = inspect.signature(model.forward).parameters
         self.cache_argument = "cache" if "cache" in parameters else "past_key_values"
 
-    def kv_bytes_per_position(self) -> int:
+    def kv_shape(self) -> tuple[int, int]:
+        """Key/value heads and the head dimension."""
         config = self.model.config
         heads = config.num_attention_heads
         kv_heads = getattr(config, "num_key_value_heads", None) or heads
         head_dim = getattr(config, "head_dim", None) or config.hidden_size // heads
+        return int(kv_heads), int(head_dim)
+
+    def kv_bytes_per_position(self) -> int:
+        kv_heads, head_dim = self.kv_shape()
         element = self.model.dtype.itemsize
-        return 2 * config.num_hidden_layers * kv_heads * head_dim * element
+        return 2 * self.model.config.num_hidden_layers * kv_heads * head_dim * element
 
     def generate(self, request: dict[str, Any], record: Record) -> Extras:
         """Run one request into ``record``: prepare (untimed), then the timed prefill-then-decode
@@ -268,7 +274,12 @@ class Engine:
     def _new_cache(self, total: int) -> Any:
         cache_utils = self.transformers.cache_utils
         if self.options.cache == "static":
-            return cache_utils.StaticCache(config=self.model.config, max_cache_len=total)
+            cache = cache_utils.StaticCache(config=self.model.config, max_cache_len=total)
+            # Allocated now rather than on the prefill's first write, inside the timed region.
+            if hasattr(cache, "early_initialization"):
+                kv_heads, head_dim = self.kv_shape()
+                cache.early_initialization(1, kv_heads, head_dim, self.model.dtype, self.device)
+            return cache
         return cache_utils.DynamicCache(config=self.model.config)
 
     def _timed(

@@ -42,10 +42,27 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="pytorch_baseline")
     parser.add_argument("--worker-version", default="0.0.0")
     args = parser.parse_args(argv)
+    end_with_parent()
     out = Output.take_stdout()
     print(f"pytorch-baseline: {environment_note()}", file=sys.stderr)
     serve(sys.stdin, out, args.worker_version)
     return 0
+
+
+def end_with_parent() -> None:
+    """Have Linux end this process when the binary that started it dies (the runner kills a
+    worker it gives up on), so that no orphan keeps computing beside the next engine's run."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError) as e:
+        print(f"pytorch-baseline: cannot tie this process to its parent: {e}", file=sys.stderr)
 
 
 def serve(lines: IO[str], out: Output, worker_version: str) -> None:

@@ -139,3 +139,10 @@ def test_details_record_the_options(tiny_llama):
     assert details["compile"] is False and details["cache"] == "dynamic"
     assert details["format"] == "safetensors" and details["architecture"] == "llama"
     assert details["kv_bytes_per_position"] == 2 * 2 * 2 * 8 * 2
+
+
+def test_the_static_cache_is_allocated_before_the_timed_region(tiny_llama):
+    static = loaded(tiny_llama, cache="static")
+    cache = static._new_cache(20)
+    assert all(layer.is_initialized for layer in cache.layers)
+    assert cache.layers[0].keys.shape[-2] == 20
