@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use shared_protocol::codec::RUNNER_TYPES;
 use shared_protocol::{
     Decoded, Done, ErrorMessage, FailureKind, GenerateRequest, Hello, LoadRequest, Outcome,
-    PROTOCOL_VERSION, RunnerMessage, WorkerMessage, decode_line,
+    PROTOCOL_VERSION, RunnerMessage, WorkerMessage, decode_line, error_text,
 };
 
 use crate::clock::mono_ns;
@@ -144,7 +144,7 @@ fn load<E: Engine>(request: &LoadRequest) -> io::Result<Option<State<E>>> {
 fn generate_one<E: Engine>(state: &mut State<E>, generate: &GenerateRequest) -> io::Result<()> {
     let request = &generate.request;
     if let Err(e) = state.sink.prepare(request.max_tokens) {
-        return send_error(format!("device clock: {e:#}"), false);
+        return send_error(format!("device clock: {}", error_text(e.as_ref())), false);
     }
     // Timed region: the host reading in `start`, the engine call, the host reading after it.
     state.sink.start();
@@ -156,7 +156,7 @@ fn generate_one<E: Engine>(state: &mut State<E>, generate: &GenerateRequest) -> 
         Ok(Ok(())) => Outcome::Ok,
         Ok(Err(e)) => Outcome::Failed {
             kind: FailureKind::EngineError,
-            message: format!("{e:#}"),
+            message: error_text(e.as_ref()),
             http_status: None,
         },
         Err(panic) => Outcome::Failed {
@@ -179,7 +179,7 @@ fn generate_one<E: Engine>(state: &mut State<E>, generate: &GenerateRequest) -> 
 fn guarded<T>(f: impl FnOnce() -> anyhow::Result<T>) -> Result<T, String> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(format!("{e:#}")),
+        Ok(Err(e)) => Err(error_text(e.as_ref())),
         Err(panic) => Err(format!("panic: {}", panic_message(panic.as_ref()))),
     }
 }

@@ -15,11 +15,11 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// One line, the whole cause chain.
+    /// One line, the whole cause chain, each cause said once.
     pub fn message(&self) -> String {
         match self {
             Failure::Usage(m) => m.clone(),
-            Failure::Run(e) => format!("{e:#}"),
+            Failure::Run(e) => shared_protocol::error_text(e.as_ref()),
         }
     }
 }

@@ -51,7 +51,9 @@ pub use runner::{
 pub use sample::{
     DeviceClockKind, FailureKind, FinishReason, Outcome, Sample, TokenCounts, TokenSource,
 };
-pub use worker::{Capabilities, Done, ErrorMessage, Hello, Loaded, Progress, WorkerMessage};
+pub use worker::{
+    Capabilities, Done, ErrorMessage, Hello, Loaded, Progress, WorkerMessage, error_text,
+};
 
 /// Version of the wire protocol. A worker announces it in its [`Hello`]; the runner refuses a
 /// worker whose version differs.

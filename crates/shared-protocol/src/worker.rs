@@ -104,3 +104,73 @@ pub struct Done {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_metrics: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+/// The text of an error and its causes for an `error` message or a failed sample: each cause
+/// after a colon, except a cause whose text the message already holds (many errors print their
+/// source in their own message as well as returning it), so nothing is said twice.
+pub fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod error_text_tests {
+    use std::fmt;
+
+    /// An error that says `text` and, when `repeat`, its source's text too.
+    #[derive(Debug)]
+    struct E {
+        text: &'static str,
+        repeat: bool,
+        source: Option<Box<E>>,
+    }
+
+    impl fmt::Display for E {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.text)?;
+            match &self.source {
+                Some(s) if self.repeat => write!(f, ": {s}"),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    impl std::error::Error for E {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.source.as_deref().map(|s| s as _)
+        }
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let root = || E {
+            text: "'https://x': https is not supported",
+            repeat: false,
+            source: None,
+        };
+        let repeating = E {
+            text: "option url",
+            repeat: true,
+            source: Some(Box::new(root())),
+        };
+        assert_eq!(
+            super::error_text(&repeating),
+            "option url: 'https://x': https is not supported"
+        );
+        let plain = E {
+            text: "option url",
+            repeat: false,
+            source: Some(Box::new(root())),
+        };
+        assert_eq!(super::error_text(&plain), super::error_text(&repeating));
+    }
+}

@@ -2,8 +2,6 @@
 
 use std::fmt::Write;
 
-use bench_stats::Summary;
-
 use crate::summary::RunSummary;
 
 const COLUMNS: &str = "engine,metric,n,mean,sd,cv,min,max,p50,p90,p95,p99,p99_9,ci95_low,ci95_high";
