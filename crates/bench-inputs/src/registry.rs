@@ -35,6 +35,64 @@ pub enum Source {
         #[serde(default)]
         endpoint: Option<String>,
     },
+    /// Written here from another registry model (fetched first when missing) by the project's
+    /// `gguf` crate; the result is checked against the entry's pinned sha256 like a download.
+    Derived {
+        /// Registry id of the model it is written from.
+        base: String,
+        /// The base file it was pinned against (equal to the base entry's `sha256`).
+        base_sha256: String,
+        method: DeriveMethod,
+        /// The GGML type the matrices are written as (`q8_0`, `f16`).
+        to: String,
+        /// The base entry, filled in when the registry is read.
+        #[serde(skip)]
+        base_entry: Option<Box<ModelEntry>>,
+    },
+}
+
+/// How a derived model is written from its base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeriveMethod {
+    /// `gguf::requantize`: every matrix dequantised to f32 and quantised as the target type;
+    /// metadata and 1-D tensors (norms) kept as they are.
+    Requantize,
+}
+
+impl DeriveMethod {
+    /// The method as a record names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeriveMethod::Requantize => "gguf::requantize",
+        }
+    }
+}
+
+/// Where a derived model comes from, as the results record it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Derivation {
+    pub base: String,
+    pub base_sha256: String,
+    /// `gguf::requantize to q8_0`.
+    pub method: String,
+}
+
+/// The GGML types a derived model may be written as: those the `gguf` crate quantises to that
+/// engines read.
+pub const DERIVED_TYPES: [gguf::GgmlType; 5] = [
+    gguf::GgmlType::F32,
+    gguf::GgmlType::F16,
+    gguf::GgmlType::Q8_0,
+    gguf::GgmlType::Q4_0,
+    gguf::GgmlType::Q4_1,
+];
+
+/// The GGML type named `name` among [`DERIVED_TYPES`].
+pub fn derived_type(name: &str) -> Option<gguf::GgmlType> {
+    DERIVED_TYPES
+        .into_iter()
+        .find(|t| t.name().eq_ignore_ascii_case(name))
 }
 
 /// One model of the registry.
@@ -65,6 +123,24 @@ impl ModelEntry {
     /// Where this model lives under `models_dir`.
     pub fn local_path(&self, models_dir: &Path) -> PathBuf {
         models_dir.join(&self.file)
+    }
+
+    /// Where a derived model comes from; `None` for fetched ones.
+    pub fn derivation(&self) -> Option<Derivation> {
+        match &self.source {
+            Source::Derived {
+                base,
+                base_sha256,
+                method,
+                to,
+                ..
+            } => Some(Derivation {
+                base: base.clone(),
+                base_sha256: base_sha256.clone(),
+                method: format!("{} to {to}", method.name()),
+            }),
+            Source::Pypi { .. } | Source::HfHub { .. } => None,
+        }
     }
 }
 
@@ -97,7 +173,7 @@ impl Registry {
     /// Parse registry TOML: unique ids, file names without path separators, hex hashes, and a
     /// default that names an entry.
     pub fn parse(text: &str) -> Result<Registry, String> {
-        let file: RegistryFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut file: RegistryFile = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut seen = std::collections::BTreeSet::new();
         for m in &file.models {
             if !seen.insert(m.id.as_str()) {
@@ -111,6 +187,7 @@ impl Registry {
             }
             let hashes = m.sha256.iter().chain(match &m.source {
                 Source::HfHub { sha256, .. } => sha256.values().collect::<Vec<_>>(),
+                Source::Derived { base_sha256, .. } => vec![base_sha256],
                 Source::Pypi { .. } => Vec::new(),
             });
             for h in hashes {
@@ -130,6 +207,10 @@ impl Registry {
             && !seen.contains(d.as_str())
         {
             return Err(format!("default model '{d}' is not in the registry"));
+        }
+        let bases: Vec<ModelEntry> = file.models.clone();
+        for m in &mut file.models {
+            link_base(m, &bases)?;
         }
         Ok(Registry {
             default: file.default,
@@ -157,6 +238,51 @@ impl Registry {
         let ids: Vec<&str> = self.models.iter().map(|m| m.id.as_str()).collect();
         ids.join(", ")
     }
+}
+
+/// Check a derived entry against its base and keep the base entry in it: the base is a
+/// fetched GGUF model whose pinned sha256 is the one the derivation names, the target type is
+/// one the `gguf` crate writes, and the result is pinned.
+fn link_base(m: &mut ModelEntry, all: &[ModelEntry]) -> Result<(), String> {
+    let (id, format, pinned) = (m.id.clone(), m.format, m.sha256.is_some());
+    let Source::Derived {
+        base,
+        base_sha256,
+        to,
+        base_entry,
+        ..
+    } = &mut m.source
+    else {
+        return Ok(());
+    };
+    let found = all
+        .iter()
+        .find(|b| b.id == *base)
+        .ok_or_else(|| format!("model '{id}': base '{base}' is not in the registry"))?;
+    if matches!(found.source, Source::Derived { .. }) || found.format != ModelFormat::Gguf {
+        return Err(format!(
+            "model '{id}': base '{base}' must be a fetched GGUF model"
+        ));
+    }
+    if found.sha256.as_deref() != Some(base_sha256.as_str()) {
+        return Err(format!(
+            "model '{id}': base_sha256 does not match the sha256 of '{base}'"
+        ));
+    }
+    if format != ModelFormat::Gguf || !pinned {
+        return Err(format!(
+            "model '{id}': a derived model is a GGUF file with a pinned sha256"
+        ));
+    }
+    if derived_type(to).is_none() {
+        let known: Vec<&str> = DERIVED_TYPES.iter().map(|t| t.name()).collect();
+        return Err(format!(
+            "model '{id}': cannot derive as '{to}' (known: {})",
+            known.join(", ")
+        ));
+    }
+    *base_entry = Some(Box::new(found.clone()));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -231,6 +357,48 @@ source = { kind = "hf-hub", repo = "o/r", revision = "abc", files = ["config.jso
                 .expect_err("key")
                 .contains("size")
         );
+    }
+
+    const DERIVED: &str = r#"
+[[model]]
+id = "tiny-q8_0"
+architecture = "llama"
+format = "gguf"
+quantization = "Q8_0"
+license = "Apache-2.0"
+file = "tiny-q8_0.gguf"
+sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+source = { kind = "derived", base = "tiny", base_sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", method = "requantize", to = "q8_0" }
+"#;
+
+    #[test]
+    fn a_derived_entry_names_its_base_and_carries_it() {
+        let r = Registry::parse(&format!("{SAMPLE}{DERIVED}")).expect("valid");
+        let d = r.get("tiny-q8_0").expect("derived");
+        let Source::Derived { base_entry, .. } = &d.source else {
+            panic!("derived source expected");
+        };
+        assert_eq!(base_entry.as_deref(), r.get("tiny"));
+        let derivation = d.derivation().expect("derivation");
+        assert_eq!(derivation.base, "tiny");
+        assert_eq!(derivation.method, "gguf::requantize to q8_0");
+        assert_eq!(r.get("tiny").and_then(ModelEntry::derivation), None);
+    }
+
+    #[test]
+    fn a_derived_entry_must_match_its_base() {
+        let wrong_hash = DERIVED.replace("base_sha256 = \"ba78", "base_sha256 = \"ca78");
+        let e = Registry::parse(&format!("{SAMPLE}{wrong_hash}")).expect_err("hash");
+        assert!(e.contains("does not match"), "{e}");
+        let no_base = DERIVED.replace("base = \"tiny\"", "base = \"nope\"");
+        let e = Registry::parse(&format!("{SAMPLE}{no_base}")).expect_err("base");
+        assert!(e.contains("not in the registry"), "{e}");
+        let bad_type = DERIVED.replace("to = \"q8_0\"", "to = \"q6_K\"");
+        let e = Registry::parse(&format!("{SAMPLE}{bad_type}")).expect_err("type");
+        assert!(e.contains("cannot derive"), "{e}");
+        let unpinned = DERIVED.replace("sha256 = \"0000", "# sha256 = \"0000");
+        let e = Registry::parse(&format!("{SAMPLE}{unpinned}")).expect_err("pin");
+        assert!(e.contains("pinned"), "{e}");
     }
 
     #[test]

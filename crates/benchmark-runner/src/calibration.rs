@@ -20,7 +20,9 @@ pub fn cache_path() -> PathBuf {
 /// Run `http-bench calibrate` with `args` and return its JSON report.
 pub fn run(locator: &Locator, args: &[String]) -> anyhow::Result<Value> {
     let entry = catalog::entry(EngineId::Openai);
-    let path = locator.ensure(&entry, &[])?;
+    let path = locator
+        .ensure(&entry, &[], crate::worker_build::Flavour::Generic)?
+        .path;
     let out = Command::new(&path)
         .arg("calibrate")
         .args(args)

@@ -1,10 +1,15 @@
 //! The engines the runner knows, and the one place that knows them: worker binary, cargo
 //! package, how the engine is driven, and each device it runs on with the cargo features that
-//! device needs.
+//! device needs, and whether a CPU build of it on this machine targets the host's instruction set.
 
 use shared_protocol::{DeviceKind, EngineId};
 
 use crate::settings::Device;
+use crate::worker_build::Flavour;
+
+/// The label variant (`candle@generic`) that runs the generic build of an engine that is
+/// otherwise built for the host's CPU: the two side by side show what the instruction set gives.
+pub const GENERIC_VARIANT: &str = "generic";
 
 /// How an engine is driven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +38,11 @@ pub struct EngineEntry {
     pub devices: &'static [DeviceSupport],
     /// Cargo package that builds the worker; `None` while this workspace has none.
     pub package: Option<&'static str>,
+    /// Its CPU kernels are chosen when it is compiled (candle's `target_feature` gates), so
+    /// the runner builds it for the host's CPU (`-C target-cpu=native`) when it runs on `cpu`.
+    /// Engines that detect the instruction set at run time (lm-rs) or run Python (pytorch)
+    /// gain nothing from it.
+    pub native_cpu: bool,
 }
 
 const fn on(kind: DeviceKind) -> DeviceSupport {
@@ -105,6 +115,7 @@ pub fn entry(id: EngineId) -> EngineEntry {
         kind,
         devices,
         package: has_package.then_some(worker),
+        native_cpu: matches!(id, EngineId::Candle | EngineId::Burn | EngineId::MistralRs),
     }
 }
 
@@ -134,6 +145,20 @@ impl EngineEntry {
             .iter()
             .find(|d| d.kind == device.kind())
             .map(|d| d.features)
+    }
+
+    /// The build an engine run on `device` under `label` uses: native for a CPU run of an engine
+    /// that selects its kernels at compile time, unless the label's variant is
+    /// [`GENERIC_VARIANT`].
+    pub fn flavour_for(&self, device: Device, label: &str) -> Flavour {
+        let generic = label
+            .split_once('@')
+            .is_some_and(|(_, v)| v == GENERIC_VARIANT);
+        if self.native_cpu && device == Device::Cpu && !generic {
+            Flavour::Native
+        } else {
+            Flavour::Generic
+        }
     }
 
     /// The kinds of device the engine runs on.
@@ -177,5 +202,27 @@ mod tests {
         assert_eq!(candle.features_for(Device::Metal), None);
         assert_eq!(entry(EngineId::LmRs).features_for(Device::Cuda(0)), None);
         assert!(!entry(EngineId::MistralRs).has_package());
+    }
+
+    #[test]
+    fn cpu_builds_of_compile_time_kernels_target_the_host() {
+        let candle = entry(EngineId::Candle);
+        assert_eq!(candle.flavour_for(Device::Cpu, "candle"), Flavour::Native);
+        assert_eq!(
+            candle.flavour_for(Device::Cpu, "candle@t1"),
+            Flavour::Native
+        );
+        assert_eq!(
+            candle.flavour_for(Device::Cpu, "candle@generic"),
+            Flavour::Generic
+        );
+        assert_eq!(
+            candle.flavour_for(Device::Cuda(0), "candle"),
+            Flavour::Generic
+        );
+        let lm = entry(EngineId::LmRs);
+        assert_eq!(lm.flavour_for(Device::Cpu, "lm-rs"), Flavour::Generic);
+        let sim = entry(EngineId::Sim);
+        assert_eq!(sim.flavour_for(Device::None, "sim"), Flavour::Generic);
     }
 }

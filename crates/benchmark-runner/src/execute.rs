@@ -47,10 +47,16 @@ pub async fn preflight(
         let entry = catalog::entry(engine.id);
         // The plan checked the device against the catalogue.
         let features = entry.features_for(engine.device).unwrap_or_default();
-        let path = locator.ensure(&entry, features).map_err(|e| match e {
-            LocateError::NoPackage { .. } | LocateError::NotFound { .. } => usage(e.to_string()),
-            other => Failure::Run(other.into()),
-        })?;
+        let flavour = entry.flavour_for(engine.device, &engine.label);
+        let path = locator
+            .ensure(&entry, features, flavour)
+            .map_err(|e| match e {
+                LocateError::NoPackage { .. } | LocateError::NotFound { .. } => {
+                    usage(e.to_string())
+                }
+                other => Failure::Run(other.into()),
+            })?
+            .path;
         let mut worker = WorkerProcess::spawn(&path, engine.id, &plan.timeouts, plan.verbose)
             .await
             .map_err(|e| Failure::Run(e.into()))?;

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use bench_inputs::{
-    Dataset, DatasetSpec, FetchProgress, Registry, ResolvedModel, Selection, SyntheticInfo,
-    Tokenizer,
+    Dataset, DatasetSpec, Derivation, FetchProgress, Registry, ResolvedModel, Selection,
+    SyntheticInfo, Tokenizer,
 };
 use shared_protocol::{ModelFormat, ModelSpec};
 
@@ -26,6 +26,8 @@ pub struct Inputs {
     /// What the model's metadata says when it is synthetic (`models synth`): its weights are
     /// random, only its costs mean anything.
     pub synthetic: Option<SyntheticInfo>,
+    /// Where a derived registry model comes from.
+    pub derivation: Option<Derivation>,
 }
 
 impl Inputs {
@@ -41,6 +43,7 @@ impl Inputs {
                     .as_ref()
                     .and_then(|i| i.architecture.clone()),
                 synthetic_seed: self.synthetic.as_ref().and_then(|i| i.seed),
+                derived_from: self.derivation.clone(),
             }),
             dataset: self.dataset.clone(),
         }
@@ -95,6 +98,9 @@ pub fn ensure_fetched(model: &ResolvedModel) -> Result<(), Failure> {
         }
         FetchProgress::Downloading { source } => {
             eprintln!("model {}: fetching from {source}", entry.id);
+        }
+        FetchProgress::Deriving { base, method } => {
+            eprintln!("model {}: writing it from {base} ({method})", entry.id);
         }
         FetchProgress::Bytes {
             done_bytes,
@@ -200,6 +206,14 @@ pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
         tokenizer,
         dataset: dataset_info,
         synthetic: uses_model.then(|| synthetic_info(&model)).flatten(),
+        derivation: uses_model
+            .then(|| {
+                model
+                    .entry
+                    .as_ref()
+                    .and_then(bench_inputs::ModelEntry::derivation)
+            })
+            .flatten(),
         model: uses_model.then(|| model.to_spec()),
         prompts,
         chat,

@@ -7,6 +7,7 @@
 //!
 //! - [`error`]; [`metrics`]: per-request metric definitions, once.
 //! - [`settings`]: every knob of a run, filled from flags and TOML, merged by one function;
+//!   [`worker_build`]: how a worker binary was built;
 //!   [`catalog`]: the one place that knows an engine; [`worker`]: one supervised worker
 //!   process; [`plan`]: settings into a validated [`plan::Plan`].
 //! - [`manifest`], [`store`]: the results directory, typed, written as results arrive.
@@ -43,6 +44,7 @@ pub mod store;
 pub mod summary;
 pub mod synth;
 pub mod worker;
+pub mod worker_build;
 pub mod workload;
 
 /// `release` or `debug`: how the runner itself was built (a debug build measures bandwidth too

@@ -1,5 +1,6 @@
-//! Validity flags of a run: throttling, moving clocks, other processes on the GPU, and energy
-//! windows too short to resolve, each with a reason a person can read.
+//! Validity flags of a run: throttling, moving clocks, other processes on the GPU, energy
+//! windows too short to resolve, and a host that was not quiet ([`crate::quiet`]), each with a
+//! reason a person can read.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,8 @@ pub struct FlagRules {
     /// The benchmark's own processes (the run's worker); any other process on a GPU is flagged.
     /// Empty: the check is skipped.
     pub own_pids: Vec<u32>,
+    /// The host's quietness (a CPU run): `None` skips it.
+    pub host: Option<crate::quiet::HostRules>,
     /// Whether one of `own_pids` is expected on the GPU (the engine runs on one). NVML reports
     /// the pids of the namespace the driver runs in, which differ from ours inside a container:
     /// when none of the pids NVML lists is ours, a GPU engine's worker cannot be told apart from
@@ -29,6 +32,7 @@ impl Default for FlagRules {
         Self {
             max_clock_spread_pct: 10.0,
             own_pids: Vec::new(),
+            host: None,
             own_process_on_gpu: false,
         }
     }
@@ -46,6 +50,12 @@ pub enum FlagKind {
     ForeignProcess,
     /// Some energy windows were shorter than the counter can resolve.
     EnergyUnresolved,
+    /// Other processes took CPU time on the host.
+    HostBusy,
+    /// The hypervisor stole CPU time.
+    Steal,
+    /// A CPU frequency governor other than `performance` (a note).
+    Governor,
 }
 
 /// One reason not to trust a run's figures.
@@ -80,7 +90,7 @@ impl Flags {
         self.findings.iter().map(|f| f.reason.as_str()).collect()
     }
 
-    fn add(&mut self, kind: FlagKind, reason: String) {
+    pub(crate) fn add(&mut self, kind: FlagKind, reason: String) {
         self.findings.push(Finding { kind, reason });
     }
 
@@ -106,7 +116,8 @@ impl Flags {
     }
 }
 
-/// Flags for the GPU channels of `series` over `[t0_ns, t1_ns]`.
+/// Flags for the GPU channels of `series` over `[t0_ns, t1_ns]`, and for the host where
+/// `rules.host` asks.
 pub fn evaluate(series: &Series, t0_ns: u64, t1_ns: u64, rules: &FlagRules) -> Flags {
     let mut flags = Flags::default();
     let mut processes = Vec::new();
@@ -117,6 +128,9 @@ pub fn evaluate(series: &Series, t0_ns: u64, t1_ns: u64, rules: &FlagRules) -> F
         processes.push((channel.name.as_str(), processes_seen(&readings)));
     }
     check_processes(&processes, rules, &mut flags);
+    if let Some(host) = &rules.host {
+        crate::quiet::check(series, t0_ns, t1_ns, host, &mut flags);
+    }
     flags
 }
 

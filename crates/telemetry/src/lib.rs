@@ -7,7 +7,7 @@
 //! Timestamps are host `CLOCK_MONOTONIC` nanoseconds, the clock the engine workers use.
 //!
 //! Sources: NVIDIA GPUs through NVML, AMD GPUs through amdgpu hwmon, CPU packages and DRAM
-//! through RAPL powercap, process memory through procfs, Apple Silicon through `powermetrics`,
+//! through RAPL powercap, process memory and the host's CPU time through procfs, Apple Silicon through `powermetrics`,
 //! and remote hosts through the `energy-monitor` binary ([`remote`]). The NVML path is tested on
 //! the CPU through nvml-wrapper against a stand-in driver library (`tests/support/fake_nvml.c`),
 //! not yet on an NVIDIA GPU; the sysfs and procfs collectors are tested against fixture trees.
@@ -17,7 +17,8 @@
 //! - [`collectors`]: one module per source; [`detect()`] picks them for a [`TelemetryKind`].
 //! - [`sampler`]: the polling thread; [`series`]: its output and `telemetry.jsonl` lines.
 //! - [`energy`]: counter interpolation, power integration, request attribution, run figures.
-//! - [`idle`]: idle baseline after a cooldown; [`flags`]: run validity; [`host`]: host facts.
+//! - [`idle`]: idle baseline after a cooldown; [`flags`]: run validity; [`quiet`]: whether the
+//!   host was quiet; [`host`]: host facts.
 //! - [`remote`]: the HTTP stream behind `energy-monitor` and its client collector.
 
 pub mod clock;
@@ -30,6 +31,7 @@ pub mod flags;
 pub mod host;
 pub mod idle;
 pub mod kind;
+pub mod quiet;
 pub mod reading;
 pub mod remote;
 pub mod sampler;
@@ -44,6 +46,7 @@ pub use flags::{Finding, FlagKind, FlagRules, Flags};
 pub use host::{DeviceInfo, HostInfo, host_info};
 pub use idle::{IdleBaseline, IdleConfig, measure_idle};
 pub use kind::TelemetryKind;
-pub use reading::{Domain, ProcessUse, Reading, StaticInfo};
+pub use quiet::HostRules;
+pub use reading::{CpuTicks, Domain, ProcessUse, Reading, StaticInfo};
 pub use sampler::{Finished, SamplerConfig, SamplerHandle};
 pub use series::{Channel, Point, Series};

@@ -18,6 +18,26 @@ pub enum Domain {
     Soc,
     /// One process (resident memory from procfs).
     Process,
+    /// The host's CPUs as a whole: time spent by everything on them, and by the benchmark's own
+    /// processes (procfs).
+    Host,
+}
+
+/// Cumulative CPU time of the host, in clock ticks summed over every CPU (`/proc/stat`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuTicks {
+    /// Every state except guest time (already counted as user time).
+    pub total: u64,
+    /// Working: user, nice, system, irq and softirq.
+    pub busy: u64,
+    /// Stolen by the hypervisor for other guests.
+    pub steal: u64,
+    /// Taken by the benchmark's own process tree (the runner and its workers, reaped children
+    /// included); `None` when it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own: Option<u64>,
+    /// Logical CPUs counted.
+    pub cpus: u32,
 }
 
 /// A process seen on a device.
@@ -73,6 +93,12 @@ pub struct Reading {
     /// Processes using the device.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub processes: Vec<ProcessUse>,
+    /// Host CPU time so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_ticks: Option<CpuTicks>,
+    /// CPU frequency governors in force, each named once (`performance`, `powersave`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cpu_governors: Vec<String>,
     /// When the values were observed, where the collector knows better than the moment it was
     /// read (a remote stream); the sampler stamps the sample with it.
     #[serde(skip_serializing_if = "Option::is_none")]

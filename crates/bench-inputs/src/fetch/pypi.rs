@@ -144,7 +144,7 @@ pub(super) fn extract_member(
         std::io::Write::flush(&mut out).map_err(io_err(tmp.path()))?;
     }
     tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
-    readable_by_all(tmp.as_file()).map_err(io_err(tmp.path()))?;
+    super::readable_by_all(tmp.as_file()).map_err(io_err(tmp.path()))?;
     check_hash(
         dest,
         &entry.file,
@@ -153,18 +153,6 @@ pub(super) fn extract_member(
         progress,
     )?;
     tmp.persist(dest).map_err(|e| io_err(dest)(e.error))?;
-    Ok(())
-}
-
-/// Temporary files are created owner-only; a fetched model is as readable as any other file.
-#[cfg(unix)]
-fn readable_by_all(file: &File) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn readable_by_all(_file: &File) -> std::io::Result<()> {
     Ok(())
 }
 

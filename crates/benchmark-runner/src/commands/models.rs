@@ -47,6 +47,9 @@ pub fn run(command: &ModelsCommand) -> CommandResult {
                         bench_inputs::Source::HfHub { repo, revision, .. } => {
                             format!("hf-hub {repo}@{revision}")
                         }
+                        bench_inputs::Source::Derived { base, to, .. } => {
+                            format!("derived from {base} as {to}")
+                        }
                     },
                 ]);
             }

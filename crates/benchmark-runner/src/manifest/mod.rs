@@ -16,6 +16,7 @@ use shared_protocol::{Hello, ModelSpec};
 
 use crate::metrics::METRICS_VERSION;
 use crate::plan::Plan;
+use crate::worker_build::WorkerBinary;
 
 /// Version of the results layout (manifest, samples, runs, summary). 2: the manifest is typed
 /// (inputs and harness beside the plan, the plan's stopping rule an enum).
@@ -35,6 +36,10 @@ pub struct Manifest {
     pub host: Host,
     /// Each engine's handshake, by engine label.
     pub engines: BTreeMap<String, Hello>,
+    /// Each engine's worker binary and the flags that built it, by engine label (absent in
+    /// older runs and for engines that have no binary here).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub workers: BTreeMap<String, WorkerBinary>,
     /// The validated plan as run.
     pub plan: Plan,
     /// The model and prompts the plan resolved to.
@@ -82,7 +87,8 @@ pub struct InputsRecord {
     pub dataset: DatasetRecord,
 }
 
-/// A resolved model; a synthetic one (`models synth`) says so, with its architecture and seed.
+/// A resolved model; a synthetic one (`models synth`) says so, with its architecture and seed;
+/// a derived one names its base and how it was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelRecord {
     #[serde(flatten)]
@@ -93,6 +99,9 @@ pub struct ModelRecord {
     pub synthetic_architecture: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synthetic_seed: Option<u64>,
+    /// A registry model written here from another (base id and sha256, method).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<bench_inputs::Derivation>,
 }
 
 /// The prompts' source.
@@ -151,10 +160,25 @@ pub fn new_manifest(plan: &Plan, created_utc: &jiff::Timestamp, record: RunRecor
         git,
         host: record.host,
         engines: record.engines,
+        workers: workers(plan),
         plan: plan.clone(),
         inputs: record.inputs,
         harness: record.harness,
     }
+}
+
+/// The binary each engine of `plan` runs and what built it. Preflight has just located (and
+/// where needed built) them; looking again finds the same files.
+fn workers(plan: &Plan) -> BTreeMap<String, WorkerBinary> {
+    let locator = crate::locate::Locator::from_env();
+    plan.engines
+        .iter()
+        .filter_map(|e| {
+            let entry = crate::catalog::entry(e.id);
+            let binary = locator.resolve(&entry, entry.flavour_for(e.device, &e.label))?;
+            Some((e.label.clone(), binary))
+        })
+        .collect()
 }
 
 /// Read a run directory's manifest, upgrading older layouts.

@@ -99,15 +99,25 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
         let _ = writeln!(out);
     }
     let _ = writeln!(out, "## Order\n\n{}\n", summary.order.join(", "));
+    engines(&mut out, manifest);
+    out
+}
+
+/// One line per engine: versions, device, and the flags its worker binary was built with.
+fn engines(out: &mut String, manifest: &Manifest) {
     let _ = writeln!(out, "## Engines\n");
     for (id, hello) in &manifest.engines {
+        let build = manifest
+            .workers
+            .get(id)
+            .map(|w| format!("; {}", w.flags_line()))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "- {id}: engine {} (worker {}), device {}",
+            "- {id}: engine {} (worker {}), device {}{build}",
             hello.engine_version, hello.worker_version, hello.device
         );
     }
-    out
 }
 
 /// One line per engine with MBU: bytes per step, the bandwidth it is held against and where that

@@ -2,6 +2,7 @@
 
 pub mod amd;
 pub mod apple;
+pub mod host_cpu;
 pub mod nvml;
 pub mod powermetrics;
 pub mod procfs;

@@ -217,6 +217,7 @@ impl Collector for NvmlCollector {
             observed_ns: None,
             rss_bytes: None,
             error: energy.err().map(|e| format!("energy counter: {e}")),
+            ..Reading::default()
         }
     }
 }
