@@ -10,7 +10,9 @@
 #
 # `run` joins and checks the model, finds the CUDA libraries (the system's, or the nvidia-*
 # Python wheels next to PyTorch), runs `compare --engines candle --device cuda:0 --telemetry nvml`
-# on SmolLM2 and on synthetic models written there (`models synth`), and leaves
+# on SmolLM2 (with pytorch beside candle when the machine's python3, or $PYTORCH_BASELINE_PYTHON,
+# imports torch, transformers and gguf) and on synthetic models written there (`models synth`),
+# and leaves
 # $OUT/gpu-results.tar.gz (every result directory), $OUT/gpu-kit.log and $OUT/gpu-env.txt.
 #
 # Settings (environment): KIT_HOME (/var/tmp/gpu-kit), OUT (./gpu-out), DEVICE (cuda:0),
@@ -33,8 +35,9 @@ size() { stat -c %s "$1"; }
 pack() {
     local kit=.gpu-kit model="models/$MODEL_FILE"
     [[ -f $model ]] || die "$model is missing: run \`cargo run --release -p benchmark-runner -- models fetch\`"
-    cargo build --locked --release -p benchmark-runner
+    cargo build --locked --release -p benchmark-runner -p pytorch-baseline
     local runner=${CARGO_TARGET_DIR:-target}/release/benchmark-runner
+    local pytorch=${CARGO_TARGET_DIR:-target}/release/pytorch-baseline
     local candle=${KIT_CANDLE:-}
     if [[ -z $candle ]]; then
         bash scripts/check-cuda-build.sh
@@ -42,7 +45,7 @@ pack() {
     fi
     [[ -x $candle ]] || die "$candle is not an executable"
     rm -rf "$kit" && mkdir -p "$kit/a" "$kit/b" "$kit/stage/bin"
-    cp "$runner" "$candle" "$kit/stage/bin/"
+    cp "$runner" "$candle" "$pytorch" "$kit/stage/bin/"
     strip "$kit/stage/bin/"*
     readelf -d "$kit/stage/bin/candle-bench" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' \
         > "$kit/stage/bin/candle-bench.needs"
@@ -153,14 +156,23 @@ run_body() {
             failed=1
             return 0
         fi
-        say "compare $name: candle on $device, $requests requests x $max_tokens tokens"
+        say "compare $name: ${engines:-candle} on $device, $requests requests x $max_tokens tokens"
         timeout -k 10 "$((left < limit ? left : limit))" "$bin/benchmark-runner" compare \
-            --engines candle --device "$device" --telemetry "$telemetry" --model "$model" \
+            --engines "${engines:-candle}" --device "$device" --telemetry "$telemetry" --model "$model" \
             --requests "$requests" --max-tokens "$max_tokens" --out "$results/$name" "$@" ||
             { say "compare $name failed (exit $?)"; failed=1; }
         archive
     }
+    # PyTorch from the machine's own Python (the worker's Python side is inside its binary).
+    local python=${PYTORCH_BASELINE_PYTHON:-python3} engines=candle
+    if "$python" -c 'import torch, transformers, gguf' 2>/dev/null; then
+        export PYTORCH_BASELINE_PYTHON=$python
+        engines=candle,pytorch
+    else
+        say "pytorch left out: $python cannot import torch, transformers and gguf"
+    fi
     compare smollm2-135m-q4_1 "models/$MODEL_FILE"
+    engines=candle
     local spec arch quant file
     for spec in ${SYNTH-llama-3.2-1b:q4_0 llama-3.1-8b:q4_0}; do
         arch=${spec%%:*} quant=${spec#*:}
