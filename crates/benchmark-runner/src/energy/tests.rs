@@ -1,0 +1,177 @@
+use shared_protocol::{EngineId, Sample};
+use telemetry::{CpuTicks, Reading, Series};
+
+use super::*;
+use crate::store::RunStatus;
+
+const MS: u64 = 1_000_000;
+
+/// A package counter read every 10 ms for 4 s: 10 W until 2 s, then 30 W.
+fn series() -> Series {
+    let mut s = Series::default();
+    for i in 0..=400u64 {
+        let t = i as f64 / 100.0;
+        let energy = if t <= 2.0 {
+            10.0 * t
+        } else {
+            20.0 + 30.0 * (t - 2.0)
+        };
+        let reading = Reading {
+            energy_j: Some(energy),
+            ..Reading::default()
+        };
+        s.push("rapl:package-0", Domain::CpuPackage, i * 10 * MS, reading);
+    }
+    s
+}
+
+fn run(engine: EngineId, label: &str, device: &str, window_ms: (u64, u64)) -> EngineRun {
+    EngineRun {
+        engine,
+        label: label.to_owned(),
+        repetition: 0,
+        worker: String::new(),
+        worker_pid: Some(1),
+        device: Some(device.to_owned()),
+        status: RunStatus::Ok,
+        hello: None,
+        loaded: None,
+        done: None,
+        samples: 2,
+        measure_start_mono_ns: Some(window_ms.0 * MS),
+        measure_end_mono_ns: Some(window_ms.1 * MS),
+        server_metrics: None,
+    }
+}
+
+fn row(label: &str, start_ms: u64, end_ms: u64, ok: bool) -> SampleRow {
+    let outcome = if ok {
+        serde_json::json!({ "status": "ok" })
+    } else {
+        serde_json::json!({ "status": "failed", "kind": "engine_error", "message": "x" })
+    };
+    let sample: Sample = serde_json::from_value(serde_json::json!({
+        "request_id": 0,
+        "phase": "measure",
+        "outcome": outcome,
+        "start_mono_ns": start_ms * MS,
+        "e2e_ns": (end_ms - start_ms) * MS,
+        "itl_ns": [],
+        "prompt_tokens": 5,
+        "completion_tokens": 10,
+        "completion_tokens_source": "engine",
+    }))
+    .expect("a valid sample");
+    SampleRow {
+        engine: EngineId::LmRs,
+        label: label.to_owned(),
+        repetition: 0,
+        sample,
+    }
+}
+
+fn idle(watts: f64) -> IdleBaseline {
+    IdleBaseline {
+        collector: "rapl:package-0".to_owned(),
+        power_w: Some(watts),
+        method: Some(EnergyMethod::Counter),
+        cooldown_s: 0.0,
+        settled: true,
+        error: None,
+    }
+}
+
+fn analyse_runs(series: &Series, runs: &[EngineRun], rows: &[SampleRow]) -> EnergyReport {
+    analyse(
+        series,
+        &["rapl:package-0".to_owned()],
+        None,
+        Duration::from_millis(10),
+        vec![idle(5.0)],
+        runs,
+        rows,
+    )
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9 * b.abs().max(1.0)
+}
+
+#[test]
+fn sequential_requests_split_a_run_s_joules_by_time() {
+    let runs = [run(EngineId::LmRs, "a", "cpu", (500, 1500))];
+    let rows = [
+        row("a", 500, 1000, true),
+        row("a", 1000, 1500, true),
+        row("a", 600, 700, false),
+        row("b", 500, 1500, true),
+    ];
+    let report = analyse_runs(&series(), &runs, &rows);
+    assert_eq!(report.runs.len(), 1);
+    let r = &report.runs[0];
+    assert!(close(r.energy.gross.energy_j, 10.0), "{r:?}");
+    assert!(close(r.energy.idle_adjusted_j.expect("idle"), 5.0), "{r:?}");
+    // 20 generated tokens (the failed request and the other label's do not count).
+    assert!(
+        close(r.energy.j_per_token.expect("per token"), 0.5),
+        "{r:?}"
+    );
+    assert_eq!(r.request_j.len(), 2);
+    assert!(r.request_j.iter().all(|&j| close(j, 5.0)), "{r:?}");
+    assert!(
+        r.request_idle_adjusted_j.iter().all(|&j| close(j, 2.5)),
+        "{r:?}"
+    );
+    assert_eq!(r.unresolved_requests, 0);
+    assert_eq!(report.flags.len(), 1);
+    assert!(report.flags[0].reasons.is_empty(), "{:?}", report.flags);
+}
+
+#[test]
+fn overlapping_requests_share_the_joules_of_the_time_they_overlap() {
+    // At 30 W: 2.5-3.0 s belongs to the first request alone (15 J); 3.0-3.5 s to both.
+    let runs = [run(EngineId::LmRs, "a", "cpu", (2500, 3500))];
+    let rows = [row("a", 2500, 3500, true), row("a", 3000, 3500, true)];
+    let report = analyse_runs(&series(), &runs, &rows);
+    let r = &report.runs[0];
+    assert!(close(r.energy.gross.energy_j, 30.0), "{r:?}");
+    assert!(close(r.energy.avg_power_w.expect("power"), 30.0), "{r:?}");
+    assert!(close(r.request_j[0], 22.5), "{r:?}");
+    assert!(close(r.request_j[1], 7.5), "{r:?}");
+    // Idle power (5 W) is shared the same way: 2.5 J + 1.25 J, and 1.25 J.
+    assert!(close(r.request_idle_adjusted_j[0], 22.5 - 3.75), "{r:?}");
+    assert!(close(r.request_idle_adjusted_j[1], 7.5 - 1.25), "{r:?}");
+}
+
+#[test]
+fn a_cpu_run_on_a_busy_host_is_flagged_and_a_synthetic_one_is_not() {
+    let mut s = series();
+    // Two CPUs at 100 ticks/s: the worker keeps one busy, another process the other.
+    for i in 0..=40u64 {
+        let ticks = i * 10;
+        let reading = Reading {
+            cpu_ticks: Some(CpuTicks {
+                total: 2 * ticks,
+                busy: 2 * ticks,
+                steal: 0,
+                own: Some(ticks),
+                cpus: 2,
+            }),
+            ..Reading::default()
+        };
+        s.push("host-cpu", Domain::Host, i * 100 * MS, reading);
+    }
+    let runs = [
+        run(EngineId::LmRs, "lm-rs", "cpu", (500, 1500)),
+        run(EngineId::Sim, "sim", "none", (2000, 3000)),
+    ];
+    let report = analyse_runs(&s, &runs, &[]);
+    assert_eq!(report.runs.len(), 2, "the host channel carries no energy");
+    let lm = &report.flags[0].reasons;
+    assert_eq!(lm.len(), 1, "{lm:?}");
+    assert!(
+        lm[0].contains("other processes used 1.00 CPU cores"),
+        "{lm:?}"
+    );
+    assert!(report.flags[1].reasons.is_empty(), "{:?}", report.flags);
+}
