@@ -105,6 +105,9 @@ fn serve(input: impl BufRead) -> io::Result<()> {
                 python.interpreter.program.to_string_lossy()
             );
             let samples = python.samples();
+            // Wait for the relay thread before answering in the process's place, so that
+            // nothing it still writes (its own word on the exit) can follow our `done`.
+            python.kill();
             backend = Backend::Unavailable { reason, samples };
         }
         let Backend::Unavailable { reason, samples } = &backend else {
