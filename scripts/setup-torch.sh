@@ -19,6 +19,14 @@ if [[ ! -x $venv/bin/python ]]; then
     echo "setup-torch: creating $venv"
     "${PYTHON:-python3}" -m venv "$venv"
 fi
+# pip unpacks about 6 GB here and keeps wheels in its cache: with less free, the install dies
+# half-way with ENOSPC. Say so before starting.
+need_gb=${SETUP_TORCH_NEED_GB:-10}
+free_gb=$(df -Pk . | awk 'NR == 2 { print int($4 / 1048576) }')
+if (( free_gb < need_gb )); then
+    echo "setup-torch: only ${free_gb} GB free on $(df -P . | awk 'NR == 2 { print $6 }'); installing torch needs about ${need_gb} GB (free some space, or set SETUP_TORCH_NEED_GB to try with less)" >&2
+    exit 1
+fi
 echo "setup-torch: installing $requirements into $venv (torch with its CUDA libraries: a few GB)"
 start=$SECONDS
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"

@@ -6,7 +6,9 @@
 #   fixtures (crates/gguf/tests/fixtures/make-quant-fixtures.py);
 # - the pytorch-baseline worker's environment (.venv-torch: torch, transformers, gguf), through
 #   scripts/setup-torch.sh;
-# - Debian's chromium, to check report.html in a real headless browser (skipped without root).
+# - Debian's chromium, to check report.html in a real headless browser, and Mesa's Vulkan drivers
+#   (lavapipe, a software Vulkan device) so burn-bench's wgpu backend runs its GPU kernels on the
+#   CPU in the tests (both skipped without root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,14 +28,28 @@ fi
 
 bash scripts/setup-torch.sh
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages: `apt_install WHAT PACKAGE...` when root, or says what will be missing.
+apt_updated=
+apt_install() {
+    local what=$1
+    shift
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        echo "setup: installing chromium"
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-            || echo "setup: chromium could not be installed; the browser test will be skipped"
+        echo "setup: installing $*"
+        if [[ -z $apt_updated ]]; then
+            apt-get update -qq || true
+            apt_updated=1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
+            || echo "setup: $* could not be installed; $what"
     else
-        echo "setup: chromium missing and no root to install it; the browser test will be skipped"
+        echo "setup: $* missing and no root to install them; $what"
     fi
+}
+if ! command -v chromium >/dev/null 2>&1; then
+    apt_install "the browser test will be skipped" chromium
+fi
+if [[ ! -f /usr/share/vulkan/icd.d/lvp_icd.x86_64.json && ! -f /usr/share/vulkan/icd.d/lvp_icd.json ]]; then
+    apt_install "burn-bench's wgpu tests need a Vulkan device" mesa-vulkan-drivers libvulkan1
 fi
 
 echo "setup: default model"

@@ -12,6 +12,7 @@
 //! - [`serve`]: the message loop.
 //! - [`stdio`]: protocol output, with stray writes to fd 1 diverted to stderr.
 //! - [`procfs`]: resident set size of the worker.
+//! - [`sampler`]: greedy and seeded top-p sampling over host logits.
 //!
 //! # Timed regions
 //!
@@ -25,6 +26,7 @@
 pub mod clock;
 pub mod engine;
 pub mod procfs;
+pub mod sampler;
 pub mod serve;
 pub mod sink;
 pub mod stdio;

@@ -40,8 +40,9 @@ pub struct EngineEntry {
     pub package: Option<&'static str>,
     /// Its CPU kernels are chosen when it is compiled (candle's `target_feature` gates), so
     /// the runner builds it for the host's CPU (`-C target-cpu=native`) when it runs on `cpu`.
-    /// Engines that detect the instruction set at run time (lm-rs) or run Python (pytorch)
-    /// gain nothing from it.
+    /// Engines that detect the instruction set at run time (lm-rs; burn, whose CPU backend's
+    /// matrix products (gemm) and vector kernels (macerator) dispatch at run time) or run
+    /// Python (pytorch) gain nothing from it.
     pub native_cpu: bool,
 }
 
@@ -82,7 +83,7 @@ pub fn entry(id: EngineId) -> EngineEntry {
                     features: &["wgpu"],
                 },
             ],
-            false,
+            true,
         ),
         EngineId::MistralRs => (
             "mistral-rs-bench",
@@ -115,7 +116,7 @@ pub fn entry(id: EngineId) -> EngineEntry {
         kind,
         devices,
         package: has_package.then_some(worker),
-        native_cpu: matches!(id, EngineId::Candle | EngineId::Burn | EngineId::MistralRs),
+        native_cpu: matches!(id, EngineId::Candle | EngineId::MistralRs),
     }
 }
 
@@ -202,6 +203,10 @@ mod tests {
         assert_eq!(candle.features_for(Device::Metal), None);
         assert_eq!(entry(EngineId::LmRs).features_for(Device::Cuda(0)), None);
         assert!(!entry(EngineId::MistralRs).has_package());
+        let burn = entry(EngineId::Burn);
+        assert_eq!(burn.package, Some("burn-bench"));
+        assert_eq!(burn.features_for(Device::Wgpu(0)), Some(&["wgpu"][..]));
+        assert_eq!(burn.features_for(Device::Cuda(0)), Some(&["cuda"][..]));
     }
 
     #[test]

@@ -92,6 +92,24 @@ fn set_threads(threads: Option<usize>) -> anyhow::Result<usize> {
     Ok(rayon::current_num_threads())
 }
 
+/// The x86 SIMD extensions this binary was compiled for. candle picks its CPU kernels (and its
+/// quantised dot products) with `cfg(target_feature)` when it is compiled, so these, not the
+/// host's, say which kernels ran: a generic x86-64 build has none of them.
+fn compiled_cpu_features() -> Vec<&'static str> {
+    [
+        ("sse4.1", cfg!(target_feature = "sse4.1")),
+        ("avx", cfg!(target_feature = "avx")),
+        ("avx2", cfg!(target_feature = "avx2")),
+        ("fma", cfg!(target_feature = "fma")),
+        ("f16c", cfg!(target_feature = "f16c")),
+        ("avx512f", cfg!(target_feature = "avx512f")),
+        ("neon", cfg!(target_feature = "neon")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect()
+}
+
 impl Engine for Candle {
     fn describe() -> Description {
         Description {
@@ -147,6 +165,7 @@ impl Engine for Candle {
         };
         details.insert("device".into(), request.device.clone().into());
         details.insert("threads".into(), threads.into());
+        details.insert("cpu_features".into(), compiled_cpu_features().into());
         details.insert("eos_ids".into(), eos_ids.clone().into());
         #[cfg(feature = "cuda")]
         if let Some(b) = device_bandwidth {

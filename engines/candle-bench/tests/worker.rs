@@ -1,49 +1,13 @@
 //! The real worker binary on the default model, through protocol lines on stdin (skipped with a
 //! printed reason when the model is not fetched).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
+use worker_testkit::lines::{generate_sampled, load};
+use worker_testkit::prompts::{FRANCE, FRANCE_LLAMA_CPP, SKY};
+use worker_testkit::{ids, samples};
 
-/// Chat prompt "What is the capital of France?" for SmolLM2-135M-Instruct.
-const FRANCE: [u32; 37] = [
-    1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407,
-    19712, 8182, 2, 198, 1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531,
-    198,
-];
-
-/// llama.cpp's greedy continuation of [`FRANCE`] on the same `Q4_1` file (xllamacpp's server,
-/// `/completion` with temperature 0).
-const FRANCE_LLAMA_CPP: [u32; 32] = [
-    60, 23, 39614, 1141, 552, 28, 2618, 2828, 313, 7712, 769, 28, 2618, 2849, 1558, 28, 2618, 2849,
-    1558, 26261, 11708, 46767, 28, 2618, 2849, 1558, 26261, 11708, 46767, 28, 2618, 2849,
-];
-
-/// Chat prompt "Reply with one word: what colour is the sky?", which the model ends with EOS.
-const SKY: [u32; 42] = [
-    1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407,
-    19712, 8182, 2, 198, 1, 4093, 198, 9302, 318, 351, 582, 2229, 42, 732, 7302, 314, 260, 6376,
-    47, 2, 198, 1, 520, 9531, 198,
-];
-
-fn model() -> Option<PathBuf> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/smollm2-135m-instruct-q4_1.gguf");
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipping: {} is absent (fetch the default model first)",
-            path.display()
-        );
-        None
-    }
-}
-
-fn load(path: &Path, options: &Value) -> Value {
-    json!({"type": "load", "model": {"id": "smollm2", "path": path, "format": "gguf"}, "device": "cpu", "options": options})
+fn model() -> Option<std::path::PathBuf> {
+    worker_testkit::default_model()
 }
 
 fn generate(
@@ -54,40 +18,12 @@ fn generate(
     temperature: f32,
     seed: u64,
 ) -> Value {
-    json!({"type": "generate", "phase": "measure", "request": {
-        "id": id, "text": "", "prompt_token_ids": prompt, "chat": true, "max_tokens": max_tokens,
-        "ignore_eos": ignore_eos, "sampling": {"temperature": temperature, "top_p": 1.0, "seed": seed}}})
+    generate_sampled(id, prompt, max_tokens, ignore_eos, temperature, seed)
 }
 
 /// Run the worker on `lines` (a shutdown is appended) and return every message it wrote.
 fn run(lines: &[Value]) -> Vec<Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_candle-bench"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("worker starts");
-    {
-        let mut stdin = child.stdin.take().expect("stdin");
-        for l in lines.iter().chain([&json!({"type": "shutdown"})]) {
-            writeln!(stdin, "{l}").expect("write");
-        }
-    }
-    let out = child.wait_with_output().expect("worker exits");
-    assert!(out.status.success(), "worker failed: {:?}", out.status);
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every stdout line is protocol JSON"))
-        .collect()
-}
-
-fn samples(messages: &[Value]) -> Vec<&Value> {
-    messages.iter().filter(|m| m["type"] == "sample").collect()
-}
-
-fn ids(sample: &Value) -> Vec<u32> {
-    serde_json::from_value(sample["output_token_ids"].clone()).expect("ids")
+    worker_testkit::run_worker(env!("CARGO_BIN_EXE_candle-bench"), lines, &[])
 }
 
 #[test]
@@ -108,6 +44,16 @@ fn greedy_matches_llama_cpp_stops_at_eos_and_never_reuses_a_cache() {
     assert_eq!(loaded["type"], "loaded", "{loaded}");
     assert_eq!(loaded["details"]["quantization"], "Q4_1");
     assert_eq!(loaded["details"]["threads"], 2);
+    // The SIMD extensions the worker states are those it was compiled for (this test binary is
+    // compiled with the same flags).
+    let features = loaded["details"]["cpu_features"]
+        .as_array()
+        .expect("cpu_features");
+    assert_eq!(
+        features.contains(&json!("avx2")),
+        cfg!(target_feature = "avx2"),
+        "{features:?}"
+    );
     let s = samples(&messages);
     assert_eq!(s.len(), 6);
     assert!(s.iter().all(|x| x["outcome"]["status"] == "ok"), "{s:?}");

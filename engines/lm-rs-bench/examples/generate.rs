@@ -16,7 +16,7 @@ use bench_worker::TokenSink;
 use lm_rs_bench::LmRs;
 use shared_protocol::{Outcome, Phase, Request, Sampling};
 
-#[path = "../tests/support/detok.rs"]
+#[path = "support/detok.rs"]
 mod detok;
 
 struct Args {

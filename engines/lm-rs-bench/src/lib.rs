@@ -16,7 +16,7 @@
 //! - [`matmul`]: quantised weight matrices and the threaded products over them.
 //! - [`quant`]: block formats, dequantisation, dot products (scalar and AVX2) and activation
 //!   quantisation.
-//! - [`sampler`]: greedy and top-p sampling; [`threads`]: the default thread count.
+//! - [`sampler`]: greedy and top-p sampling (bench-worker's, shared with burn-bench); [`threads`]: the default thread count.
 //! - [`error`]: [`ModelError`], why a model cannot be run.
 
 #![deny(clippy::print_stdout)]
@@ -31,9 +31,9 @@ pub mod model;
 pub mod ops;
 pub mod quant;
 pub mod rope;
-pub mod sampler;
 pub mod state;
 pub mod threads;
 
+pub use bench_worker::sampler;
 pub use engine::{LmRs, Options};
 pub use error::ModelError;

@@ -17,19 +17,7 @@ pub fn swiglu(gate: &mut [f32], up: &[f32]) {
     }
 }
 
-/// In-place softmax.
-pub fn softmax(x: &mut [f32]) {
-    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0f64;
-    for v in x.iter_mut() {
-        *v = (*v - max).exp();
-        sum += f64::from(*v);
-    }
-    let inv = (1.0 / sum) as f32;
-    for v in x.iter_mut() {
-        *v *= inv;
-    }
-}
+pub use bench_worker::sampler::softmax;
 
 /// `x += y`.
 pub fn add_assign(x: &mut [f32], y: &[f32]) {

@@ -12,21 +12,7 @@ use serde_json::{Value, json};
 mod support;
 use support::{check, generate, generate_sampled, ids, load, run, run_with_env, samples};
 
-/// Chat prompt "What is the capital of France?" for SmolLM2-135M-Instruct.
-const FRANCE: [u32; 37] = [
-    1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407,
-    19712, 8182, 2, 198, 1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531,
-    198,
-];
-
-/// Chat prompt "Reply with one word: what colour is the sky?", which the model ends with EOS.
-const SKY: [u32; 42] = [
-    1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407,
-    19712, 8182, 2, 198, 1, 4093, 198, 9302, 318, 351, 582, 2229, 42, 732, 7302, 314, 260, 6376,
-    47, 2, 198, 1, 520, 9531, 198,
-];
-
-const EOS: u32 = 2;
+use worker_testkit::prompts::{EOS, FRANCE, FRANCE_F32, SKY};
 
 #[test]
 fn loads_the_default_model_and_answers_greedy_requests() {
@@ -90,6 +76,7 @@ fn loads_the_default_model_and_answers_greedy_requests() {
         "EOS cuts the same sequence short"
     );
     assert_eq!(full[stopped.len()], EOS, "the ignored token was EOS");
+    assert_eq!(ids(s[2]), FRANCE_F32, "greedy f32 answer: {}", s[2]);
 
     for sample in [s[0], s[1], s[2]] {
         assert_eq!(sample["outcome"]["status"], "ok", "{sample}");

@@ -6,5 +6,4 @@
     reason = "the reference forward pass uses the textbook names"
 )]
 
-pub mod detok;
 pub mod synthetic;

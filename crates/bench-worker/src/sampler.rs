@@ -1,4 +1,6 @@
-//! Token selection: greedy (`temperature == 0`), or seeded sampling with temperature and top-p.
+//! Token selection on the host for engines that bring logits back: greedy (`temperature == 0`),
+//! or seeded sampling with temperature and top-p. Outside every timed region's bookkeeping, but
+//! inside the engine's own step, as sampling is part of producing a token.
 
 /// A small, fast, seedable generator (xoshiro256**, seeded through splitmix64).
 #[derive(Debug, Clone)]
@@ -63,7 +65,7 @@ impl Sampler {
         for l in logits.iter_mut() {
             *l *= inv_t;
         }
-        crate::ops::softmax(logits);
+        softmax(logits);
         let r = self.rng.next_f32();
         if self.top_p <= 0.0 || self.top_p >= 1.0 {
             return pick(logits.iter().copied().zip(0u32..), r, 1.0);
@@ -91,6 +93,20 @@ impl Sampler {
             }
         }
         pick(self.candidates[..keep].iter().copied(), r, mass)
+    }
+}
+
+/// In-place softmax (sums in f64).
+pub fn softmax(x: &mut [f32]) {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0f64;
+    for v in x.iter_mut() {
+        *v = (*v - max).exp();
+        sum += f64::from(*v);
+    }
+    let inv = (1.0 / sum) as f32;
+    for v in x.iter_mut() {
+        *v *= inv;
     }
 }
 
