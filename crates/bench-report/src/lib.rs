@@ -16,7 +16,17 @@
 //!   tables, verdicts, inline SVG figures and collapsible details (the manifest).
 //! - internals: axes and ticks (`axis.rs`), number format (`format.rs`), the embedded font
 //!   (`font.rs`), colours and markers (`palette.rs`, `marker.rs`), page frame (`frame.rs`),
-//!   kernel density estimates (`kde.rs`), the PNG backend (`raster.rs`).
+//!   kernel density estimates (`kde.rs`), the PNG backend (`raster.rs`); inside `charts/`, the
+//!   2-D histograms of large scatters (`density.rs`) and the request strip (`requests.rs`).
+//!
+//! # Large samples
+//!
+//! A figure's size and drawing cost stay bounded whatever the number of samples, so a report
+//! of a million requests stays a few megabytes: past a few thousand points, scatter clouds
+//! become 2-D histograms (`charts/density.rs`), CDFs are traced through fixed quantiles and
+//! their tails, box plots show a few hundred outliers and say so, time series lines keep their
+//! envelope and the request strip shades how busy each lane is (`charts/requests.rs`). Kernel
+//! densities are evaluated binned, in time linear in the sample.
 //!
 //! # Fonts
 //!

@@ -126,8 +126,7 @@ fn tukey(sample: &Sample) -> Tukey {
 
 fn modified_z(sample: &Sample) -> ModifiedZ {
     let median = quantile_sorted(sample.sorted(), 0.5);
-    let mut deviations: Vec<f64> = sample.values().iter().map(|v| (v - median).abs()).collect();
-    deviations.sort_unstable_by(f64::total_cmp);
+    let deviations = sorted_deviations(sample.sorted(), median);
     let mad = quantile_sorted(&deviations, 0.5);
     // 0.6745 is the 0.75-quantile of the standard normal, so MAD / 0.6745 estimates sd for
     // normal data; 1.253314 = sqrt(pi / 2) does the same for the mean absolute deviation.
@@ -152,9 +151,53 @@ fn modified_z(sample: &Sample) -> ModifiedZ {
     }
 }
 
+/// `|x - centre|` of every value of `sorted` (ascending), sorted ascending: the deviations below
+/// the centre grow walking down from it and those above walking up, so merging the two runs
+/// sorts them in one pass.
+fn sorted_deviations(sorted: &[f64], centre: f64) -> Vec<f64> {
+    let split = sorted.partition_point(|&x| x < centre);
+    let mut below = sorted[..split]
+        .iter()
+        .rev()
+        .map(|v| (v - centre).abs())
+        .peekable();
+    let mut above = sorted[split..]
+        .iter()
+        .map(|v| (v - centre).abs())
+        .peekable();
+    let mut out = Vec::with_capacity(sorted.len());
+    while let (Some(&b), Some(&a)) = (below.peek(), above.peek()) {
+        if b <= a {
+            out.push(b);
+            below.next();
+        } else {
+            out.push(a);
+            above.next();
+        }
+    }
+    out.extend(below);
+    out.extend(above);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_deviations_equal_sorted_deviations() {
+        let values = [5.0, -3.0, 2.5, 2.5, 9.0, 0.0, 4.0, 100.0, -50.0, 3.0, 3.0];
+        let s = Sample::new(values.to_vec()).unwrap();
+        for centre in [3.0, 2.5, -100.0, 200.0, 0.1] {
+            let mut expected: Vec<f64> = values.iter().map(|v| (v - centre).abs()).collect();
+            expected.sort_by(f64::total_cmp);
+            assert_eq!(
+                sorted_deviations(s.sorted(), centre),
+                expected,
+                "centre {centre}"
+            );
+        }
+    }
 
     // numpy: np.quantile(x, [0.25, 0.75]) for
     //   x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -20, 25, 40] -> [3.0, 9.0], iqr 6:

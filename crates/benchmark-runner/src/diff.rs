@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use bench_stats::{CompareOptions, Sample, Verdict, compare, holm, verdict};
+use bench_stats::{CompareOptions, Verdict, compare, holm, verdict};
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::Metric;
+use crate::metrics::{Metric, MetricSamples};
 use crate::store::SampleRow;
 
 /// How to compare.
@@ -106,15 +106,19 @@ pub fn diff(
                 .map(|l| format!("{l}: only in the candidate")),
         )
         .collect();
-    let pairs: Vec<(
-        String,
-        Vec<&shared_protocol::Sample>,
-        Vec<&shared_protocol::Sample>,
-    )> = base_labels
+    let pairs: Vec<(String, MetricSamples, MetricSamples)> = base_labels
         .iter()
         .filter(|l| cand_labels.contains(l))
-        .map(|l| (l.clone(), ok_samples(baseline, l), ok_samples(candidate, l)))
+        .map(|l| {
+            (
+                l.clone(),
+                MetricSamples::of(&ok_samples(baseline, l)),
+                MetricSamples::of(&ok_samples(candidate, l)),
+            )
+        })
         .collect();
+    let pairs: Vec<(String, &MetricSamples, &MetricSamples)> =
+        pairs.iter().map(|(l, a, b)| (l.clone(), a, b)).collect();
     let (rows, more_skipped) = compare_pairs(&pairs, options);
     skipped.extend(more_skipped);
     let regressed = rows.iter().any(|r| r.verdict == Verdict::Slower);
@@ -132,22 +136,14 @@ pub fn diff(
 /// Compare each `(name, a, b)` pair on every metric, then correct all p-values together (Holm)
 /// and decide each verdict with its adjusted p-value.
 pub fn compare_pairs(
-    pairs: &[(
-        String,
-        Vec<&shared_protocol::Sample>,
-        Vec<&shared_protocol::Sample>,
-    )],
+    pairs: &[(String, &MetricSamples, &MetricSamples)],
     options: &DiffOptions,
 ) -> (Vec<DiffRow>, Vec<String>) {
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
     for (label, a, b) in pairs {
         for &metric in &options.metrics {
-            let (va, vb) = (
-                metric.values(a.iter().copied()),
-                metric.values(b.iter().copied()),
-            );
-            let (Ok(sa), Ok(sb)) = (Sample::new(va), Sample::new(vb)) else {
+            let (Some(sa), Some(sb)) = (a.get(metric), b.get(metric)) else {
                 skipped.push(format!("{label} {}: no values on one side", metric.name()));
                 continue;
             };
@@ -158,14 +154,14 @@ pub fn compare_pairs(
                 seed: options.seed,
                 higher_is_better: metric.higher_is_better(),
             };
-            match compare(&sa, &sb, compare_options) {
+            match compare(sa, sb, compare_options) {
                 Ok(c) => rows.push(DiffRow {
                     engine: label.clone(),
                     metric,
                     baseline_n: sa.len(),
                     candidate_n: sb.len(),
-                    baseline_median: bench_stats::median(&sa),
-                    candidate_median: bench_stats::median(&sb),
+                    baseline_median: bench_stats::median(sa),
+                    candidate_median: bench_stats::median(sb),
                     ratio: c.ratio,
                     ratio_ci: c.ratio_ci.bounds(),
                     p_value: c.p_value,

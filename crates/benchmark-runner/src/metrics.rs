@@ -196,7 +196,9 @@ mod tests {
 }
 
 /// The metrics statistics and comparisons are computed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     TtftMs,
@@ -260,5 +262,37 @@ impl std::str::FromStr for Metric {
                 let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
                 format!("unknown metric '{s}' (known: {})", names.join(", "))
             })
+    }
+}
+
+/// Every metric's values over one engine's successful samples, each sorted once: the engine's
+/// statistics, outlier counts and comparisons all read these (ITL pools tens of millions of gaps
+/// at a million requests, so sorting it once per use would dominate a summary).
+#[derive(Debug, Clone, Default)]
+pub struct MetricSamples(std::collections::BTreeMap<Metric, bench_stats::Sample>);
+
+impl MetricSamples {
+    /// The metrics of `samples` (successful ones); a metric with no values is absent.
+    pub fn of(samples: &[&Sample]) -> Self {
+        Self(
+            Metric::ALL
+                .iter()
+                .filter_map(|&m| {
+                    let values = m.values(samples.iter().copied());
+                    // ITL pools every request's gaps: no order to keep, and the most values.
+                    let sample = if m == Metric::ItlMs {
+                        bench_stats::Sample::unordered(values)
+                    } else {
+                        bench_stats::Sample::new(values)
+                    };
+                    sample.ok().map(|s| (m, s))
+                })
+                .collect(),
+        )
+    }
+
+    /// One metric's values, when there are any.
+    pub fn get(&self, metric: Metric) -> Option<&bench_stats::Sample> {
+        self.0.get(&metric)
     }
 }

@@ -12,7 +12,7 @@ use crate::diff::{DiffOptions, diff, diff_markdown};
 use crate::error::{Failure, usage};
 use crate::metrics::Metric;
 use crate::settings::Settings;
-use crate::store::{self, SampleRow};
+use crate::store;
 use crate::summary::{EngineStatus, RunSummary};
 
 /// A suite file: where its history lives, how to compare, and the comparisons to run.
@@ -153,8 +153,8 @@ pub fn compare_with_baseline(
     baseline_dir: &Path,
     options: &DiffOptions,
 ) -> anyhow::Result<bool> {
-    let base: Vec<SampleRow> = store::read_jsonl(&baseline_dir.join("samples.jsonl"))?;
-    let cand: Vec<SampleRow> = store::read_jsonl(&run_dir.join("samples.jsonl"))?;
+    let base = store::read_sample_rows(&baseline_dir.join("samples.jsonl"))?;
+    let cand = store::read_sample_rows(&run_dir.join("samples.jsonl"))?;
     let report = diff(
         &baseline_dir.display().to_string(),
         &base,

@@ -7,16 +7,16 @@ use crate::energy;
 use crate::manifest;
 use crate::report::export::{Rendered, write_all};
 use crate::report::figures::figures;
-use crate::store::{self, EngineRun, SampleRow};
-use crate::summary::{RunData, RunSummary, summarize_run};
+use crate::store::{self, EngineRun};
+use crate::summary::{RunData, RunSummary, metric_samples, summarize_run};
 
 /// Summarise the run in `dir` from its manifest, samples, runs and energy, and write every
 /// output beside them.
 pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
     let manifest = manifest::read(dir)?;
-    let mut rows: Vec<SampleRow> = store::read_jsonl(&dir.join("samples.jsonl"))?;
+    let mut rows = store::read_sample_rows(&dir.join("samples.jsonl"))?;
     if dir.join("warmup.jsonl").is_file() {
-        rows.extend(store::read_jsonl::<SampleRow>(&dir.join("warmup.jsonl"))?);
+        rows.extend(store::read_sample_rows(&dir.join("warmup.jsonl"))?);
     }
     let runs: Vec<EngineRun> = if dir.join("runs.jsonl").is_file() {
         store::read_jsonl(&dir.join("runs.jsonl"))?
@@ -24,17 +24,20 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
         Vec::new()
     };
     let energy = energy::read(dir)?;
+    let metrics = metric_samples(&rows);
     let summary = summarize_run(RunData {
         manifest: &manifest,
         rows: &rows,
         runs: &runs,
         energy: energy.as_ref(),
+        metrics: &metrics,
     });
     let telemetry = read_telemetry(dir);
     let figures = figures(
         &summary,
         &manifest,
         &rows,
+        &metrics,
         energy.as_ref(),
         telemetry.as_ref(),
     );

@@ -19,8 +19,13 @@ use crate::kde::{quantile, sorted};
 use crate::palette::{self, MUTED};
 use crate::{Axis, Chart, FigureMeta, ReportError, Series};
 
-/// Above this many values a CDF is drawn through this many quantiles instead of every step.
-const MAX_STEPS: usize = 4000;
+/// Up to this many values a CDF is drawn step by step; above, through quantiles.
+const MAX_STEPS: usize = 2000;
+/// Evenly spaced probabilities a large sample's CDF is traced through (plus the tails).
+const QUANTILES: usize = 1000;
+/// Extra probabilities per decade in each tail beyond 1/[`QUANTILES`], down to 1/n, so p99.9,
+/// p99.99 and the extremes keep their shape.
+const TAIL_PER_DECADE: usize = 4;
 
 /// The empirical CDF of each series (e.g. TTFT per engine) over `x`.
 pub fn latency_cdf(meta: &FigureMeta, series: &[Series], x: &Axis) -> Result<Chart, ReportError> {
@@ -95,16 +100,14 @@ impl Cdf {
     }
 }
 
-/// The CDF as a polyline in (value, percent): exact steps for small samples, a dense quantile
-/// trace for large ones.
+/// The CDF as a polyline in (value, percent): exact steps for small samples, a quantile trace
+/// of bounded length for large ones.
 fn steps(sorted: &[f64]) -> Vec<(f64, f64)> {
     let n = sorted.len();
     if n > MAX_STEPS {
-        return (0..=MAX_STEPS)
-            .map(|i| {
-                let q = i as f64 / MAX_STEPS as f64;
-                (quantile(sorted, q), q * 100.0)
-            })
+        return probabilities(n)
+            .into_iter()
+            .map(|q| (quantile(sorted, q), q * 100.0))
             .collect();
     }
     let mut out = Vec::with_capacity(2 * n + 1);
@@ -113,6 +116,30 @@ fn steps(sorted: &[f64]) -> Vec<(f64, f64)> {
         out.push((*v, i as f64 * 100.0 / n as f64));
         out.push((*v, (i + 1) as f64 * 100.0 / n as f64));
     }
+    out
+}
+
+/// The probabilities a sample of `n` is traced through, ascending: [`QUANTILES`] steps from 0
+/// to 1, refined geometrically in both tails down to 1/n.
+fn probabilities(n: usize) -> Vec<f64> {
+    let mut tail = Vec::new();
+    let floor = 1.0 / n as f64;
+    for j in 1u32.. {
+        let p = (QUANTILES as f64).recip() * 10f64.powf(-f64::from(j) / TAIL_PER_DECADE as f64);
+        // A hair of tolerance keeps 1e-6 itself for a million values.
+        if p < floor * (1.0 - 1e-9) {
+            break;
+        }
+        tail.push(p);
+    }
+    let even = (0..=QUANTILES).map(|i| i as f64 / QUANTILES as f64);
+    let mut out: Vec<f64> = tail
+        .iter()
+        .copied()
+        .chain(even)
+        .chain(tail.iter().map(|p| 1.0 - p))
+        .collect();
+    out.sort_by(f64::total_cmp);
     out
 }
 
@@ -128,8 +155,25 @@ mod tests {
         assert_eq!(s.first(), Some(&(1.0, 0.0)));
         assert_eq!(s.last(), Some(&(4.0, 100.0)));
         assert!(s.windows(2).all(|w| w[1].1 >= w[0].1 && w[1].0 >= w[0].0));
-        let big = steps(&(0..10_000).map(f64::from).collect::<Vec<_>>());
-        assert_eq!(big.len(), MAX_STEPS + 1);
+        let at_limit = steps(&(0..MAX_STEPS).map(|i| i as f64).collect::<Vec<_>>());
+        assert_eq!(at_limit.len(), 2 * MAX_STEPS + 1);
+    }
+
+    #[test]
+    fn large_samples_are_traced_through_quantiles_and_their_tails() {
+        let values: Vec<f64> = (0..1_000_000).map(f64::from).collect();
+        let trace = steps(&values);
+        // Four per decade from 1e-3 down to 1e-6, in each tail.
+        assert_eq!(trace.len(), QUANTILES + 1 + 2 * 12);
+        assert_eq!(trace.first(), Some(&(0.0, 0.0)));
+        assert_eq!(trace.last(), Some(&(999_999.0, 100.0)));
+        assert!(
+            trace
+                .windows(2)
+                .all(|w| w[1].1 > w[0].1 && w[1].0 >= w[0].0)
+        );
+        let p9999 = trace.iter().find(|p| (p.1 - 99.99).abs() < 1e-9).unwrap();
+        assert!((p9999.0 - 999_899.0).abs() < 1.0, "{p9999:?}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 mod box_violin;
 mod cdf;
 mod curves;
+mod density;
 mod histogram;
+mod requests;
 mod scatter;
 mod time_series;
 mod trend;

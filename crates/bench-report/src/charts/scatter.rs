@@ -4,7 +4,7 @@
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
-use plotters::element::PathElement;
+use plotters::element::{PathElement, Rectangle};
 use plotters::prelude::DrawingBackend;
 use plotters::series::LineSeries;
 use plotters::style::Color;
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
+use crate::charts::density::{Cells, Span};
 use crate::data::{check_values, extent, no_data};
 use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
 use crate::marker::Mark;
@@ -19,6 +20,14 @@ use crate::{Axis, Chart, FigureMeta, ReportError, Scale, format, palette};
 
 /// Points along each drawn fit.
 const FIT_POINTS: usize = 100;
+/// Above this many points in all, each group is drawn as a density (a 2-D histogram) instead of
+/// one marker per point, so the figure's size and cost stop growing with the sample.
+const MAX_MARKERS: usize = 4000;
+/// Density cells across and up, for up to [`DENSITY_GROUPS`] groups; more groups get fewer
+/// cells each, so the figure holds at most `80 * 50 * 3` blocks whatever the data.
+const DENSITY_CELLS: (usize, usize) = (80, 50);
+/// Groups that get the full [`DENSITY_CELLS`].
+const DENSITY_GROUPS: usize = 3;
 
 /// The shape of a fitted model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,20 +159,46 @@ impl ScatterPlot {
             .with_headroom(legend_room(area, entries));
         let (x_desc, y_desc) = (self.x.quantity.label(), self.y.quantity.label());
         let mut chart = plane(area, x, y, &Mesh::new(&x_desc, &y_desc))?;
+        let total: usize = self.groups.iter().map(|g| g.points.len()).sum();
+        let cells = (total > MAX_MARKERS).then(|| {
+            // Fewer cells each beyond three groups keeps the figure's total bounded.
+            let share = (DENSITY_GROUPS as f64 / self.groups.len() as f64)
+                .min(1.0)
+                .sqrt();
+            let (cols, rows) = DENSITY_CELLS;
+            Cells {
+                x: Span::new(self.x.scale, x_lo, x_hi, (cols as f64 * share) as usize),
+                y: Span::new(self.y.scale, y_lo, y_hi, (rows as f64 * share) as usize),
+            }
+        });
 
         for (position, group) in self.groups.iter().enumerate() {
             let index = palette::index_for(&meta.engines, &group.label, position);
             let (color, shape) = (palette::color(index), palette::marker(index));
-            let point_style = color.mix(0.55).filled();
-            chart
-                .draw_series(
-                    group
-                        .points
-                        .iter()
-                        .map(|p| Mark::new(*p, shape, 3, point_style)),
-                )?
-                .label(format!("{} (n={})", group.label, group.points.len()))
-                .legend(move |c| Mark::icon(c, shape, color.filled(), None));
+            let n = group.points.len();
+            if let Some(cells) = &cells {
+                let blocks = cells.blocks(&group.points).into_iter().map(|b| {
+                    let corners = [(b.x.0, b.y.0), (b.x.1, b.y.1)];
+                    Rectangle::new(corners, color.mix(b.opacity).filled())
+                });
+                chart
+                    .draw_series(blocks)?
+                    .label(format!("{}: density of n={n} points", group.label))
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x + 5, y - 6), (x + 17, y + 6)], color.mix(0.6).filled())
+                    });
+            } else {
+                let point_style = color.mix(0.55).filled();
+                chart
+                    .draw_series(
+                        group
+                            .points
+                            .iter()
+                            .map(|p| Mark::new(*p, shape, 3, point_style)),
+                    )?
+                    .label(format!("{} (n={n})", group.label))
+                    .legend(move |c| Mark::icon(c, shape, color.filled(), None));
+            }
             let Some(fit) = group.fit else { continue };
             let (lo, hi) = extent(group.points.iter().map(|p| p.0)).unwrap_or((0.0, 1.0));
             // Straight on this y axis: two points draw it cleanly; else trace the curve.
@@ -268,5 +303,50 @@ mod tests {
                 "burn (n=60)",
             ],
         );
+    }
+
+    #[test]
+    fn large_clouds_are_drawn_as_densities_of_bounded_size() {
+        let render = |n: i32| {
+            let points: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let x = f64::from(i % 1009) + 1.0;
+                    (x, 20.0 + 0.05 * x + f64::from(i % 13))
+                })
+                .collect();
+            let group = Scatter {
+                label: "candle".into(),
+                points,
+                fit: Some(Fit {
+                    model: FitModel::Linear,
+                    slope: 0.05,
+                    intercept: 26.0,
+                    r_squared: None,
+                }),
+            };
+            scatter_fit(
+                &meta("E2E"),
+                &[group],
+                &Axis::linear(Quantity::new("total tokens", "tokens")),
+                &Axis::log(Quantity::new("e2e latency", "ms")),
+            )
+            .unwrap()
+            .svg()
+            .unwrap()
+        };
+        let (small, large) = (render(MAX_MARKERS as i32 + 1), render(100_000));
+        assert_svg_has(
+            &large,
+            &["candle: density of n=100000 points", "candle fit: y = 26"],
+        );
+        // No markers, and the size does not follow the number of points.
+        assert!(!large.contains("<circle"));
+        assert!(
+            large.len() < small.len() * 3 / 2,
+            "{} vs {}",
+            large.len(),
+            small.len()
+        );
+        assert!(render(MAX_MARKERS as i32).contains("<circle"));
     }
 }

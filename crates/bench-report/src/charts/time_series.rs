@@ -11,12 +11,14 @@ use plotters::style::{Color, RGBColor};
 
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
+use crate::charts::requests::{MAX_BARS, busy, lanes};
 use crate::data::{check_values, extent, no_data};
 use crate::frame::{DrawError, Grid, Mesh, legend, legend_room, plane};
 use crate::{Chart, FigureMeta, Line, Quantity, ReportError, Scale, Span, palette};
 
-/// Lanes in the request strip; more overlapping requests share the least busy lane.
-const MAX_LANES: usize = 24;
+/// Most points drawn per line; beyond, the line is drawn through its envelope (see
+/// [`envelope`]).
+const MAX_LINE_POINTS: usize = 4000;
 /// The colour of request bars: a neutral slate, apart from every series colour.
 const REQUEST: RGBColor = RGBColor(0x55, 0x62, 0x70);
 
@@ -73,31 +75,6 @@ pub(crate) struct TimeSeries {
     lanes: Vec<(Span, usize)>,
 }
 
-/// Assigns each span the first lane free at its start (interval partitioning), up to
-/// [`MAX_LANES`]; beyond that, the lane that frees first.
-fn lanes(requests: &[Span]) -> Vec<(Span, usize)> {
-    let mut order: Vec<Span> = requests.to_vec();
-    order.sort_by(|a, b| a.start.total_cmp(&b.start));
-    let mut ends: Vec<f64> = Vec::new();
-    order
-        .into_iter()
-        .map(|span| {
-            let lane = match ends.iter().position(|end| *end <= span.start) {
-                Some(free) => free,
-                None if ends.len() < MAX_LANES => {
-                    ends.push(span.end);
-                    ends.len() - 1
-                }
-                None => (0..ends.len())
-                    .min_by(|a, b| ends[*a].total_cmp(&ends[*b]))
-                    .unwrap_or(0),
-            };
-            ends[lane] = ends[lane].max(span.end);
-            (span, lane)
-        })
-        .collect()
-}
-
 impl TimeSeries {
     pub(crate) fn draw<'a, DB: DrawingBackend + 'a>(
         &self,
@@ -125,10 +102,17 @@ impl TimeSeries {
         let mut chart = plane(&upper, x.clone(), y, &top_mesh)?;
         for (position, line) in self.lines.iter().enumerate() {
             let color = palette::color(palette::index_for(&meta.engines, &line.label, position));
+            // A dense envelope zig-zags: at 2 px the PNG backend's mitred joins would spike far
+            // past the data, so it is drawn 1 px wide.
+            let width = if line.points.len() > MAX_LINE_POINTS {
+                1
+            } else {
+                2
+            };
             chart
                 .draw_series(LineSeries::new(
-                    line.points.iter().copied(),
-                    color.stroke_width(2),
+                    envelope(&line.points),
+                    color.stroke_width(width),
                 ))?
                 .label(line.label.clone())
                 .legend(move |(x, y)| {
@@ -152,15 +136,58 @@ impl TimeSeries {
         strip_mesh.y_ticks = false;
         strip_mesh.grid = Grid::Vertical;
         let mut requests = plane(&lower, x, strip, &strip_mesh)?;
-        requests.draw_series(self.lanes.iter().map(|(span, lane)| {
-            let row = (lane_count - 1 - lane) as f64;
-            Rectangle::new(
-                [(span.start, row + 0.15), (span.end, row + 0.85)],
-                REQUEST.mix(0.75).filled(),
-            )
-        }))?;
+        let row = |lane: usize| (lane_count - 1 - lane) as f64;
+        if self.lanes.len() <= MAX_BARS {
+            requests.draw_series(self.lanes.iter().map(|(span, lane)| {
+                Rectangle::new(
+                    [
+                        (span.start, row(*lane) + 0.15),
+                        (span.end, row(*lane) + 0.85),
+                    ],
+                    REQUEST.mix(0.75).filled(),
+                )
+            }))?;
+        } else {
+            let spans = self.lanes.iter().flat_map(|(s, _)| [s.start, s.end]);
+            let (lo, hi) = extent(spans).unwrap_or((0.0, 1.0));
+            requests.draw_series(busy(&self.lanes, lo, hi).into_iter().map(|b| {
+                Rectangle::new(
+                    [(b.start, row(b.lane) + 0.15), (b.end, row(b.lane) + 0.85)],
+                    REQUEST.mix(0.75 * b.share).filled(),
+                )
+            }))?;
+        }
         Ok(())
     }
+}
+
+/// The points a line is drawn through: all of them up to [`MAX_LINE_POINTS`]; beyond, the
+/// points in time order, and in each of `MAX_LINE_POINTS / 4` equal stretches of x only the
+/// first, lowest, highest and last, which draws the same envelope a pixel column would show.
+fn envelope(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    if points.len() <= MAX_LINE_POINTS {
+        return points.to_vec();
+    }
+    let mut ordered = points.to_vec();
+    ordered.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (lo, hi) = (ordered[0].0, ordered[ordered.len() - 1].0);
+    let buckets = MAX_LINE_POINTS / 4;
+    let bucket = |x: f64| (((x - lo) / (hi - lo) * buckets as f64) as usize).min(buckets - 1);
+    let mut out = Vec::with_capacity(MAX_LINE_POINTS);
+    for run in ordered.chunk_by(|a, b| hi <= lo || bucket(a.0) == bucket(b.0)) {
+        let by_y = |a: &&(f64, f64), b: &&(f64, f64)| a.1.total_cmp(&b.1);
+        let low = run.iter().min_by(by_y);
+        let high = run.iter().max_by(by_y);
+        let mut picks: Vec<&(f64, f64)> = [run.first(), low, high, run.last()]
+            .into_iter()
+            .flatten()
+            .collect();
+        // Back in time order, each point once.
+        picks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        picks.dedup_by(|a, b| std::ptr::eq(*a, *b));
+        out.extend(picks.into_iter().copied());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -173,29 +200,18 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_requests_get_separate_lanes_and_free_lanes_are_reused() {
-        let assigned = lanes(&[
-            span(0.0, 2.0),
-            span(1.0, 3.0),
-            span(2.5, 4.0),
-            span(2.0, 2.2),
-        ]);
-        let lane_of = |start: f64| {
-            assigned
-                .iter()
-                .find(|(s, _)| s.start == start)
-                .map(|(_, l)| *l)
-        };
-        assert_eq!(lane_of(0.0), Some(0));
-        assert_eq!(lane_of(1.0), Some(1));
-        assert_eq!(lane_of(2.0), Some(0));
-        assert_eq!(lane_of(2.5), Some(0));
-    }
-
-    #[test]
-    fn lanes_are_capped() {
-        let many: Vec<Span> = (0..100).map(|_| span(0.0, 1.0)).collect();
-        assert!(lanes(&many).iter().all(|(_, lane)| *lane < MAX_LANES));
+    fn long_lines_keep_their_envelope_in_bounded_points() {
+        let wave: Vec<(f64, f64)> = (0..100_000)
+            .map(|i| (f64::from(i) * 0.01, f64::from(i % 97) - f64::from(i % 13)))
+            .collect();
+        let drawn = envelope(&wave);
+        assert!(drawn.len() <= MAX_LINE_POINTS, "{}", drawn.len());
+        assert!(drawn.windows(2).all(|w| w[1].0 >= w[0].0));
+        let (lo, hi) = (-12.0, 96.0);
+        assert!(drawn.iter().any(|p| p.1 == lo) && drawn.iter().any(|p| p.1 == hi));
+        assert_eq!(drawn.first(), wave.first());
+        assert_eq!(drawn.last(), wave.last());
+        assert_eq!(envelope(&wave[..100]), wave[..100].to_vec());
     }
 
     #[test]

@@ -8,13 +8,12 @@ use bench_report::{
     Axis, Chart, FigureMeta, Fit, FitModel, Line, Quantity, Scatter, Series, Span, box_violin,
     curves, histogram_kde, latency_cdf, scatter_fit, time_series,
 };
-use shared_protocol::Phase;
 
 use crate::energy::EnergyReport;
 use crate::manifest::Manifest;
-use crate::metrics::Metric;
+use crate::metrics::{Metric, MetricSamples};
 use crate::store::SampleRow;
-use crate::summary::{RegressionPoints, RunSummary, regression_points};
+use crate::summary::{RegressionPoints, RunSummary, ok_samples, regression_points};
 
 /// A figure with a file stem and a caption.
 pub struct Figure {
@@ -50,15 +49,6 @@ pub fn meta_for(manifest: &Manifest, title: &str, engines: Vec<String>) -> Figur
     }
 }
 
-fn ok_rows<'a>(rows: &'a [SampleRow], label: &str) -> Vec<&'a shared_protocol::Sample> {
-    rows.iter()
-        .filter(|r| {
-            r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok()
-        })
-        .map(|r| &r.sample)
-        .collect()
-}
-
 fn push(
     out: &mut Vec<Figure>,
     name: &str,
@@ -81,13 +71,14 @@ pub fn figures(
     summary: &RunSummary,
     manifest: &Manifest,
     rows: &[SampleRow],
+    metrics: &BTreeMap<String, MetricSamples>,
     energy: Option<&EnergyReport>,
     telemetry: Option<&telemetry::Series>,
 ) -> Vec<Figure> {
     let labels: Vec<String> = summary.engines.keys().cloned().collect();
     let meta = |title: &str| meta_for(manifest, title, labels.clone());
     let mut out = Vec::new();
-    latency_figures(&labels, rows, &meta, &mut out);
+    latency_figures(&labels, metrics, &meta, &mut out);
     regression_figures(summary, &labels, rows, energy, &meta, &mut out);
     length_figures(&labels, rows, &meta, &mut out);
     sweep_figures(summary, &meta, &mut out);
@@ -104,14 +95,23 @@ fn ms(name: &str) -> Quantity {
 /// Latency CDFs, and TTFT and TPOT distributions.
 fn latency_figures(
     labels: &[String],
-    rows: &[SampleRow],
+    metrics: &BTreeMap<String, MetricSamples>,
     meta: &dyn Fn(&str) -> FigureMeta,
     out: &mut Vec<Figure>,
 ) {
+    // The sorted values: these figures need no request order, and sorted input costs their own
+    // sorting a single pass.
     let series = |metric: Metric| -> Vec<Series> {
         labels
             .iter()
-            .map(|l| Series::new(l.clone(), metric.values(ok_rows(rows, l))))
+            .map(|l| {
+                let values = metrics
+                    .get(l)
+                    .and_then(|m| m.get(metric))
+                    .map(|s| s.sorted().to_vec())
+                    .unwrap_or_default();
+                Series::new(l.clone(), values)
+            })
             .collect()
     };
     for (metric, name, title) in [
@@ -246,7 +246,7 @@ fn length_figures(
         let s: Vec<Series> = labels
             .iter()
             .map(|l| {
-                let v = ok_rows(rows, l)
+                let v = ok_samples(rows, l)
                     .iter()
                     .filter_map(|s| {
                         if prompt {

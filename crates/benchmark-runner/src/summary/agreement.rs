@@ -23,9 +23,14 @@ pub struct Agreement {
     pub outputs_identical: u64,
     /// Mean length of the common prefix of generated ids, in tokens.
     pub mean_common_prefix: Option<f64>,
-    /// Request ids whose outputs differ, with the first differing position.
+    /// The first [`DIVERGENCES_LISTED`] request ids (first repetition, in id order) whose outputs
+    /// differ, with the first differing position; `outputs_compared - outputs_identical` counts
+    /// them all.
     pub first_divergence: Vec<(u64, usize)>,
 }
+
+/// How many differing requests an agreement lists by id, so a summary stays small at any size.
+pub const DIVERGENCES_LISTED: usize = 100;
 
 /// Each engine against the first engine of the plan, request by request.
 pub fn agreement(plan: &Plan, rows: &[SampleRow]) -> Vec<Agreement> {
@@ -67,7 +72,7 @@ pub fn agreement(plan: &Plan, rows: &[SampleRow]) -> Vec<Agreement> {
                 prefix_sum += common;
                 if x == y {
                     a.outputs_identical += 1;
-                } else if key.0 == 0 {
+                } else if key.0 == 0 && a.first_divergence.len() < DIVERGENCES_LISTED {
                     a.first_divergence.push((key.1, common));
                 }
             }
@@ -80,4 +85,44 @@ pub fn agreement(plan: &Plan, rows: &[SampleRow]) -> Vec<Agreement> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn lists_the_first_divergences_and_counts_them_all() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-sim-run");
+        let manifest = crate::manifest::read(&dir).expect("the fixture's manifest");
+        let rows = crate::store::read_sample_rows(&dir.join("samples.jsonl")).expect("its rows");
+        let labels = manifest.plan.labels();
+        assert_eq!(labels.len(), 2);
+        let mut many = Vec::new();
+        for id in 0..250u64 {
+            for (k, label) in labels.iter().enumerate() {
+                let mut row = rows
+                    .iter()
+                    .find(|r| &r.label == label)
+                    .expect("a row of each engine")
+                    .clone();
+                row.repetition = 0;
+                row.sample.request_id = id;
+                let last = if k == 0 || id % 5 == 0 { 3 } else { 4 };
+                row.sample.output_token_ids = Some(vec![1, 2, last]);
+                many.push(row);
+            }
+        }
+        let a = &agreement(&manifest.plan, &many)[0];
+        assert_eq!((a.outputs_compared, a.outputs_identical), (250, 50));
+        assert_eq!(a.first_divergence.len(), DIVERGENCES_LISTED);
+        let expected: Vec<(u64, usize)> = (0..250)
+            .filter(|id| id % 5 != 0)
+            .take(DIVERGENCES_LISTED)
+            .map(|id| (id, 2))
+            .collect();
+        assert_eq!(a.first_divergence, expected);
+    }
 }

@@ -40,7 +40,7 @@ pub use verdicts::Verdicts;
 
 use crate::energy::EnergyReport;
 use crate::manifest::{Manifest, SCHEMA_VERSION};
-use crate::metrics::{METRICS_VERSION, Metric};
+use crate::metrics::{METRICS_VERSION, Metric, MetricSamples};
 use crate::store::{EngineRun, SampleRow};
 
 /// The clock behind every latency figure of a summary.
@@ -219,6 +219,25 @@ pub struct RunData<'a> {
     pub rows: &'a [SampleRow],
     pub runs: &'a [EngineRun],
     pub energy: Option<&'a EnergyReport>,
+    /// Each engine label's metric samples, from [`metric_samples`] over `rows`.
+    pub metrics: &'a BTreeMap<String, MetricSamples>,
+}
+
+/// Each engine label's metric samples over its measured successful rows, computed once for the
+/// summary and the figures.
+pub fn metric_samples(rows: &[SampleRow]) -> BTreeMap<String, MetricSamples> {
+    let mut labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    labels
+        .into_iter()
+        .map(|label| {
+            (
+                label.to_owned(),
+                MetricSamples::of(&ok_samples(rows, label)),
+            )
+        })
+        .collect()
 }
 
 fn stat(values: Vec<f64>) -> Option<Summary> {
@@ -238,10 +257,12 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
     labels.extend(rows.iter().map(|r| (r.label.clone(), r.engine)));
     labels.sort();
     labels.dedup();
+    let metrics = data.metrics;
+    let empty = MetricSamples::default();
     let engines = labels
         .into_iter()
         .map(|(label, id)| {
-            let summary = summarize_engine(id, &label, data);
+            let summary = summarize_engine(id, &label, metrics.get(&label).unwrap_or(&empty), data);
             (label, summary)
         })
         .collect();
@@ -260,7 +281,7 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
             .iter()
             .map(|r| format!("{}:{}", r.repetition, r.label))
             .collect(),
-        verdicts: verdicts::reference_verdicts(&manifest.plan, rows),
+        verdicts: verdicts::reference_verdicts(&manifest.plan, metrics),
         harness: served.then(|| {
             manifest.harness.clone().unwrap_or_else(|| {
                 serde_json::json!({ "unavailable": "no calibration was recorded with this run" })
@@ -271,11 +292,29 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
     }
 }
 
+/// An engine label's measured successful samples.
+pub(crate) fn ok_samples<'a>(
+    rows: &'a [SampleRow],
+    label: &str,
+) -> Vec<&'a shared_protocol::Sample> {
+    rows.iter()
+        .filter(|r| {
+            r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok()
+        })
+        .map(|r| &r.sample)
+        .collect()
+}
+
 #[allow(
     clippy::too_many_lines,
     reason = "one field per part of the summary, each from its own function"
 )]
-fn summarize_engine(id: EngineId, label: &str, data: RunData<'_>) -> EngineSummary {
+fn summarize_engine(
+    id: EngineId,
+    label: &str,
+    metrics: &MetricSamples,
+    data: RunData<'_>,
+) -> EngineSummary {
     let manifest = data.manifest;
     let rows: Vec<&SampleRow> = data.rows.iter().filter(|r| r.label == label).collect();
     let runs: Vec<&EngineRun> = data.runs.iter().filter(|r| r.label == label).collect();
@@ -289,7 +328,7 @@ fn summarize_engine(id: EngineId, label: &str, data: RunData<'_>) -> EngineSumma
         .filter(|r| r.sample.outcome.is_ok())
         .map(|r| &r.sample)
         .collect();
-    let of = |m: Metric| stat(m.values(ok.iter().copied()));
+    let of = |m: Metric| metrics.get(m).map(summarize);
     let plan = &manifest.plan;
     let requests = requests::counts(
         &measured,
@@ -375,7 +414,7 @@ fn summarize_engine(id: EngineId, label: &str, data: RunData<'_>) -> EngineSumma
         mbu,
         device_clock: device_clock::device_clock_figures(&ok),
         server_metrics: token_counts::server_metrics(&runs),
-        outliers: outliers::outlier_counts(&ok),
+        outliers: outliers::outlier_counts(metrics),
         regressions: regressions::regressions(&regression_points(&rows, data.energy, label)),
         load: plan.engine(label).map(|e| e.load.clone()),
         load_ms,

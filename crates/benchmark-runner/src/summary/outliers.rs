@@ -2,10 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::metrics::{Metric, MetricSamples};
 use serde::{Deserialize, Serialize};
-use shared_protocol::Sample;
-
-use crate::metrics::Metric;
 
 /// Outliers of one metric: Tukey's fences and the modified z-score (|M| > 3.5).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -16,12 +14,12 @@ pub struct OutlierCounts {
 }
 
 /// Outlier counts for each latency and rate metric.
-pub fn outlier_counts(ok: &[&Sample]) -> BTreeMap<String, OutlierCounts> {
+pub fn outlier_counts(metrics: &MetricSamples) -> BTreeMap<String, OutlierCounts> {
     Metric::ALL
         .iter()
         .filter_map(|&m| {
-            let sample = bench_stats::Sample::new(m.values(ok.iter().copied())).ok()?;
-            let o = bench_stats::outliers(&sample);
+            let sample = metrics.get(m)?;
+            let o = bench_stats::outliers(sample);
             Some((
                 m.name().to_owned(),
                 OutlierCounts {

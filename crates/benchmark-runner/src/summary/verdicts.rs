@@ -1,11 +1,12 @@
 //! Each engine of a run held against the first one listed (the reference): ratio of medians with
 //! a bootstrap CI, Holm-corrected rank tests, effect sizes, a verdict.
 
-use serde::{Deserialize, Serialize};
-use shared_protocol::Phase;
+use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::MetricSamples;
 use crate::plan::Plan;
-use crate::store::SampleRow;
 
 /// Engines of one run compared with a reference engine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -19,23 +20,22 @@ pub struct Verdicts {
 }
 
 /// Every other engine against the first engine of the plan.
-pub fn reference_verdicts(plan: &Plan, rows: &[SampleRow]) -> Option<Verdicts> {
+///
+/// `metrics` holds each engine label's metric samples (a label with none compares as empty).
+pub fn reference_verdicts(
+    plan: &Plan,
+    metrics: &BTreeMap<String, MetricSamples>,
+) -> Option<Verdicts> {
     let labels = plan.labels();
     let (reference, others) = labels.split_first()?;
     if others.is_empty() {
         return None;
     }
-    let ok = |label: &str| -> Vec<&shared_protocol::Sample> {
-        rows.iter()
-            .filter(|r| {
-                r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok()
-            })
-            .map(|r| &r.sample)
-            .collect()
-    };
+    let empty = MetricSamples::default();
+    let of = |label: &str| metrics.get(label).unwrap_or(&empty);
     let pairs: Vec<_> = others
         .iter()
-        .map(|l| (l.clone(), ok(reference), ok(l)))
+        .map(|l| (l.clone(), of(reference), of(l)))
         .collect();
     let options = crate::diff::DiffOptions {
         seed: plan.seed,

@@ -1,0 +1,65 @@
+//! Speed of `report`'s stages on run directories of 10k, 100k and 1M samples: reading
+//! `samples.jsonl`, the summary (metric samples, statistics, verdicts) and the figures.
+//!
+//! The directories come from `scripts/bench-summary.sh` (which writes them with the
+//! `synth_samples` example, then runs this); a size whose directory is missing is skipped with a
+//! message. `SUMMARY_BENCH_DIR` names their parent (default `target/synth`).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use benchmark_runner::report::figures::figures;
+use benchmark_runner::summary::{RunData, metric_samples, summarize_run};
+use benchmark_runner::{energy, manifest, store};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn bench(c: &mut Criterion) {
+    let root = std::env::var_os("SUMMARY_BENCH_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/synth"),
+        PathBuf::from,
+    );
+    for n in [10_000, 100_000, 1_000_000] {
+        let dir = root.join(format!("n{n}"));
+        if !dir.join("samples.jsonl").is_file() {
+            eprintln!(
+                "{}: missing, skipping n={n} (scripts/bench-summary.sh writes it)",
+                dir.display()
+            );
+            continue;
+        }
+        let mut group = c.benchmark_group(format!("report n={n}"));
+        group.sample_size(10);
+        group.measurement_time(Duration::from_secs(if n >= 1_000_000 { 60 } else { 10 }));
+        let samples = dir.join("samples.jsonl");
+        group.bench_function("read samples.jsonl", |b| {
+            b.iter(|| store::read_sample_rows(black_box(&samples)).map(|rows| rows.len()));
+        });
+        let manifest = manifest::read(&dir).expect("manifest");
+        let rows = store::read_sample_rows(&samples).expect("samples");
+        let runs: Vec<store::EngineRun> = store::read_jsonl(&dir.join("runs.jsonl")).expect("runs");
+        let energy = energy::read(&dir).expect("energy");
+        let summarize = || {
+            let metrics = metric_samples(&rows);
+            let summary = summarize_run(RunData {
+                manifest: &manifest,
+                rows: &rows,
+                runs: &runs,
+                energy: energy.as_ref(),
+                metrics: &metrics,
+            });
+            (metrics, summary)
+        };
+        group.bench_function("summary", |b| {
+            b.iter(|| black_box(summarize()).1.engines.len());
+        });
+        let (metrics, summary) = summarize();
+        group.bench_function("figures", |b| {
+            b.iter(|| figures(&summary, &manifest, &rows, &metrics, energy.as_ref(), None).len());
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
