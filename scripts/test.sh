@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The test suite: installs what the tests need (scripts/setup.sh), then runs every test of the
-# default workspace members with cargo-nextest (falling back to cargo test), burn-bench's tests
-# (release, CPU and wgpu backends: the wgpu one on lavapipe where there is no GPU), the check that
-# the protocol's checked-in JSON Schema matches its types, and the pytorch-baseline worker's Python
-# tests (pytest).
+# default workspace members with cargo-nextest (falling back to cargo test), the heavy engines'
+# tests (burn-bench on its CPU and wgpu backends, the wgpu one on lavapipe where there is no GPU;
+# mistral-rs-bench), the check that the protocol's checked-in JSON Schema matches its types, and
+# the pytorch-baseline worker's Python tests (pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,10 +15,13 @@ tests() {
     fi
 }
 tests "$@"
-# burn-bench is a heavy engine, outside the default members: its own release build, with the
-# wgpu backend so the GPU kernels run too (skipped when arguments select other tests).
+# The heavy engines, outside the default members (skipped when arguments select other tests):
+# burn-bench with its wgpu backend, so the GPU kernels run too, and mistral-rs-bench. The dev
+# profile: dependencies optimised at level 1 (the workspace's setting), debug assertions on, and
+# much less to compile than a release build.
 if [[ $# -eq 0 ]]; then
-    tests --release -p burn-bench --features wgpu
+    tests -p burn-bench --features wgpu
+    tests -p mistral-rs-bench
 fi
 cargo test --locked -p shared-protocol --features schema --test schema
 # pytest exits 5 when it collected no test: that is no failure.

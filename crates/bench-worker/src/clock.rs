@@ -152,8 +152,9 @@ impl MarkLog {
 /// A clock on the device that runs the engine (CUDA events on the engine's stream).
 ///
 /// [`Mark`]s are recorded from inside the timed region, so `mark` must be cheap and must not
-/// synchronise; `prepare` (before) and `read` (after) do the expensive work.
-pub trait DeviceClock {
+/// synchronise; `prepare` (before) and `read` (after) do the expensive work. `Send`, so that a
+/// sink can move with the task that drives its request.
+pub trait DeviceClock: Send {
     /// Which clock this is, named in every sample it contributes to.
     fn kind(&self) -> DeviceClockKind;
     /// Get ready for a request of up to `max_tokens` tokens (allocate events, reset state).

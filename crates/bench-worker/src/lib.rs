@@ -7,12 +7,16 @@
 //! # Layout
 //!
 //! - [`engine`]: the trait engines implement and the options helper.
+//! - [`inputs`]: the local model, the device string and a request's prompt ids, checked alike
+//!   by every worker.
 //! - [`sink`]: the timed token sink; the only code that runs inside a timed region.
 //! - [`clock`]: the host monotonic clock and the device-clock seam ([`DeviceClock`]).
 //! - [`serve`]: the message loop.
 //! - [`stdio`]: protocol output, with stray writes to fd 1 diverted to stderr.
 //! - [`procfs`]: resident set size of the worker.
 //! - [`sampler`]: greedy and seeded top-p sampling over host logits.
+//! - [`cpu`]: sizing rayon's global pool (engines whose CPU kernels run on it) and the SIMD
+//!   extensions a binary was compiled for.
 //!
 //! # Timed regions
 //!
@@ -24,7 +28,9 @@
 #![deny(clippy::print_stdout)]
 
 pub mod clock;
+pub mod cpu;
 pub mod engine;
+pub mod inputs;
 pub mod procfs;
 pub mod sampler;
 pub mod serve;

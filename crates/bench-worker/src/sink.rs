@@ -32,6 +32,11 @@ pub struct TokenSink {
     /// Tokens whose forward pass the device marked when it was queued
     /// ([`TokenSink::step_queued`]).
     steps_queued: u32,
+    /// Chunked mode ([`TokenSink::chunk_arrived`]): the stamps are per chunk, and this holds how
+    /// many tokens each chunk carried once [`TokenSink::chunk_ids`] has told.
+    tokens_per_chunk: Option<Vec<u32>>,
+    /// What the engine reports about the request besides its tokens, put in the sample.
+    engine_metrics: serde_json::Map<String, serde_json::Value>,
 }
 
 impl TokenSink {
@@ -48,6 +53,8 @@ impl TokenSink {
             clock,
             prefill_queued: false,
             steps_queued: 0,
+            tokens_per_chunk: None,
+            engine_metrics: serde_json::Map::new(),
         }
     }
 
@@ -60,6 +67,8 @@ impl TokenSink {
         self.eos = false;
         self.stamps_ns.clear();
         self.ids.clear();
+        self.tokens_per_chunk = None;
+        self.engine_metrics.clear();
         self.stamps_ns.reserve(max_tokens as usize);
         self.ids.reserve(max_tokens as usize);
         if let Some(clock) = self.clock.as_mut() {
@@ -155,6 +164,74 @@ impl TokenSink {
         }
     }
 
+    /// A streamed chunk of generated tokens arrived, whose ids and count the engine learns only
+    /// when the stream ends (an engine that streams text, like a server): stamps the arrival.
+    /// Give the ids with [`TokenSink::chunk_ids`] after the stream. Do not mix with
+    /// [`TokenSink::token`] in one request. Returns [`Flow::Stop`] once `max_tokens` chunks have
+    /// arrived (a chunk carries at least one token); arrivals past that are ignored.
+    #[inline]
+    pub fn chunk_arrived(&mut self) -> Flow {
+        let now = mono_ns();
+        let n = self.stamps_ns.len() as u32;
+        if n >= self.max_tokens {
+            return Flow::Stop;
+        }
+        self.stamps_ns.push(now);
+        if n + 1 >= self.max_tokens {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    /// After a stream stamped by [`TokenSink::chunk_arrived`]: the generated ids (without an
+    /// end-of-sequence token) and how many of them each stamped chunk carried, in order. The
+    /// sample's inter-token latencies are then the gaps between chunks, with
+    /// `tokens_per_chunk`, as for a served engine. Call outside timing (it allocates).
+    pub fn chunk_ids(&mut self, ids: &[u32], tokens_per_chunk: &[u32]) -> anyhow::Result<()> {
+        let chunks = self.stamps_ns.len();
+        if tokens_per_chunk.len() != chunks {
+            anyhow::bail!(
+                "{} chunk sizes for {chunks} stamped chunks",
+                tokens_per_chunk.len()
+            );
+        }
+        if tokens_per_chunk.contains(&0) {
+            anyhow::bail!("a stamped chunk carried no token");
+        }
+        let total: u64 = tokens_per_chunk.iter().map(|&n| u64::from(n)).sum();
+        if total != ids.len() as u64 {
+            anyhow::bail!(
+                "chunks carry {total} tokens but {} ids were given",
+                ids.len()
+            );
+        }
+        if ids.len() > self.max_tokens as usize {
+            anyhow::bail!("{} tokens exceed max_tokens {}", ids.len(), self.max_tokens);
+        }
+        self.ids.clear();
+        self.ids.extend_from_slice(ids);
+        self.tokens_per_chunk = Some(tokens_per_chunk.to_vec());
+        Ok(())
+    }
+
+    /// Forget the stamp of the last chunk (one that carried only the end-of-sequence token,
+    /// which is not a generated token); returns whether there was one.
+    pub fn drop_last_chunk(&mut self) -> bool {
+        self.stamps_ns.pop().is_some()
+    }
+
+    /// Something the engine reports about this request (its own counters, say), recorded in
+    /// the sample's `engine_metrics`. Call outside timing (it allocates).
+    pub fn set_engine_metric(&mut self, key: &str, value: serde_json::Value) {
+        self.engine_metrics.insert(key.to_owned(), value);
+    }
+
+    /// Chunks stamped so far by [`TokenSink::chunk_arrived`].
+    pub fn chunks(&self) -> usize {
+        self.stamps_ns.len()
+    }
+
     /// The engine stopped at its end-of-sequence token (not counted as a completion token).
     pub fn end_of_sequence(&mut self) {
         self.eos = true;
@@ -203,7 +280,7 @@ impl TokenSink {
             ttft_ns,
             e2e_ns: end_ns.saturating_sub(start),
             itl_ns,
-            tokens_per_chunk: None,
+            tokens_per_chunk: self.tokens_per_chunk.clone(),
             prompt_tokens: request
                 .prompt_token_ids
                 .as_ref()
@@ -221,7 +298,7 @@ impl TokenSink {
             finish_reason,
             output_token_ids: Some(self.ids.clone()),
             output_text: None,
-            engine_metrics: serde_json::Map::new(),
+            engine_metrics: std::mem::take(&mut self.engine_metrics),
         };
         (sample, device_err)
     }

@@ -44,6 +44,10 @@ pub struct EngineEntry {
     /// matrix products (gemm) and vector kernels (macerator) dispatch at run time) or run
     /// Python (pytorch) gain nothing from it.
     pub native_cpu: bool,
+    /// An in-process engine that also runs whole workloads under its own scheduler (it batches
+    /// concurrent requests itself): `--concurrency` and `--rate` apply to it as to a served
+    /// engine. Others run one request at a time.
+    pub schedules_load: bool,
 }
 
 const fn on(kind: DeviceKind) -> DeviceSupport {
@@ -89,7 +93,7 @@ pub fn entry(id: EngineId) -> EngineEntry {
             "mistral-rs-bench",
             EngineKind::InProcess,
             &[CPU, CUDA_FEATURE],
-            false,
+            true,
         ),
         EngineId::LmRs => ("lm-rs-bench", EngineKind::InProcess, &[CPU], true),
         // The CUDA path is torch's own: the worker needs no feature for it.
@@ -117,6 +121,7 @@ pub fn entry(id: EngineId) -> EngineEntry {
         devices,
         package: has_package.then_some(worker),
         native_cpu: matches!(id, EngineId::Candle | EngineId::MistralRs),
+        schedules_load: matches!(id, EngineId::MistralRs),
     }
 }
 
@@ -128,6 +133,12 @@ impl EngineEntry {
 
     pub fn is_served(&self) -> bool {
         self.kind == EngineKind::Served
+    }
+
+    /// Whether load patterns (`--concurrency`, `--rate`) apply to this engine: served engines,
+    /// and in-process engines that schedule concurrent requests themselves.
+    pub fn takes_load(&self) -> bool {
+        self.is_served() || self.schedules_load
     }
 
     /// The device this engine runs on when in-process engines are asked for `requested`:
@@ -189,6 +200,18 @@ mod tests {
     }
 
     #[test]
+    fn load_patterns_apply_to_served_engines_and_to_mistral_rs_scheduler_only() {
+        for id in EngineId::ALL {
+            let e = entry(id);
+            assert_eq!(
+                e.takes_load(),
+                e.is_served() || id == EngineId::MistralRs,
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
     fn the_protocols_served_engines_are_the_catalogues() {
         for id in EngineId::ALL {
             assert_eq!(entry(id).is_served(), id.is_served(), "{id}");
@@ -202,7 +225,9 @@ mod tests {
         assert_eq!(candle.features_for(Device::Cuda(1)), Some(&["cuda"][..]));
         assert_eq!(candle.features_for(Device::Metal), None);
         assert_eq!(entry(EngineId::LmRs).features_for(Device::Cuda(0)), None);
-        assert!(!entry(EngineId::MistralRs).has_package());
+        let mistral = entry(EngineId::MistralRs);
+        assert_eq!(mistral.package, Some("mistral-rs-bench"));
+        assert_eq!(mistral.features_for(Device::Cuda(0)), Some(&["cuda"][..]));
         let burn = entry(EngineId::Burn);
         assert_eq!(burn.package, Some("burn-bench"));
         assert_eq!(burn.features_for(Device::Wgpu(0)), Some(&["wgpu"][..]));

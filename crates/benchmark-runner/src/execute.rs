@@ -165,8 +165,12 @@ async fn run_engine(
         Ok(loaded) => run.loaded = Some(loaded),
         Err(e) => return Ok(failed(run, &e)),
     }
-    let served =
-        catalog::entry(id).kind == EngineKind::Served || worker.hello().capabilities.workload;
+    // Served engines always run whole workloads; an in-process engine that schedules its own
+    // load does so beyond one request at a time, and otherwise takes requests one by one like
+    // every in-process engine (so stop rules apply to it alike).
+    let served = catalog::entry(id).kind == EngineKind::Served
+        || (worker.hello().capabilities.workload
+            && engine.plan.load != LoadPattern::Closed { concurrency: 1 });
     let mut persist =
         |mut row: Sample, written_off: bool, run: &mut EngineRun| -> anyhow::Result<()> {
             run.samples += 1;

@@ -189,27 +189,30 @@ pub fn compare(
     v
 }
 
+/// Compare `engine`'s `outputs` (for the references' cases, in order) with both references,
+/// allowing `to_llama_cpp` and `to_candle` nats on first-step log-probabilities; panics with
+/// every failure, else returns both verdicts.
+pub fn assert_engine(
+    engine: &str,
+    outputs: &[Output],
+    to_llama_cpp: f32,
+    to_candle: f32,
+) -> (Verdict, Verdict) {
+    let llama = compare(&llama_cpp(), "llama.cpp", engine, to_llama_cpp, outputs);
+    let cand = compare(&candle(), "candle", engine, to_candle, outputs);
+    let failures: Vec<_> = llama.failures.iter().chain(&cand.failures).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    (llama, cand)
+}
+
 /// The verdict for an engine that computes in f32 throughout (weights dequantised, f32
 /// activations and KV cache): against llama.cpp within `LOGPROB_TOL + F16_KV` (llama.cpp also
 /// rounds keys, values and queries to f16), against candle within `LOGPROB_TOL`, and closer to
 /// candle (f32 KV cache) than to llama.cpp, since it rounds nothing the references do not.
 /// `outputs` are for the references' cases, in order. Panics with every failure.
 pub fn assert_f32_engine(engine: &str, outputs: &[Output]) {
-    let (llama_cpp, candle) = (llama_cpp(), candle());
-    let to_llama_cpp = compare(
-        &llama_cpp,
-        "llama.cpp",
-        engine,
-        LOGPROB_TOL + F16_KV,
-        outputs,
-    );
-    let to_candle = compare(&candle, "candle", engine, LOGPROB_TOL, outputs);
-    let failures: Vec<_> = to_llama_cpp
-        .failures
-        .iter()
-        .chain(&to_candle.failures)
-        .collect();
-    assert!(failures.is_empty(), "{failures:#?}");
+    let (to_llama_cpp, to_candle) =
+        assert_engine(engine, outputs, LOGPROB_TOL + F16_KV, LOGPROB_TOL);
     assert!(
         to_candle.worst < to_llama_cpp.worst,
         "f32 {engine} should sit closer to candle ({:.3} nats) than to llama.cpp ({:.3} nats)",

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use bench_worker::{Description, Engine, Loaded, TokenSink, parse_options};
 use shared_protocol::{Capabilities, DeviceKind, EngineId, LoadRequest, ModelFormat, Request};
 
@@ -34,52 +34,13 @@ fn checked(request: &LoadRequest) -> anyhow::Result<Checked<'_>> {
     if options.threads.is_some() && device != DeviceSpec::Cpu {
         bail!("invalid engine option: threads applies to the cpu device only");
     }
-    let model = request.model.as_ref().context("burn-bench needs a model")?;
-    let path = Path::new(
-        model
-            .path
-            .as_deref()
-            .context("burn-bench needs a local model path")?,
-    );
-    let format = match model.format {
-        Some(f) => f,
-        None if path.extension().is_some_and(|e| e == "gguf") => ModelFormat::Gguf,
-        None => ModelFormat::Safetensors,
-    };
-    match format {
-        ModelFormat::Gguf if !path.is_file() => {
-            bail!("model file {} does not exist", path.display())
-        }
-        ModelFormat::Safetensors if !path.join("config.json").is_file() => bail!(
-            "{} is not a Hugging Face model directory (no config.json)",
-            path.display()
-        ),
-        _ => {}
-    }
+    let (path, format) = bench_worker::inputs::local_model(request, "burn-bench")?;
     Ok(Checked {
         options,
         device,
         path,
         format,
     })
-}
-
-/// Size burn-flex's CPU thread pool (rayon's global pool); once per process, which is enough
-/// for a worker that loads one model.
-fn set_threads(threads: Option<usize>) -> anyhow::Result<usize> {
-    if let Some(n) = threads
-        && rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .is_err()
-        && rayon::current_num_threads() != n
-    {
-        bail!(
-            "cannot set threads to {n}: the thread pool already runs {} threads",
-            rayon::current_num_threads()
-        );
-    }
-    Ok(rayon::current_num_threads())
 }
 
 impl Engine for Burn {
@@ -127,7 +88,10 @@ impl Engine for Burn {
         let model_bytes = weights.bytes_per_step();
         details.insert("file_bytes".into(), file_bytes.into());
         if c.device == DeviceSpec::Cpu {
-            details.insert("threads".into(), set_threads(c.options.threads)?.into());
+            details.insert(
+                "threads".into(),
+                bench_worker::cpu::set_rayon_threads(c.options.threads)?.into(),
+            );
         }
         let model = Llama::new(config, weights, &device);
         // Wait for the uploads, so the load time covers them and the first request does not.

@@ -1,6 +1,5 @@
 //! The prefill-then-decode loop of one request, pushing every token into the sink.
 
-use anyhow::{Context, bail};
 use bench_worker::sampler::Sampler;
 use bench_worker::{Flow, TokenSink};
 use shared_protocol::Request;
@@ -17,21 +16,12 @@ pub fn generate(
     request: &Request,
     sink: &mut TokenSink,
 ) -> anyhow::Result<()> {
-    let prompt = request
-        .prompt_token_ids
-        .as_deref()
-        .context("burn-bench needs prompt_token_ids: the runner tokenizes every prompt")?;
-    if prompt.is_empty() {
-        bail!("empty prompt: at least one input token is needed");
-    }
-    let limit = model.config().max_seq_len;
-    if prompt.len() + request.max_tokens as usize > limit {
-        bail!(
-            "prompt of {} tokens plus max_tokens {} exceeds the {limit} positions held (engine option max_seq_len)",
-            prompt.len(),
-            request.max_tokens,
-        );
-    }
+    let prompt = bench_worker::inputs::prompt_ids(
+        request,
+        "burn-bench",
+        model.config().max_seq_len,
+        "the positions held (engine option max_seq_len)",
+    )?;
     let s = &request.sampling;
     let mut sampler = Sampler::new(s.temperature, s.top_p, s.seed, model.config().vocab);
     let mut logits = read(model.forward(prompt, 0))?;

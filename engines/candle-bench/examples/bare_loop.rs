@@ -63,11 +63,7 @@ fn parse_args() -> anyhow::Result<Args> {
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    if let Some(n) = args.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()?;
-    }
+    bench_worker::cpu::set_rayon_threads(args.threads)?;
     let device = Device::Cpu;
     let mut loaded = load_gguf(std::path::Path::new(&args.model), &device)?;
     let warmup = decode(&mut loaded.model, &device, &args.prompt, args.warmup_tokens)?;

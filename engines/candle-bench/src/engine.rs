@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use bench_worker::{Description, Engine, Loaded, TokenSink, parse_options};
 use candle_core::{DType, Device};
 use shared_protocol::{Capabilities, DeviceKind, EngineId, LoadRequest, ModelFormat, Request};
@@ -34,33 +34,7 @@ fn checked(request: &LoadRequest) -> anyhow::Result<Checked<'_>> {
     let options: CandleOptions = parse_options(&request.options)?;
     options.validate()?;
     let device = DeviceSpec::parse(&request.device)?;
-    let model = request
-        .model
-        .as_ref()
-        .context("candle-bench needs a model")?;
-    let path = Path::new(
-        model
-            .path
-            .as_deref()
-            .context("candle-bench needs a local model path")?,
-    );
-    let format = match model.format {
-        Some(f) => f,
-        None if path.extension().is_some_and(|e| e == "gguf") => ModelFormat::Gguf,
-        None => ModelFormat::Safetensors,
-    };
-    match format {
-        ModelFormat::Gguf if !path.is_file() => {
-            bail!("model file {} does not exist", path.display())
-        }
-        ModelFormat::Safetensors if !path.join("config.json").is_file() => {
-            bail!(
-                "{} is not a Hugging Face model directory (no config.json)",
-                path.display()
-            )
-        }
-        _ => {}
-    }
+    let (path, format) = bench_worker::inputs::local_model(request, "candle-bench")?;
     if format == ModelFormat::Gguf && options.dtype.is_some() {
         bail!(
             "invalid engine option: dtype applies to safetensors models; GGUF weights keep their quantisation"
@@ -72,42 +46,6 @@ fn checked(request: &LoadRequest) -> anyhow::Result<Checked<'_>> {
         path,
         format,
     })
-}
-
-/// Size candle's CPU thread pool (rayon's global pool). It can be set once per process, which
-/// is enough: a worker loads one model.
-fn set_threads(threads: Option<usize>) -> anyhow::Result<usize> {
-    if let Some(n) = threads
-        && rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .is_err()
-        && rayon::current_num_threads() != n
-    {
-        bail!(
-            "cannot set threads to {n}: the thread pool already runs {} threads",
-            rayon::current_num_threads()
-        );
-    }
-    Ok(rayon::current_num_threads())
-}
-
-/// The x86 SIMD extensions this binary was compiled for. candle picks its CPU kernels (and its
-/// quantised dot products) with `cfg(target_feature)` when it is compiled, so these, not the
-/// host's, say which kernels ran: a generic x86-64 build has none of them.
-fn compiled_cpu_features() -> Vec<&'static str> {
-    [
-        ("sse4.1", cfg!(target_feature = "sse4.1")),
-        ("avx", cfg!(target_feature = "avx")),
-        ("avx2", cfg!(target_feature = "avx2")),
-        ("fma", cfg!(target_feature = "fma")),
-        ("f16c", cfg!(target_feature = "f16c")),
-        ("avx512f", cfg!(target_feature = "avx512f")),
-        ("neon", cfg!(target_feature = "neon")),
-    ]
-    .into_iter()
-    .filter_map(|(name, on)| on.then_some(name))
-    .collect()
 }
 
 impl Engine for Candle {
@@ -132,7 +70,7 @@ impl Engine for Candle {
 
     fn load(request: &LoadRequest) -> anyhow::Result<Loaded<Self>> {
         let c = checked(request)?;
-        let threads = set_threads(c.options.threads)?;
+        let threads = bench_worker::cpu::set_rayon_threads(c.options.threads)?;
         let device = c.device.open()?;
         // Before the weights take their memory.
         #[cfg(feature = "cuda")]
@@ -165,7 +103,10 @@ impl Engine for Candle {
         };
         details.insert("device".into(), request.device.clone().into());
         details.insert("threads".into(), threads.into());
-        details.insert("cpu_features".into(), compiled_cpu_features().into());
+        details.insert(
+            "cpu_features".into(),
+            bench_worker::cpu::compiled_cpu_features().into(),
+        );
         details.insert("eos_ids".into(), eos_ids.clone().into());
         #[cfg(feature = "cuda")]
         if let Some(b) = device_bandwidth {

@@ -1,6 +1,5 @@
 //! The prefill-then-decode loop of one request, pushing every token into the sink.
 
-use anyhow::{Context, bail};
 use bench_worker::{Flow, TokenSink};
 use candle_core::Device;
 use shared_protocol::Request;
@@ -27,22 +26,12 @@ pub fn generate(
     request: &Request,
     sink: &mut TokenSink,
 ) -> anyhow::Result<()> {
-    let prompt = request
-        .prompt_token_ids
-        .as_deref()
-        .context("candle-bench needs prompt_token_ids: the runner tokenizes every prompt")?;
-    if prompt.is_empty() {
-        bail!("empty prompt: at least one input token is needed");
-    }
-    let needed = prompt.len() + request.max_tokens as usize;
-    if needed > limits.max_seq_len {
-        bail!(
-            "prompt of {} tokens plus max_tokens {} exceeds the model's {} positions",
-            prompt.len(),
-            request.max_tokens,
-            limits.max_seq_len
-        );
-    }
+    let prompt = bench_worker::inputs::prompt_ids(
+        request,
+        "candle-bench",
+        limits.max_seq_len,
+        "the model's positions",
+    )?;
     let mut sampler = Sampler::new(&request.sampling);
     let logits = model.prefill(prompt, device)?;
     // On CUDA the passes are only queued here: the device clock marks their ends on the

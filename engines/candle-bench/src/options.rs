@@ -56,17 +56,12 @@ pub enum DeviceSpec {
 impl DeviceSpec {
     /// `cpu`, `cuda` (ordinal 0) or `cuda:N`.
     pub fn parse(s: &str) -> anyhow::Result<DeviceSpec> {
-        match s {
-            "cpu" => Ok(DeviceSpec::Cpu),
-            "cuda" => Ok(DeviceSpec::Cuda(0)),
-            _ => match s.strip_prefix("cuda:") {
-                Some(n) => n
-                    .parse()
-                    .map(DeviceSpec::Cuda)
-                    .with_context(|| format!("invalid device '{s}': expected cuda:N")),
-                None => bail!("device '{s}' is not supported by candle-bench (cpu, cuda, cuda:N)"),
+        Ok(
+            match bench_worker::inputs::cpu_or_cuda(s, "candle-bench")? {
+                None => DeviceSpec::Cpu,
+                Some(n) => DeviceSpec::Cuda(n),
             },
-        }
+        )
     }
 
     /// Open the device; CUDA fails unless the worker was built with `--features cuda`.

@@ -11,7 +11,7 @@ use shared_protocol::{Phase, Request, Sample, Sampling};
 use crate::api::{self, Api};
 use crate::client::{Prepared, Target};
 use crate::engine::client_runtime;
-use crate::load::{self, Plan};
+use crate::load::Plan;
 use crate::mock::{MockConfig, start_thread};
 use crate::url::BaseUrl;
 
@@ -214,7 +214,7 @@ fn drain(
 ) -> Vec<Sample> {
     let n = plan.requests.len();
     let (tx, rx) = std::sync::mpsc::channel();
-    runtime.spawn(load::closed(
+    runtime.spawn(bench_load::closed(
         Arc::new(plan),
         concurrency.max(1) as usize,
         stagger,

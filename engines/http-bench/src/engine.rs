@@ -184,8 +184,14 @@ impl Engine for HttpBench {
         } else {
             None
         };
-        let rx = crate::load::start(Arc::clone(&plan), self.runtime.handle(), &workload.load)?;
-        let tally = crate::collect::collect(&rx, &plan, emit)?;
+        let rx = bench_load::start(
+            Arc::clone(&plan),
+            self.runtime.handle(),
+            &workload.load,
+            "http-bench",
+        )?;
+        let lost = |r: &shared_protocol::Request| crate::load::lost(&plan, r);
+        let tally = bench_load::collect(&rx, &plan.requests, &lost, emit)?;
         if tally.short_under_ignore_eos > 0 {
             eprintln!(
                 "http-bench: {} of {} requests asked for ignore_eos but came back shorter than max_tokens",

@@ -13,9 +13,9 @@
 //! - [`sse`], [`ndjson`]: incremental stream framing over byte chunks.
 //! - [`scan`]: lazy JSON field lookup; [`decode`]: events to measurements.
 //! - [`record`]: per-request measurements and the [`shared_protocol::Sample`] built from them.
-//! - [`arrivals`], [`pacer`], [`pool`], [`load`]: open-loop schedules, the pacing thread,
-//!   shared connections, and the closed- and open-loop drivers.
-//! - [`collect`]: samples and progress to the protocol, none lost.
+//! - [`load`]: one request on a kept-alive connection, and the plan as the shared load drivers
+//!   (`bench-load`: open-loop schedules, the pacing thread, closed and open loops, collection
+//!   with none lost) run it.
 //! - [`prometheus`]: `/metrics` deltas.
 //! - [`mock`]: the mock server; [`calibrate`]: the client's own overhead against it.
 //!
@@ -29,10 +29,8 @@
 //! terminator. TPOT is left to the runner.
 
 pub mod api;
-pub mod arrivals;
 pub mod calibrate;
 pub mod client;
-pub mod collect;
 pub mod decode;
 pub mod engine;
 pub mod h1;
@@ -40,8 +38,6 @@ pub mod load;
 pub mod mock;
 pub mod ndjson;
 pub mod options;
-pub mod pacer;
-pub mod pool;
 pub mod prometheus;
 pub mod ready;
 pub mod record;

@@ -84,8 +84,9 @@ fn each_fault_is_a_failed_sample_and_the_run_goes_on() {
 
 #[test]
 fn refused_connections_are_failed_samples() {
+    use bench_load::start;
     use http_bench::client::{Prepared, Target};
-    use http_bench::load::{Plan, start};
+    use http_bench::load::Plan;
     use std::sync::Arc;
 
     // A port that was free a moment ago: nothing listens there.
@@ -128,6 +129,7 @@ fn refused_connections_are_failed_samples() {
         Arc::new(plan),
         runtime.handle(),
         &LoadPattern::Closed { concurrency: 2 },
+        "http-bench",
     )
     .expect("start");
     let samples: Vec<Sample> = rx.iter().collect();

@@ -192,6 +192,8 @@ fn engine_plans(
                 opts.insert("url".to_owned(), Value::from(url.clone()));
             }
             points.to_vec()
+        } else if entry.takes_load() {
+            points.to_vec()
         } else {
             vec![(None, LoadPattern::Closed { concurrency: 1 })]
         };

@@ -1,4 +1,4 @@
-//! The protocol side of a run: samples as they arrive, progress about once a second, and a
+//! The protocol side of a workload: samples as they arrive, progress about once a second, and a
 //! failed sample for any request that ended without one (none is dropped silently).
 
 use std::collections::HashMap;
@@ -6,12 +6,9 @@ use std::io;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use shared_protocol::{FailureKind, Outcome, Progress, Sample, WorkerMessage};
+use shared_protocol::{Progress, Request, Sample, WorkerMessage};
 
-use crate::load::Plan;
-use crate::record::Recorder;
-
-/// What a run produced, for the closing log lines.
+/// What a workload produced, for the closing log lines.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
     pub samples: u64,
@@ -22,20 +19,21 @@ pub struct Tally {
     pub lost: u64,
 }
 
-/// Forward samples from `rx` to `emit` until every sender is gone.
+/// Forward samples from `rx` to `emit` until every sender is gone; then a failed sample made
+/// by `lost` for each of `requests` that produced none.
 pub fn collect(
     rx: &Receiver<Sample>,
-    plan: &Plan,
+    requests: &[Request],
+    lost: &dyn Fn(&Request) -> Sample,
     emit: &mut dyn FnMut(WorkerMessage) -> io::Result<()>,
 ) -> io::Result<Tally> {
-    let total = plan.requests.len() as u64;
-    let index: HashMap<u64, usize> = plan
-        .requests
+    let total = requests.len() as u64;
+    let index: HashMap<u64, usize> = requests
         .iter()
         .enumerate()
         .map(|(i, r)| (r.id, i))
         .collect();
-    let mut seen = vec![false; plan.requests.len()];
+    let mut seen = vec![false; requests.len()];
     let mut tally = Tally::default();
     let mut last_progress = Instant::now();
     loop {
@@ -43,7 +41,7 @@ pub fn collect(
             Ok(sample) => {
                 if let Some(&i) = index.get(&sample.request_id) {
                     seen[i] = true;
-                    let r = &plan.requests[i];
+                    let r = &requests[i];
                     if r.ignore_eos
                         && sample.outcome.is_ok()
                         && sample.completion_tokens < r.max_tokens
@@ -67,21 +65,10 @@ pub fn collect(
         }
     }
     for (i, _) in seen.iter().enumerate().filter(|(_, s)| !**s) {
-        let r = &plan.requests[i];
-        let outcome = Outcome::Failed {
-            kind: FailureKind::EngineError,
-            message: "the request's task ended without a result".into(),
-            http_status: None,
-        };
-        let now = bench_worker::mono_ns();
-        let mut rec = Recorder::new(0);
-        rec.start_ns = now;
         tally.lost += 1;
         tally.samples += 1;
         tally.failed += 1;
-        emit(WorkerMessage::Sample(Box::new(
-            rec.into_sample(r, plan.phase, outcome, now),
-        )))?;
+        emit(WorkerMessage::Sample(Box::new(lost(&requests[i]))))?;
     }
     emit(WorkerMessage::Progress(Progress {
         done: tally.samples,
