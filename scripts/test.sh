@@ -20,8 +20,8 @@ tests "$@"
 # profile: dependencies optimised at level 1 (the workspace's setting), debug assertions on, and
 # much less to compile than a release build.
 if [[ $# -eq 0 ]]; then
-    tests -p burn-bench --features wgpu
-    tests -p mistral-rs-bench
+    # One invocation, so the two engines build side by side and their tests share the cores.
+    tests -p burn-bench -p mistral-rs-bench --features burn-bench/wgpu
 fi
 cargo test --locked -p shared-protocol --features schema --test schema
 # pytest exits 5 when it collected no test: that is no failure.

@@ -1,24 +1,27 @@
 //! The plain data figures take: samples per label, (x, y) lines, and time spans.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{ReportError, Scale};
 
-/// One labelled sample, e.g. every TTFT of one engine.
+/// One labelled sample, e.g. every TTFT of one engine: owned, or borrowed from the caller's
+/// values (tens of millions of them for a large run's inter-token gaps, not worth a copy).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Series {
+pub struct Series<'a> {
     /// Legend label, usually the engine id.
     pub label: String,
     /// The measured values, in the unit of the figure's axis.
-    pub values: Vec<f64>,
+    pub values: Cow<'a, [f64]>,
 }
 
-impl Series {
-    /// A series labelled `label`.
-    pub fn new(label: impl Into<String>, values: Vec<f64>) -> Self {
+impl<'a> Series<'a> {
+    /// A series labelled `label`, of a `Vec<f64>` or a borrowed `&[f64]`.
+    pub fn new(label: impl Into<String>, values: impl Into<Cow<'a, [f64]>>) -> Self {
         Self {
             label: label.into(),
-            values,
+            values: values.into(),
         }
     }
 }

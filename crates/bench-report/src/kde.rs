@@ -123,10 +123,13 @@ pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// `values` sorted ascending; callers have already refused NaN.
-pub(crate) fn sorted(values: &[f64]) -> Vec<f64> {
+pub(crate) fn sorted(values: &[f64]) -> std::borrow::Cow<'_, [f64]> {
+    if values.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+        return std::borrow::Cow::Borrowed(values);
+    }
     let mut out = values.to_vec();
     out.sort_unstable_by(f64::total_cmp);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ fn latencies(stream: u64, median: f64) -> Vec<f64> {
         .collect()
 }
 
-fn series(stream: u64, medians: [f64; 2]) -> Vec<Series> {
+fn series(stream: u64, medians: [f64; 2]) -> Vec<Series<'static>> {
     vec![
         Series::new("candle", latencies(stream, medians[0])),
         Series::new("burn", latencies(stream + 1, medians[1])),
@@ -80,7 +80,12 @@ fn figures() -> Vec<(&'static str, Chart)> {
     let ttft = series(1, [40.0, 55.0]);
     let lengths: Vec<Series> = series(3, [300.0, 300.0])
         .into_iter()
-        .map(|s| Series::new(s.label, s.values.iter().map(|v| v.round()).collect()))
+        .map(|s| {
+            Series::new(
+                s.label,
+                s.values.iter().map(|v| v.round()).collect::<Vec<f64>>(),
+            )
+        })
         .collect();
     let scatters = [scatter(5, "candle", 0.05), scatter(7, "burn", 0.08)];
     let seconds = 2.0 * PER_ENGINE as f64 / 1000.0;

@@ -4,9 +4,9 @@ use std::hint::black_box;
 
 use bench_stats::{
     BootstrapOptions, CompareOptions, Sample, Statistic, bootstrap_ci, bootstrap_ratio_ci, compare,
-    summarize,
+    outlier_counts, summarize,
 };
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 /// A deterministic right-skewed sample, shaped like request latencies.
 fn latencies(n: u32, scale: f64) -> Sample {
@@ -20,6 +20,17 @@ fn latencies(n: u32, scale: f64) -> Sample {
         Ok(sample) => sample,
         Err(e) => panic!("synthetic sample is finite and non-empty: {e}"),
     }
+}
+
+/// Deterministic inter-token gaps in milliseconds as a run pools them: whole nanoseconds over
+/// 1e6, a 0.5 ms floor with an exponential tail, so many values repeat.
+fn gaps(n: u32) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let u = (f64::from(i) * 0.618_033_988_749_895).fract();
+            (500_000.0 - 40_000.0 * (1.0 - u).ln()).round() / 1e6
+        })
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
@@ -41,6 +52,21 @@ fn bench(c: &mut Criterion) {
     let big = latencies(100_000, 100.0);
     c.bench_function("summarize n=100000", |bench| {
         bench.iter(|| summarize(black_box(&big)));
+    });
+    let pooled = gaps(1_000_000);
+    c.bench_function("Sample::unordered gaps n=1000000", |bench| {
+        bench.iter_batched(
+            || pooled.clone(),
+            |values| Sample::unordered(black_box(values)),
+            BatchSize::LargeInput,
+        );
+    });
+    let pooled = match Sample::unordered(pooled) {
+        Ok(sample) => sample,
+        Err(e) => panic!("synthetic gaps are finite and non-empty: {e}"),
+    };
+    c.bench_function("outlier_counts gaps n=1000000", |bench| {
+        bench.iter(|| outlier_counts(black_box(&pooled)));
     });
 }
 

@@ -8,8 +8,7 @@ use crate::sample::Sample;
 
 /// Arithmetic mean.
 pub fn mean(sample: &Sample) -> f64 {
-    // Rounding can push a sum's mean an ulp past the range; the true mean never is.
-    mean_of(sample.values()).clamp(sample.min(), sample.max())
+    clamp_to_range(sample, mean_of(sample.values()))
 }
 
 /// Sample variance with Bessel's correction (divisor `n - 1`); `None` for a single value.
@@ -40,22 +39,59 @@ pub fn cv(sample: &Sample) -> Option<f64> {
 /// # Ok::<(), bench_stats::StatsError>(())
 /// ```
 pub fn mean_ci(sample: &Sample, level: f64) -> Result<Interval, StatsError> {
+    t_interval(mean(sample), sd(sample), sample.len(), level)
+}
+
+/// The mean, sd and CV of one sample, each exactly what [`mean`], [`sd`] and [`cv`] return,
+/// from one pass for the mean and one for the squared deviations: calling the three in turn
+/// (and [`mean_ci`], which needs the mean and sd again) walks the values nine times, which
+/// shows on the tens of millions of inter-token gaps a long run pools.
+pub(crate) struct Moments {
+    pub(crate) mean: f64,
+    pub(crate) sd: Option<f64>,
+    pub(crate) cv: Option<f64>,
+}
+
+impl Moments {
+    pub(crate) fn of(sample: &Sample) -> Self {
+        let values = sample.values();
+        let raw_mean = mean_of(values);
+        let variance = (values.len() >= 2).then(|| variance_about(values, raw_mean));
+        Self {
+            mean: clamp_to_range(sample, raw_mean),
+            sd: variance.map(f64::sqrt),
+            cv: variance.and_then(|variance| cv_from(variance, raw_mean)),
+        }
+    }
+
+    /// [`mean_ci`] of the sample these are the moments of.
+    pub(crate) fn mean_ci(&self, n: usize, level: f64) -> Result<Interval, StatsError> {
+        t_interval(self.mean, self.sd, n, level)
+    }
+}
+
+/// The mean of a sample's values clamped to its range: rounding can push a sum's mean an ulp
+/// past the range; the true mean never is.
+fn clamp_to_range(sample: &Sample, mean: f64) -> f64 {
+    mean.clamp(sample.min(), sample.max())
+}
+
+/// `mean ± t · sd / sqrt(n)` at `level`, from a sample's mean, sd and size.
+fn t_interval(mean: f64, sd: Option<f64>, n: usize, level: f64) -> Result<Interval, StatsError> {
     check_level(level)?;
-    let n = sample.len();
     let too_few = StatsError::TooFewValues {
         what: "a t confidence interval of the mean",
         needed: 2,
         got: n,
     };
-    let (Some(sd), Some(t)) = (sd(sample), t_quantile(0.5 + level / 2.0, (n - 1) as f64)) else {
+    let (Some(sd), Some(t)) = (sd, t_quantile(0.5 + level / 2.0, (n - 1) as f64)) else {
         return Err(too_few);
     };
-    let m = mean(sample);
     let half = t * sd / (n as f64).sqrt();
     Ok(Interval {
-        estimate: m,
-        lower: m - half,
-        upper: m + half,
+        estimate: mean,
+        lower: mean - half,
+        upper: mean + half,
         level,
     })
 }
@@ -70,16 +106,25 @@ pub(crate) fn variance_of(values: &[f64]) -> Option<f64> {
     if values.len() < 2 {
         return None;
     }
-    let m = mean_of(values);
-    let ss: f64 = values.iter().map(|v| (v - m) * (v - m)).sum();
-    Some(ss / (values.len() - 1) as f64)
+    Some(variance_about(values, mean_of(values)))
+}
+
+/// The sum of squared deviations from `mean` over `n - 1`; `values` holds at least two.
+fn variance_about(values: &[f64], mean: f64) -> f64 {
+    let ss: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+    ss / (values.len() - 1) as f64
 }
 
 /// `sd / |mean|` of a slice; `None` below two values or for a zero mean.
 pub(crate) fn cv_of(values: &[f64]) -> Option<f64> {
-    let var = variance_of(values)?;
-    let m = mean_of(values).abs();
-    (m > 0.0).then(|| var.sqrt() / m)
+    let variance = variance_of(values)?;
+    cv_from(variance, mean_of(values))
+}
+
+/// `sqrt(variance) / |mean|`; `None` for a zero mean.
+fn cv_from(variance: f64, mean: f64) -> Option<f64> {
+    let m = mean.abs();
+    (m > 0.0).then(|| variance.sqrt() / m)
 }
 
 #[cfg(test)]

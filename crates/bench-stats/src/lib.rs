@@ -63,7 +63,9 @@ pub use error::StatsError;
 pub use holm::holm;
 pub use interval::Interval;
 pub use mann_whitney::{MannWhitney, MannWhitneyMethod, mann_whitney_u};
-pub use outliers::{ModifiedZ, Outliers, Tukey, TukeyCounts, outliers};
+pub use outliers::{
+    ModifiedZ, OutlierCounts, Outliers, Tukey, TukeyCounts, outlier_counts, outliers,
+};
 pub use quantile::{median, quantile, tail_supported};
 pub use regression::{Regression, ols, ols_log_y};
 pub use sample::Sample;

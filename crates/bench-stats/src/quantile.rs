@@ -71,13 +71,22 @@ pub(crate) fn check_quantile(q: f64) -> Result<(), StatsError> {
 /// The q-quantile of values already sorted ascending; `q` must lie in `[0, 1]` and `sorted` must
 /// be non-empty.
 pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    debug_assert!(!sorted.is_empty() && (0.0..=1.0).contains(&q));
-    let h = (sorted.len() - 1) as f64 * q;
-    let i = (h.floor() as usize).min(sorted.len() - 1);
-    let Some(&upper) = sorted.get(i + 1) else {
-        return sorted[i];
-    };
-    let lower = sorted[i];
+    debug_assert!(!sorted.is_empty());
+    quantile_by_rank(sorted.len(), q, |i| sorted[i])
+}
+
+/// The q-quantile (`q` in `[0, 1]`) of `n >= 1` values known by rank: `nth(i)` is the `i`-th
+/// smallest (from 0). Only the one or two ranks the quantile interpolates between are asked
+/// for, so a caller that can find a rank without sorting (the median of the deviations in
+/// [`crate::outliers`]) gets exactly the value [`quantile_sorted`] would give.
+pub(crate) fn quantile_by_rank(n: usize, q: f64, nth: impl Fn(usize) -> f64) -> f64 {
+    debug_assert!(n > 0 && (0.0..=1.0).contains(&q));
+    let h = (n - 1) as f64 * q;
+    let i = (h.floor() as usize).min(n - 1);
+    if i + 1 == n {
+        return nth(i);
+    }
+    let (lower, upper) = (nth(i), nth(i + 1));
     // The clamp keeps rounding from stepping outside the bracketing values, which keeps the
     // result monotone in q and within [min, max].
     (lower + (h - i as f64) * (upper - lower)).clamp(lower, upper)

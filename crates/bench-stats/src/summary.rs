@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::describe::{cv, mean, mean_ci, sd};
+use crate::describe::Moments;
 use crate::quantile::{quantile_sorted, tail_supported};
 use crate::sample::Sample;
 
@@ -86,11 +86,12 @@ impl TailSupport {
 /// ```
 pub fn summarize(sample: &Sample) -> Summary {
     let sorted = sample.sorted();
+    let moments = Moments::of(sample);
     Summary {
         n: sample.len(),
-        mean: mean(sample),
-        sd: sd(sample),
-        cv: cv(sample),
+        mean: moments.mean,
+        sd: moments.sd,
+        cv: moments.cv,
         min: sample.min(),
         max: sample.max(),
         p50: quantile_sorted(sorted, 0.50),
@@ -98,7 +99,10 @@ pub fn summarize(sample: &Sample) -> Summary {
         p95: quantile_sorted(sorted, 0.95),
         p99: quantile_sorted(sorted, 0.99),
         p99_9: quantile_sorted(sorted, 0.999),
-        ci95: mean_ci(sample, 0.95).ok().map(|ci| ci.bounds()),
+        ci95: moments
+            .mean_ci(sample.len(), 0.95)
+            .ok()
+            .map(|ci| ci.bounds()),
         tail: TailSupport::for_len(sample.len()),
     }
 }
@@ -123,6 +127,41 @@ mod tests {
         assert_eq!(json["p99_9"], 7.0);
         let back: Summary = serde_json::from_value(json).unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn moments_equal_those_of_the_separate_functions() {
+        use crate::describe::{cv, mean, mean_ci, sd};
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut samples = vec![
+            vec![7.0],
+            vec![-1.0, 1.0],
+            vec![0.1, 0.2, 0.3],
+            vec![1e300, -1e300, 3.0],
+        ];
+        for n in [2, 3, 10, 1000, 5000] {
+            samples.push((0..n).map(|_| rng.random_range(-5.0..20.0)).collect());
+            samples.push((0..n).map(|_| 0.5 + rng.random::<f64>() / 1e3).collect());
+        }
+        let bits = |x: Option<f64>| x.map(f64::to_bits);
+        for values in samples {
+            for s in [
+                Sample::new(values.clone()).unwrap(),
+                Sample::unordered(values.clone()).unwrap(),
+            ] {
+                let summary = summarize(&s);
+                assert_eq!(summary.mean.to_bits(), mean(&s).to_bits(), "{values:?}");
+                assert_eq!(bits(summary.sd), bits(sd(&s)), "{values:?}");
+                assert_eq!(bits(summary.cv), bits(cv(&s)), "{values:?}");
+                let ci = mean_ci(&s, 0.95).ok().map(|ci| ci.bounds());
+                assert_eq!(
+                    summary.ci95.map(|b| b.map(f64::to_bits)),
+                    ci.map(|b| b.map(f64::to_bits)),
+                    "{values:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::fmt::Write;
 use bench_stats::{CompareOptions, Verdict, compare, holm, verdict};
 use serde::{Deserialize, Serialize};
 
+use crate::columns::Columns;
 use crate::metrics::{Metric, MetricSamples};
-use crate::store::SampleRow;
 
 /// How to compare.
 #[derive(Debug, Clone, Serialize)]
@@ -73,28 +73,27 @@ pub struct DiffReport {
     pub regressed: bool,
 }
 
-fn ok_samples<'a>(rows: &'a [SampleRow], label: &str) -> Vec<&'a shared_protocol::Sample> {
-    rows.iter()
-        .filter(|r| r.label == label && r.sample.outcome.is_ok())
-        .map(|r| &r.sample)
-        .collect()
+/// `label`'s metric samples over the successful measured rows of `rows`.
+fn metric_samples(rows: &mut Columns, label: &str) -> MetricSamples {
+    let itl = rows.take_itl_ms(label);
+    MetricSamples::of(&rows.ok_measured(label), itl)
 }
 
 /// Compare `candidate` against `baseline` (measured rows of each run).
 pub fn diff(
     baseline_name: &str,
-    baseline: &[SampleRow],
+    mut baseline: Columns,
     candidate_name: &str,
-    candidate: &[SampleRow],
+    mut candidate: Columns,
     options: &DiffOptions,
 ) -> DiffReport {
-    let labels = |rows: &[SampleRow]| {
-        let mut l: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+    let labels = |rows: &Columns| {
+        let mut l: Vec<String> = rows.labels().map(|(l, _)| l.to_owned()).collect();
         l.sort();
         l.dedup();
         l
     };
-    let (base_labels, cand_labels) = (labels(baseline), labels(candidate));
+    let (base_labels, cand_labels) = (labels(&baseline), labels(&candidate));
     let mut skipped: Vec<String> = base_labels
         .iter()
         .filter(|l| !cand_labels.contains(l))
@@ -112,8 +111,8 @@ pub fn diff(
         .map(|l| {
             (
                 l.clone(),
-                MetricSamples::of(&ok_samples(baseline, l)),
-                MetricSamples::of(&ok_samples(candidate, l)),
+                metric_samples(&mut baseline, l),
+                metric_samples(&mut candidate, l),
             )
         })
         .collect();
@@ -279,11 +278,13 @@ pub fn verdict_counts(report: &DiffReport) -> BTreeMap<&'static str, usize> {
 mod tests {
     use shared_protocol::{EngineId, Sample};
 
+    use crate::store::SampleRow;
+
     use super::*;
 
     /// Measured rows of `label` whose TTFT, TPOT (through E2E) and E2E scale with `factor`,
     /// with a little seeded spread so the rank tests have ties to break.
-    fn rows(label: &str, factor: f64, n: u64) -> Vec<SampleRow> {
+    fn rows(label: &str, factor: f64, n: u64) -> Columns {
         (0..n)
             .map(|i| {
                 let jitter = 1.0 + (i % 7) as f64 * 0.002;
@@ -307,7 +308,9 @@ mod tests {
                     sample,
                 }
             })
-            .collect()
+            .collect::<Vec<_>>()
+            .iter()
+            .collect::<Columns>()
     }
 
     fn verdicts(report: &DiffReport) -> Vec<(Metric, Verdict)> {
@@ -320,15 +323,26 @@ mod tests {
             resamples: 1_000,
             ..DiffOptions::default()
         };
-        let base = rows("sim", 1.0, 40);
-        let slower = diff("a", &base, "b", &rows("sim", 1.2, 40), &options);
+        let slower = diff(
+            "a",
+            rows("sim", 1.0, 40),
+            "b",
+            rows("sim", 1.2, 40),
+            &options,
+        );
         assert!(slower.regressed);
         assert!(verdicts(&slower).contains(&(Metric::TtftMs, Verdict::Slower)));
         assert!(
             verdicts(&slower).contains(&(Metric::DecodeTokS, Verdict::Slower)),
             "a lower rate is slower too"
         );
-        let faster = diff("a", &base, "b", &rows("sim", 0.8, 40), &options);
+        let faster = diff(
+            "a",
+            rows("sim", 1.0, 40),
+            "b",
+            rows("sim", 0.8, 40),
+            &options,
+        );
         assert!(!faster.regressed);
         assert!(verdicts(&faster).iter().all(|(_, v)| *v == Verdict::Faster));
     }
@@ -342,9 +356,9 @@ mod tests {
         };
         let report = diff(
             "a",
-            &rows("sim", 1.0, 40),
+            rows("sim", 1.0, 40),
             "b",
-            &rows("sim", 1.01, 40),
+            rows("sim", 1.01, 40),
             &options,
         );
         assert!(!report.regressed);
@@ -361,9 +375,9 @@ mod tests {
     fn engines_on_one_side_only_are_skipped_by_name() {
         let report = diff(
             "a",
-            &rows("sim", 1.0, 10),
+            rows("sim", 1.0, 10),
             "b",
-            &rows("sim@slow", 1.0, 10),
+            rows("sim@slow", 1.0, 10),
             &DiffOptions::default(),
         );
         assert!(report.rows.is_empty());

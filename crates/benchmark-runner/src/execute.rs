@@ -301,7 +301,7 @@ async fn run_requests(
         match result {
             Ok(sample) => {
                 if sample.outcome.is_ok() {
-                    e2e_ms.push(crate::metrics::e2e_ms(&sample));
+                    e2e_ms.push(crate::metrics::e2e_ms_of(sample.e2e_ns));
                 }
                 persist(sample, false).map_err(Stop::Store)?;
             }

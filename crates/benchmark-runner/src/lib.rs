@@ -5,12 +5,13 @@
 //!
 //! Each module depends only on those listed before it (no cycles):
 //!
-//! - [`error`]; [`metrics`]: per-request metric definitions, once.
+//! - [`error`]; [`metrics`]: per-request metric definitions, once, over [`metrics::Request`].
 //! - [`settings`]: every knob of a run, filled from flags and TOML, merged by one function;
 //!   [`worker_build`]: how a worker binary was built;
 //!   [`catalog`]: the one place that knows an engine; [`worker`]: one supervised worker
 //!   process; [`plan`]: settings into a validated [`plan::Plan`].
-//! - [`manifest`], [`store`]: the results directory, typed, written as results arrive.
+//! - [`manifest`], [`store`]: the results directory, typed, written as results arrive;
+//!   [`columns`]: its sample rows read back as the summary uses them.
 //! - [`locate`], [`inputs`], [`workload`], [`synth`], [`bandwidth`], [`calibration`],
 //!   [`progress`]: what a run needs before and while it measures.
 //! - [`execute`]: preflight, then each engine in each repetition in the planned order.
@@ -25,6 +26,7 @@ pub mod bandwidth;
 pub mod calibration;
 pub mod catalog;
 pub mod cli;
+pub mod columns;
 pub mod commands;
 pub mod diff;
 pub mod energy;

@@ -19,7 +19,9 @@
 //! - `device_prefill_ms`: the start mark to the engine's prefill-end mark (to the first token's
 //!   where it marks no prefill end).
 
-use shared_protocol::Sample;
+use shared_protocol::{
+    DeviceClockKind, EngineId, FinishReason, Outcome, Phase, Sample, TokenCounts, TokenSource,
+};
 
 /// Version of the metric definitions above; summaries name it.
 pub const METRICS_VERSION: u32 = 1;
@@ -27,18 +29,109 @@ pub const METRICS_VERSION: u32 = 1;
 const NS_PER_MS: f64 = 1e6;
 const NS_PER_S: f64 = 1e9;
 
+/// Index of a label in [`crate::columns::Columns::labels`].
+pub type LabelIx = u32;
+
+/// One request of a run, as the summary reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub label: LabelIx,
+    pub engine: EngineId,
+    pub repetition: u32,
+    pub request_id: u64,
+    pub phase: Phase,
+    pub outcome: Outcome,
+    pub start_mono_ns: u64,
+    pub scheduled_mono_ns: Option<u64>,
+    pub prefill_ns: Option<u64>,
+    pub ttft_ns: Option<u64>,
+    pub e2e_ns: u64,
+    pub prompt_tokens: Option<u32>,
+    pub prompt_tokens_source: Option<TokenSource>,
+    pub completion_tokens: u32,
+    pub completion_tokens_source: TokenSource,
+    pub token_counts: TokenCounts,
+    pub device_clock: Option<DeviceClockKind>,
+    pub prefill_device_ns: Option<u64>,
+    /// The sample's `decode_device_ns`, folded.
+    pub decode_device: Option<DecodeDevice>,
+    pub finish_reason: Option<FinishReason>,
+    /// Where the generated ids sit in the arena (start, length), when the sample has them.
+    pub(crate) ids: Option<(usize, u32)>,
+}
+
+/// A sample's device-clock gaps as the device metrics read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DecodeDevice {
+    /// The first gap (to the first token), when there is one.
+    pub first_ns: Option<u64>,
+    /// The sum and the number of the gaps after the first.
+    pub rest_ns: u64,
+    pub rest_len: u32,
+}
+
+impl DecodeDevice {
+    pub(crate) fn of(gaps: &[u64]) -> DecodeDevice {
+        let rest = gaps.get(1..).unwrap_or_default();
+        DecodeDevice {
+            first_ns: gaps.first().copied(),
+            rest_ns: rest.iter().sum(),
+            rest_len: u32::try_from(rest.len()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+impl Request {
+    /// `sample` as a request of label `label` (no ids: those live in a [`crate::columns::Columns`]).
+    pub fn of(label: LabelIx, engine: EngineId, repetition: u32, sample: &Sample) -> Request {
+        Request {
+            label,
+            engine,
+            repetition,
+            request_id: sample.request_id,
+            phase: sample.phase,
+            outcome: sample.outcome.clone(),
+            start_mono_ns: sample.start_mono_ns,
+            scheduled_mono_ns: sample.scheduled_mono_ns,
+            prefill_ns: sample.prefill_ns,
+            ttft_ns: sample.ttft_ns,
+            e2e_ns: sample.e2e_ns,
+            prompt_tokens: sample.prompt_tokens,
+            prompt_tokens_source: sample.prompt_tokens_source,
+            completion_tokens: sample.completion_tokens,
+            completion_tokens_source: sample.completion_tokens_source,
+            token_counts: sample.token_counts,
+            device_clock: sample.device_clock,
+            prefill_device_ns: sample.prefill_device_ns,
+            decode_device: sample.decode_device_ns.as_deref().map(DecodeDevice::of),
+            finish_reason: sample.finish_reason,
+            ids: None,
+        }
+    }
+
+    /// A successful measured request: what every statistic is computed over.
+    pub fn is_ok_measured(&self) -> bool {
+        self.phase == Phase::Measure && self.outcome.is_ok()
+    }
+}
+
 /// Time to first token in milliseconds.
-pub fn ttft_ms(s: &Sample) -> Option<f64> {
+pub fn ttft_ms(s: &Request) -> Option<f64> {
     s.ttft_ns.map(|t| t as f64 / NS_PER_MS)
 }
 
 /// End-to-end latency in milliseconds.
-pub fn e2e_ms(s: &Sample) -> f64 {
-    s.e2e_ns as f64 / NS_PER_MS
+pub fn e2e_ms(s: &Request) -> f64 {
+    e2e_ms_of(s.e2e_ns)
+}
+
+/// [`e2e_ms`] of a sample's `e2e_ns` (the runner's stop rules read it as samples arrive).
+pub fn e2e_ms_of(e2e_ns: u64) -> f64 {
+    e2e_ns as f64 / NS_PER_MS
 }
 
 /// Time per output token after the first, in milliseconds.
-pub fn tpot_ms(s: &Sample) -> Option<f64> {
+pub fn tpot_ms(s: &Request) -> Option<f64> {
     let ttft = s.ttft_ns?;
     if s.completion_tokens < 2 || s.e2e_ns <= ttft {
         return None;
@@ -47,7 +140,7 @@ pub fn tpot_ms(s: &Sample) -> Option<f64> {
 }
 
 /// Decode rate after the first token, in tokens per second.
-pub fn decode_tok_s(s: &Sample) -> Option<f64> {
+pub fn decode_tok_s(s: &Request) -> Option<f64> {
     let ttft = s.ttft_ns?;
     if s.completion_tokens < 2 || s.e2e_ns <= ttft {
         return None;
@@ -56,25 +149,26 @@ pub fn decode_tok_s(s: &Sample) -> Option<f64> {
 }
 
 /// Prefill rate in prompt tokens per second.
-pub fn prefill_tok_s(s: &Sample) -> Option<f64> {
+pub fn prefill_tok_s(s: &Request) -> Option<f64> {
     let tokens = s.prompt_tokens.filter(|&n| n > 0)?;
     let prefill = s.prefill_ns.or(s.ttft_ns).filter(|&t| t > 0)?;
     Some(f64::from(tokens) / (prefill as f64 / NS_PER_S))
 }
 
-/// Inter-token latencies in milliseconds.
-pub fn itl_ms(s: &Sample) -> impl Iterator<Item = f64> + '_ {
-    s.itl_ns.iter().map(|&t| t as f64 / NS_PER_MS)
+/// Inter-token latencies in milliseconds (a sample's gaps; [`crate::columns::Columns`] pools
+/// them per label as it reads).
+pub fn itl_ms(itl_ns: impl Iterator<Item = u64>) -> impl Iterator<Item = f64> {
+    itl_ns.map(|t| t as f64 / NS_PER_MS)
 }
 
 /// Device-clock time from the start mark to the first token's mark, in milliseconds.
 ///
-/// `decode_device_ns[0]` runs from the prefill-end mark when the engine made one (the host
+/// The first device gap (`decode_device_ns[0]`) runs from the prefill-end mark when the engine made one (the host
 /// `prefill_ns` is then present) and from the start mark otherwise, when `prefill_device_ns`
 /// already spans start to first token.
-pub fn device_ttft_ms(s: &Sample) -> Option<f64> {
+pub fn device_ttft_ms(s: &Request) -> Option<f64> {
     let prefill = s.prefill_device_ns?;
-    let first_gap = *s.decode_device_ns.as_ref()?.first()?;
+    let first_gap = s.decode_device?.first_ns?;
     let ns = if s.prefill_ns.is_some() {
         prefill + first_gap
     } else {
@@ -87,21 +181,21 @@ pub fn device_ttft_ms(s: &Sample) -> Option<f64> {
 /// every pass after the first token's (each token's forward pass, or the gap since the
 /// previous token where the engine marks no step starts; the pass that produced end-of-sequence
 /// included, as in the host's end-to-end time), over `completion_tokens - 1`.
-pub fn device_tpot_ms(s: &Sample) -> Option<f64> {
-    let after_first = s.decode_device_ns.as_ref()?.get(1..)?;
-    if s.completion_tokens < 2 || after_first.is_empty() {
+pub fn device_tpot_ms(s: &Request) -> Option<f64> {
+    let gaps = s.decode_device?;
+    if s.completion_tokens < 2 || gaps.rest_len == 0 {
         return None;
     }
-    Some(after_first.iter().sum::<u64>() as f64 / NS_PER_MS / f64::from(s.completion_tokens - 1))
+    Some(gaps.rest_ns as f64 / NS_PER_MS / f64::from(s.completion_tokens - 1))
 }
 
 /// Device-clock prefill time in milliseconds.
-pub fn device_prefill_ms(s: &Sample) -> Option<f64> {
+pub fn device_prefill_ms(s: &Request) -> Option<f64> {
     s.prefill_device_ns.map(|t| t as f64 / NS_PER_MS)
 }
 
 /// Schedule lag (actual minus intended send time) in milliseconds, for open-loop runs.
-pub fn schedule_lag_ms(s: &Sample) -> Option<f64> {
+pub fn schedule_lag_ms(s: &Request) -> Option<f64> {
     let scheduled = s.scheduled_mono_ns?;
     Some(s.start_mono_ns.saturating_sub(scheduled) as f64 / NS_PER_MS)
 }
@@ -109,7 +203,11 @@ pub fn schedule_lag_ms(s: &Sample) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared_protocol::{Outcome, Phase, TokenCounts, TokenSource};
+
+    /// `s` as a request.
+    fn r(s: &Sample) -> Request {
+        Request::of(0, EngineId::Sim, 0, s)
+    }
 
     fn sample(ttft_ms: u64, e2e_ms: u64, tokens: u32) -> Sample {
         Sample {
@@ -142,11 +240,11 @@ mod tests {
     fn tpot_excludes_the_first_token() {
         // 20 ms to the first token, then 10 more tokens over 50 ms.
         let s = sample(20, 70, 11);
-        assert_eq!(tpot_ms(&s), Some(5.0));
-        assert_eq!(decode_tok_s(&s), Some(200.0));
-        assert_eq!(ttft_ms(&s), Some(20.0));
+        assert_eq!(tpot_ms(&r(&s)), Some(5.0));
+        assert_eq!(decode_tok_s(&r(&s)), Some(200.0));
+        assert_eq!(ttft_ms(&r(&s)), Some(20.0));
         // 100 prompt tokens in 20 ms.
-        assert_eq!(prefill_tok_s(&s), Some(5000.0));
+        assert_eq!(prefill_tok_s(&r(&s)), Some(5000.0));
     }
 
     #[test]
@@ -156,26 +254,29 @@ mod tests {
         s.prefill_ns = Some(8_000_000);
         s.prefill_device_ns = Some(8_000_000);
         s.decode_device_ns = Some(vec![1_000_000, 2_000_000, 2_000_000, 2_000_000]);
-        assert_eq!(device_ttft_ms(&s), Some(9.0));
-        assert_eq!(device_tpot_ms(&s), Some(2.0));
-        assert_eq!(device_prefill_ms(&s), Some(8.0));
+        assert_eq!(device_ttft_ms(&r(&s)), Some(9.0));
+        assert_eq!(device_tpot_ms(&r(&s)), Some(2.0));
+        assert_eq!(device_prefill_ms(&r(&s)), Some(8.0));
         // No prefill end marked: prefill and the first gap both span start to first token.
         s.prefill_ns = None;
         s.prefill_device_ns = Some(9_000_000);
         s.decode_device_ns = Some(vec![9_000_000, 2_000_000, 2_000_000, 2_000_000]);
-        assert_eq!(device_ttft_ms(&s), Some(9.0));
-        assert_eq!(device_tpot_ms(&s), Some(2.0));
+        assert_eq!(device_ttft_ms(&r(&s)), Some(9.0));
+        assert_eq!(device_tpot_ms(&r(&s)), Some(2.0));
         // The pass that produced end-of-sequence counts, as it does in the host's e2e.
         s.completion_tokens = 3;
         s.decode_device_ns = Some(vec![9_000_000, 2_000_000, 2_000_000, 2_000_000]);
-        assert_eq!(device_tpot_ms(&s), Some(3.0));
+        assert_eq!(device_tpot_ms(&r(&s)), Some(3.0));
         // One token: a TTFT, no TPOT; no device clock: nothing.
         s.decode_device_ns = Some(vec![9_000_000]);
-        assert_eq!(device_tpot_ms(&s), None);
-        assert_eq!(device_ttft_ms(&s), Some(9.0));
+        assert_eq!(device_tpot_ms(&r(&s)), None);
+        assert_eq!(device_ttft_ms(&r(&s)), Some(9.0));
         let host_only = sample(10, 16, 4);
         assert_eq!(
-            (device_ttft_ms(&host_only), device_tpot_ms(&host_only)),
+            (
+                device_ttft_ms(&r(&host_only)),
+                device_tpot_ms(&r(&host_only))
+            ),
             (None, None)
         );
     }
@@ -183,15 +284,15 @@ mod tests {
     #[test]
     fn one_token_has_no_tpot() {
         let s = sample(20, 20, 1);
-        assert_eq!(tpot_ms(&s), None);
-        assert_eq!(decode_tok_s(&s), None);
+        assert_eq!(tpot_ms(&r(&s)), None);
+        assert_eq!(decode_tok_s(&r(&s)), None);
     }
 
     #[test]
     fn prefill_prefers_the_engine_mark() {
         let mut s = sample(20, 70, 11);
         s.prefill_ns = Some(10_000_000);
-        assert_eq!(prefill_tok_s(&s), Some(10_000.0));
+        assert_eq!(prefill_tok_s(&r(&s)), Some(10_000.0));
     }
 }
 
@@ -236,16 +337,16 @@ impl Metric {
         matches!(self, Metric::DecodeTokS | Metric::PrefillTokS)
     }
 
-    /// The metric's values over successful samples (ITL pools every gap).
-    pub fn values<'a>(self, samples: impl IntoIterator<Item = &'a Sample>) -> Vec<f64> {
-        let samples = samples.into_iter();
+    /// How the metric is derived from one request; `None` for ITL, whose values are every
+    /// request's gaps, pooled ([`crate::columns::Columns::take_itl_ms`]).
+    pub fn per_request(self) -> Option<fn(&Request) -> Option<f64>> {
         match self {
-            Metric::TtftMs => samples.filter_map(ttft_ms).collect(),
-            Metric::TpotMs => samples.filter_map(tpot_ms).collect(),
-            Metric::ItlMs => samples.flat_map(itl_ms).collect(),
-            Metric::E2eMs => samples.map(e2e_ms).collect(),
-            Metric::DecodeTokS => samples.filter_map(decode_tok_s).collect(),
-            Metric::PrefillTokS => samples.filter_map(prefill_tok_s).collect(),
+            Metric::TtftMs => Some(ttft_ms),
+            Metric::TpotMs => Some(tpot_ms),
+            Metric::ItlMs => None,
+            Metric::E2eMs => Some(|s| Some(e2e_ms(s))),
+            Metric::DecodeTokS => Some(decode_tok_s),
+            Metric::PrefillTokS => Some(prefill_tok_s),
         }
     }
 }
@@ -272,23 +373,21 @@ impl std::str::FromStr for Metric {
 pub struct MetricSamples(std::collections::BTreeMap<Metric, bench_stats::Sample>);
 
 impl MetricSamples {
-    /// The metrics of `samples` (successful ones); a metric with no values is absent.
-    pub fn of(samples: &[&Sample]) -> Self {
-        Self(
-            Metric::ALL
-                .iter()
-                .filter_map(|&m| {
-                    let values = m.values(samples.iter().copied());
-                    // ITL pools every request's gaps: no order to keep, and the most values.
-                    let sample = if m == Metric::ItlMs {
-                        bench_stats::Sample::unordered(values)
-                    } else {
-                        bench_stats::Sample::new(values)
-                    };
-                    sample.ok().map(|s| (m, s))
-                })
-                .collect(),
-        )
+    /// The metrics of `requests` (successful measured ones), with `itl_ms` their pooled
+    /// inter-token gaps in milliseconds; a metric with no values is absent.
+    pub fn of(requests: &[&Request], mut itl_ms: Vec<f64>) -> Self {
+        let mut samples = std::collections::BTreeMap::new();
+        for &m in &Metric::ALL {
+            let sample = match m.per_request() {
+                Some(f) => bench_stats::Sample::new(requests.iter().filter_map(|r| f(r)).collect()),
+                // ITL pools every request's gaps: no order to keep, and the most values.
+                None => bench_stats::Sample::unordered(std::mem::take(&mut itl_ms)),
+            };
+            if let Ok(s) = sample {
+                samples.insert(m, s);
+            }
+        }
+        Self(samples)
     }
 
     /// One metric's values, when there are any.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use crate::columns::Columns;
 use crate::diff::{DiffOptions, diff, diff_markdown};
 use crate::error::{Failure, usage};
 use crate::metrics::Metric;
@@ -153,13 +154,13 @@ pub fn compare_with_baseline(
     baseline_dir: &Path,
     options: &DiffOptions,
 ) -> anyhow::Result<bool> {
-    let base = store::read_sample_rows(&baseline_dir.join("samples.jsonl"))?;
-    let cand = store::read_sample_rows(&run_dir.join("samples.jsonl"))?;
+    let base = Columns::read(&baseline_dir.join("samples.jsonl"))?;
+    let cand = Columns::read(&run_dir.join("samples.jsonl"))?;
     let report = diff(
         &baseline_dir.display().to_string(),
-        &base,
+        base,
         &run_dir.display().to_string(),
-        &cand,
+        cand,
         options,
     );
     store::write_text(&run_dir.join("diff.md"), &diff_markdown(&report))?;

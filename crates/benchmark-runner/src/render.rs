@@ -3,34 +3,36 @@
 
 use std::path::Path;
 
+use crate::columns::Columns;
 use crate::energy;
 use crate::manifest;
 use crate::report::export::{Rendered, write_all};
 use crate::report::figures::figures;
 use crate::store::{self, EngineRun};
+use crate::summary::agreement::agreement;
 use crate::summary::{RunData, RunSummary, metric_samples, summarize_run};
 
 /// Summarise the run in `dir` from its manifest, samples, runs and energy, and write every
 /// output beside them.
 pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
     let manifest = manifest::read(dir)?;
-    let mut rows = store::read_sample_rows(&dir.join("samples.jsonl"))?;
-    if dir.join("warmup.jsonl").is_file() {
-        rows.extend(store::read_sample_rows(&dir.join("warmup.jsonl"))?);
-    }
+    let mut rows = Columns::read_dir(dir)?;
     let runs: Vec<EngineRun> = if dir.join("runs.jsonl").is_file() {
         store::read_jsonl(&dir.join("runs.jsonl"))?
     } else {
         Vec::new()
     };
     let energy = energy::read(dir)?;
-    let metrics = metric_samples(&rows);
+    let agreement = agreement(&manifest.plan, &rows);
+    rows.drop_output_ids();
+    let metrics = metric_samples(&mut rows);
     let summary = summarize_run(RunData {
         manifest: &manifest,
         rows: &rows,
         runs: &runs,
         energy: energy.as_ref(),
         metrics: &metrics,
+        agreement: &agreement,
     });
     let telemetry = read_telemetry(dir);
     let figures = figures(

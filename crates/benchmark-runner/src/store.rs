@@ -27,19 +27,19 @@ impl SampleRow {
     /// `flatten` costs (every value of the row copied into an intermediate tree first, most of
     /// the time of reading a large run). The sample is read directly, ignoring the three row
     /// fields, and the row fields read skipping the rest.
-    pub fn from_json(line: &str) -> serde_json::Result<SampleRow> {
+    pub fn from_json(line: &[u8]) -> serde_json::Result<SampleRow> {
         #[derive(Deserialize)]
         struct RowFields {
             engine: EngineId,
             label: String,
             repetition: u32,
         }
-        let fields: RowFields = serde_json::from_str(line)?;
+        let fields: RowFields = serde_json::from_slice(line)?;
         Ok(SampleRow {
             engine: fields.engine,
             label: fields.label,
             repetition: fields.repetition,
-            sample: serde_json::from_str(line)?,
+            sample: serde_json::from_slice(line)?,
         })
     }
 }
@@ -161,7 +161,7 @@ pub fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
 /// and appended in file order, so memory holds the rows and one batch of text, never the whole
 /// file's.
 pub fn read_jsonl<T: for<'de> Deserialize<'de> + Send>(path: &Path) -> anyhow::Result<Vec<T>> {
-    read_jsonl_with(path, READ_BATCH_BYTES, |line| serde_json::from_str(line))
+    read_jsonl_with(path, READ_BATCH_BYTES, |line| serde_json::from_slice(line))
 }
 
 /// [`read_jsonl`] of `samples.jsonl` or `warmup.jsonl`, each line read by
@@ -174,57 +174,154 @@ pub fn read_sample_rows(path: &Path) -> anyhow::Result<Vec<SampleRow>> {
 fn read_jsonl_with<T: Send>(
     path: &Path,
     batch_bytes: usize,
-    parse: impl Fn(&str) -> serde_json::Result<T> + Sync,
+    parse: impl Fn(&[u8]) -> serde_json::Result<T> + Sync,
 ) -> anyhow::Result<Vec<T>> {
-    use rayon::prelude::*;
+    let mut rows = Vec::new();
+    for_each_line_batch(path, batch_bytes, |batch| {
+        batch.keep(batch.parse(&parse), |row| rows.push(row))
+    })?;
+    Ok(rows)
+}
+
+/// Whole lines of a JSON Lines file, read as one block of text.
+pub(crate) struct LineBatch<'a> {
+    path: &'a Path,
+    /// Whole lines: it ends at a line end, or at the end of the file.
+    text: &'a [u8],
+    /// The number of its first line in the file (from 1).
+    first_line: usize,
+    /// Whether it holds the file's last line.
+    at_end: bool,
+}
+
+/// A parsed line of a [`LineBatch`]: where it starts in the batch's text, and what it parsed to.
+pub(crate) type Parsed<T> = (usize, serde_json::Result<T>);
+
+/// The lines of a [`LineBatch`] parsed, in order, and how many lines it holds (blank ones too).
+pub(crate) struct ParsedBatch<T> {
+    rows: Vec<Parsed<T>>,
+    lines: usize,
+}
+
+impl<'a> LineBatch<'a> {
+    /// Every non-empty line parsed by `parse`, in order: the text split into a few pieces at
+    /// line ends, the pieces parsed on all cores.
+    pub(crate) fn parse<T: Send>(
+        &self,
+        parse: &(impl Fn(&'a [u8]) -> serde_json::Result<T> + Sync),
+    ) -> ParsedBatch<T> {
+        use rayon::prelude::*;
+        let text = self.text;
+        let pieces = rayon::current_num_threads() * 4;
+        let mut bounds = vec![0];
+        for k in 1..pieces {
+            let at = (text.len() * k / pieces).max(*bounds.last().unwrap_or(&0));
+            // A piece ends just after a line end.
+            let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i + 1);
+            bounds.push(end);
+        }
+        bounds.push(text.len());
+        bounds.dedup();
+        let parsed: Vec<(Vec<Parsed<T>>, usize)> = bounds
+            .par_windows(2)
+            .map(|w| {
+                let (mut out, mut lines) = (Vec::new(), 0);
+                let mut start = w[0];
+                while start < w[1] {
+                    let end = memchr::memchr(b'\n', &text[start..w[1]]).map_or(w[1], |i| start + i);
+                    let line = &text[start..end];
+                    if !line.iter().all(u8::is_ascii_whitespace) {
+                        out.push((start, parse(line)));
+                    }
+                    lines += 1;
+                    start = end + 1;
+                }
+                (out, lines)
+            })
+            .collect();
+        let lines = parsed.iter().map(|(_, n)| n).sum();
+        let rows = parsed.into_iter().flat_map(|(rows, _)| rows).collect();
+        ParsedBatch { rows, lines }
+    }
+
+    /// Hands the rows parsed from this batch to `keep`, in order, and returns how many lines
+    /// the batch holds. A line that did not parse is an error naming it, unless it is the file's
+    /// last line: a run cut off mid-write, skipped with a message.
+    pub(crate) fn keep<T>(
+        &self,
+        parsed: ParsedBatch<T>,
+        mut keep: impl FnMut(T),
+    ) -> anyhow::Result<usize> {
+        for (start, row) in parsed.rows {
+            match row {
+                Ok(row) => keep(row),
+                Err(e) => {
+                    let line_no =
+                        self.first_line + memchr::memchr_iter(b'\n', &self.text[..start]).count();
+                    let last = self.at_end
+                        && memchr::memchr(b'\n', &self.text[start..])
+                            .is_none_or(|i| start + i + 1 == self.text.len());
+                    if last {
+                        eprintln!("{}: skipping a torn last line ({e})", self.path.display());
+                    } else {
+                        return Err(anyhow::anyhow!("{}:{line_no}: {e}", self.path.display()));
+                    }
+                }
+            }
+        }
+        Ok(parsed.lines)
+    }
+}
+
+/// Streams a JSON Lines file in batches of whole lines of about `batch_bytes`, in file order, so
+/// memory holds one batch of text, never the whole file's; `each` returns the batch's line
+/// count ([`LineBatch::keep`] does).
+pub(crate) fn for_each_line_batch(
+    path: &Path,
+    batch_bytes: usize,
+    mut each: impl FnMut(&LineBatch<'_>) -> anyhow::Result<usize>,
+) -> anyhow::Result<()> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut rows = Vec::new();
-    let mut batch: Vec<(usize, String)> = Vec::new();
-    let mut line_no = 0;
+    let cannot_read = || format!("cannot read {}", path.display());
+    let mut text: Vec<u8> = Vec::with_capacity(batch_bytes + (1 << 20));
+    let mut carry: Vec<u8> = Vec::new();
+    let mut first_line = 1;
     loop {
-        let mut read_bytes = 0;
-        batch.clear();
-        let mut at_end = false;
-        while read_bytes < batch_bytes {
-            let mut line = String::new();
-            let read = reader
-                .read_line(&mut line)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            if read == 0 {
-                at_end = true;
+        text.clear();
+        text.append(&mut carry);
+        while text.len() < batch_bytes {
+            let chunk = reader.fill_buf().with_context(cannot_read)?;
+            if chunk.is_empty() {
                 break;
             }
-            line_no += 1;
-            read_bytes += read;
-            if !line.trim().is_empty() {
-                batch.push((line_no, line));
-            }
+            let n = chunk.len();
+            text.extend_from_slice(chunk);
+            reader.consume(n);
         }
+        let at_end = reader.fill_buf().with_context(cannot_read)?.is_empty();
         if !at_end {
-            // A full batch: peek for the end, so the file's last line is known as last.
-            at_end = reader
-                .fill_buf()
-                .with_context(|| format!("cannot read {}", path.display()))?
-                .is_empty();
+            // The batch ends at its last line end; the rest starts the next one. A line longer
+            // than a batch is read on until it ends.
+            let Some(i) = memchr::memrchr(b'\n', &text) else {
+                std::mem::swap(&mut carry, &mut text);
+                continue;
+            };
+            carry.extend_from_slice(&text[i + 1..]);
+            let keep = text.len() - carry.len();
+            text.truncate(keep);
         }
-        let parsed: Vec<Result<T, serde_json::Error>> =
-            batch.par_iter().map(|(_, line)| parse(line)).collect();
-        let last = batch.len().saturating_sub(1);
-        for (i, row) in parsed.into_iter().enumerate() {
-            match row {
-                Ok(row) => rows.push(row),
-                Err(e) if at_end && i == last && batch[i].0 == line_no => {
-                    eprintln!("{}: skipping a torn last line ({e})", path.display());
-                }
-                Err(e) => {
-                    return Err(anyhow::anyhow!("{}:{}: {e}", path.display(), batch[i].0));
-                }
-            }
-        }
+        let batch = LineBatch {
+            path,
+            text: &text,
+            first_line,
+            at_end,
+        };
+        let lines = each(&batch)?;
         if at_end {
-            return Ok(rows);
+            return Ok(());
         }
+        first_line += lines;
     }
 }
 
@@ -323,6 +420,23 @@ mod tests {
             let e = read_jsonl_with(&path, batch, SampleRow::from_json)
                 .expect_err("corruption mid-file");
             assert!(e.to_string().contains("samples.jsonl:1"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_bad_line_is_named_by_its_number_in_any_batch_size() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("samples.jsonl");
+        let whole = serde_json::to_string(&row(0, "measure")).expect("serialize");
+        // Line 2 is blank (counted, not parsed); line 4 is cut short.
+        let text = format!("{whole}\n\n{whole}\n{}\n{whole}\n", &whole[..10]);
+        std::fs::write(&path, text).expect("write");
+        for batch in [1, 700, 5000, READ_BATCH_BYTES] {
+            let e = read_jsonl_with(&path, batch, SampleRow::from_json).expect_err("line 4");
+            assert!(
+                e.to_string().contains("samples.jsonl:4:"),
+                "batch {batch}: {e}"
+            );
         }
     }
 

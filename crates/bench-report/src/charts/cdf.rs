@@ -32,7 +32,11 @@ pub fn latency_cdf(meta: &FigureMeta, series: &[Series], x: &Axis) -> Result<Cha
     let mut kept = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
         check_values(&meta.title, &one.label, one.values.iter().copied(), x.scale)?;
-        kept.push((one.label.clone(), sorted(&one.values)));
+        kept.push(CdfLine {
+            label: one.label.clone(),
+            n: one.values.len(),
+            steps: steps(&sorted(&one.values)),
+        });
     }
     if kept.is_empty() {
         return Err(no_data(&meta.title));
@@ -49,8 +53,17 @@ pub fn latency_cdf(meta: &FigureMeta, series: &[Series], x: &Axis) -> Result<Cha
 #[derive(Debug, Clone)]
 pub(crate) struct Cdf {
     x: Axis,
-    /// Label and sorted values.
-    series: Vec<(String, Vec<f64>)>,
+    series: Vec<CdfLine>,
+}
+
+/// One series' CDF, reduced to its polyline when the chart is made (a chart of a large sample
+/// holds a bounded number of points, not the sample).
+#[derive(Debug, Clone)]
+struct CdfLine {
+    label: String,
+    n: usize,
+    /// From the smallest value at 0 % to the largest at 100 %.
+    steps: Vec<(f64, f64)>,
 }
 
 impl Cdf {
@@ -59,7 +72,10 @@ impl Cdf {
         area: &'a DrawingArea<DB, Shift>,
         meta: &FigureMeta,
     ) -> Result<(), DrawError<DB>> {
-        let all = self.series.iter().flat_map(|(_, v)| [v[0], v[v.len() - 1]]);
+        let all = self
+            .series
+            .iter()
+            .flat_map(|l| [l.steps[0].0, l.steps[l.steps.len() - 1].0]);
         let (lo, hi) = extent(all).unwrap_or((0.0, 1.0));
         let x = AxisCoord::fit(self.x.scale, lo, hi, false);
         let x_range = x.range();
@@ -87,11 +103,14 @@ impl Cdf {
             chart.draw_series(std::iter::once(label))?;
         }
 
-        for (position, (label, values)) in self.series.iter().enumerate() {
-            let color = palette::color(palette::index_for(&meta.engines, label, position));
+        for (position, line) in self.series.iter().enumerate() {
+            let color = palette::color(palette::index_for(&meta.engines, &line.label, position));
             chart
-                .draw_series(LineSeries::new(steps(values), color.stroke_width(2)))?
-                .label(format!("{label} (n={})", values.len()))
+                .draw_series(LineSeries::new(
+                    line.steps.iter().copied(),
+                    color.stroke_width(2),
+                ))?
+                .label(format!("{} (n={})", line.label, line.n))
                 .legend(move |(x, y)| {
                     PathElement::new([(x, y), (x + 22, y)], color.stroke_width(3))
                 });

@@ -35,7 +35,7 @@ pub fn histogram_kde(
             one.values.iter().copied(),
             Scale::Linear,
         )?;
-        kept.push((one.label.clone(), sorted(&one.values)));
+        kept.push((one.label.clone(), sorted(&one.values).into_owned()));
     }
     if kept.is_empty() {
         return Err(no_data(&meta.title));

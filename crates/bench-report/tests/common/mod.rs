@@ -175,7 +175,7 @@ fn lengths(rng: &mut StdRng) -> Vec<(&'static str, Chart)> {
                 lognormal(rng, 400, 180.0, 0.6)
                     .into_iter()
                     .map(f64::round)
-                    .collect(),
+                    .collect::<Vec<f64>>(),
             )
         })
         .collect();

@@ -9,9 +9,9 @@ use comfy_table::{Table, presets};
 
 use super::write_stdout;
 use crate::cli::{CommandResult, DiffArgs, DiffFormat};
+use crate::columns::Columns;
 use crate::diff::{DIFF_HEADERS, DiffOptions, diff_markdown, diff_rows};
 use crate::error::{Failure, usage};
-use crate::store::{self, SampleRow};
 
 /// A run directory given as itself or as its `summary.json`.
 fn run_dir(path: &Path) -> Result<std::path::PathBuf, Failure> {
@@ -57,13 +57,13 @@ pub fn run(args: &DiffArgs) -> CommandResult {
     options.noise_threshold = args.noise_threshold;
     options.resamples = args.resamples;
     let (base_dir, cand_dir) = (run_dir(&args.baseline)?, run_dir(&args.candidate)?);
-    let base: Vec<SampleRow> = store::read_jsonl(&base_dir.join("samples.jsonl"))?;
-    let cand: Vec<SampleRow> = store::read_jsonl(&cand_dir.join("samples.jsonl"))?;
+    let base = Columns::read(&base_dir.join("samples.jsonl"))?;
+    let cand = Columns::read(&cand_dir.join("samples.jsonl"))?;
     let report = crate::diff::diff(
         &base_dir.display().to_string(),
-        &base,
+        base,
         &cand_dir.display().to_string(),
-        &cand,
+        cand,
         &options,
     );
     let markdown = diff_markdown(&report);

@@ -9,11 +9,11 @@ use bench_report::{
     curves, histogram_kde, latency_cdf, scatter_fit, time_series,
 };
 
+use crate::columns::Columns;
 use crate::energy::EnergyReport;
 use crate::manifest::Manifest;
 use crate::metrics::{Metric, MetricSamples};
-use crate::store::SampleRow;
-use crate::summary::{RegressionPoints, RunSummary, ok_samples, regression_points};
+use crate::summary::{RegressionPoints, RunSummary, regression_points};
 
 /// A figure with a file stem and a caption.
 pub struct Figure {
@@ -70,7 +70,7 @@ fn push(
 pub fn figures(
     summary: &RunSummary,
     manifest: &Manifest,
-    rows: &[SampleRow],
+    rows: &Columns,
     metrics: &BTreeMap<String, MetricSamples>,
     energy: Option<&EnergyReport>,
     telemetry: Option<&telemetry::Series>,
@@ -101,15 +101,14 @@ fn latency_figures(
 ) {
     // The sorted values: these figures need no request order, and sorted input costs their own
     // sorting a single pass.
-    let series = |metric: Metric| -> Vec<Series> {
+    let series = |metric: Metric| -> Vec<Series<'_>> {
         labels
             .iter()
             .map(|l| {
                 let values = metrics
                     .get(l)
                     .and_then(|m| m.get(metric))
-                    .map(|s| s.sorted().to_vec())
-                    .unwrap_or_default();
+                    .map_or(&[][..], bench_stats::Sample::sorted);
                 Series::new(l.clone(), values)
             })
             .collect()
@@ -150,12 +149,11 @@ fn latency_figures(
 fn regression_figures(
     summary: &RunSummary,
     labels: &[String],
-    rows: &[SampleRow],
+    rows: &Columns,
     energy: Option<&EnergyReport>,
     meta: &dyn Fn(&str) -> FigureMeta,
     out: &mut Vec<Figure>,
 ) {
-    let refs: Vec<&SampleRow> = rows.iter().collect();
     let tokens = || Quantity::new("prompt + completion", "tokens");
     let regressions: [(&str, &str, Quantity, Quantity, bool); 5] = [
         (
@@ -197,7 +195,7 @@ fn regression_figures(
     // Every engine's points once, for all five figures.
     let points: BTreeMap<&String, RegressionPoints> = labels
         .iter()
-        .map(|l| (l, regression_points(&refs, energy, l)))
+        .map(|l| (l, regression_points(&rows.ok_measured(l), energy, l)))
         .collect();
     for (key, title, x, y, log) in regressions {
         let points_key = key.trim_end_matches("_log");
@@ -235,7 +233,7 @@ fn regression_figures(
 /// Prompt and completion length distributions.
 fn length_figures(
     labels: &[String],
-    rows: &[SampleRow],
+    rows: &Columns,
     meta: &dyn Fn(&str) -> FigureMeta,
     out: &mut Vec<Figure>,
 ) {
@@ -246,7 +244,8 @@ fn length_figures(
         let s: Vec<Series> = labels
             .iter()
             .map(|l| {
-                let v = ok_samples(rows, l)
+                let v: Vec<f64> = rows
+                    .ok_measured(l)
                     .iter()
                     .filter_map(|s| {
                         if prompt {
@@ -339,7 +338,7 @@ fn sweep_figures(summary: &RunSummary, meta: &dyn Fn(&str) -> FigureMeta, out: &
 /// Power over the run from telemetry, with the measured requests marked.
 fn power_figure(
     series: &telemetry::Series,
-    rows: &[SampleRow],
+    rows: &Columns,
     meta: &dyn Fn(&str) -> FigureMeta,
     out: &mut Vec<Figure>,
 ) {
@@ -382,10 +381,11 @@ fn power_figure(
         return;
     }
     let spans: Vec<Span> = rows
+        .requests
         .iter()
         .map(|r| Span {
-            start: secs(r.sample.start_mono_ns),
-            end: secs(r.sample.start_mono_ns + r.sample.e2e_ns),
+            start: secs(r.start_mono_ns),
+            end: secs(r.start_mono_ns + r.e2e_ns),
         })
         .collect();
     push(

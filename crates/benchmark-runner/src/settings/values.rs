@@ -214,7 +214,7 @@ impl SloMetric {
 
     /// The metric's value for a successful request (a one-token request has no TPOT and meets
     /// any TPOT objective).
-    pub fn value(self, s: &shared_protocol::Sample) -> Option<f64> {
+    pub fn value(self, s: &crate::metrics::Request) -> Option<f64> {
         match self {
             SloMetric::TtftMs => crate::metrics::ttft_ms(s),
             SloMetric::TpotMs => crate::metrics::tpot_ms(s).or(Some(0.0)),

@@ -1,13 +1,11 @@
 //! Did the engines do the same work? Prompt token counts and, under greedy decoding, the
 //! generated ids of each engine against the reference engine, request by request.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
-use shared_protocol::Phase;
 
+use crate::columns::Columns;
+use crate::metrics::Request;
 use crate::plan::Plan;
-use crate::store::SampleRow;
 
 /// One engine's work compared with the reference engine's, over requests both completed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,18 +31,23 @@ pub struct Agreement {
 pub const DIVERGENCES_LISTED: usize = 100;
 
 /// Each engine against the first engine of the plan, request by request.
-pub fn agreement(plan: &Plan, rows: &[SampleRow]) -> Vec<Agreement> {
+pub fn agreement(plan: &Plan, rows: &Columns) -> Vec<Agreement> {
     let labels = plan.labels();
     let Some((reference, others)) = labels.split_first() else {
         return Vec::new();
     };
-    let by_key = |label: &str| -> BTreeMap<(u32, u64), &shared_protocol::Sample> {
-        rows.iter()
-            .filter(|r| {
-                r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok()
-            })
-            .map(|r| ((r.repetition, r.sample.request_id), &r.sample))
-            .collect()
+    // Each label's requests by (repetition, request id), ascending; a key seen twice keeps its
+    // last request.
+    let by_key = |label: &str| -> Vec<((u32, u64), &Request)> {
+        let mut keyed: Vec<((u32, u64), &Request)> = rows
+            .ok_measured(label)
+            .into_iter()
+            .rev()
+            .map(|r| ((r.repetition, r.request_id), r))
+            .collect();
+        keyed.sort_by_key(|(key, _)| *key);
+        keyed.dedup_by_key(|(key, _)| *key);
+        keyed
     };
     let base = by_key(reference);
     let mut out = Vec::new();
@@ -61,12 +64,15 @@ pub fn agreement(plan: &Plan, rows: &[SampleRow]) -> Vec<Agreement> {
         };
         let mut prefix_sum = 0usize;
         for (key, s) in by_key(other) {
-            let Some(r) = base.get(&key) else { continue };
+            let Ok(at) = base.binary_search_by_key(&key, |(k, _)| *k) else {
+                continue;
+            };
+            let r = base[at].1;
             a.requests += 1;
             if let (Some(x), Some(y)) = (s.prompt_tokens, r.prompt_tokens) {
                 a.prompt_tokens_differ += u64::from(x != y);
             }
-            if let (Some(x), Some(y)) = (&s.output_token_ids, &r.output_token_ids) {
+            if let (Some(x), Some(y)) = (rows.output_ids(s), rows.output_ids(r)) {
                 a.outputs_compared += 1;
                 let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
                 prefix_sum += common;
@@ -115,7 +121,7 @@ mod tests {
                 many.push(row);
             }
         }
-        let a = &agreement(&manifest.plan, &many)[0];
+        let a = &agreement(&manifest.plan, &Columns::from_rows(&many))[0];
         assert_eq!((a.outputs_compared, a.outputs_identical), (250, 50));
         assert_eq!(a.first_divergence.len(), DIVERGENCES_LISTED);
         let expected: Vec<(u64, usize)> = (0..250)

@@ -3,10 +3,9 @@
 
 use bench_stats::Summary;
 use serde::{Deserialize, Serialize};
-use shared_protocol::Sample;
 
 use super::stat;
-use crate::metrics;
+use crate::metrics::{self, Request};
 
 /// TTFT, TPOT and prefill on the device clock, and how much longer the host saw each request
 /// (host minus device, paired request by request): the time outside the device's forward
@@ -24,11 +23,11 @@ pub struct DeviceClockFigures {
 }
 
 /// A per-request figure of a sample, as `metrics` defines them.
-type Figure = fn(&Sample) -> Option<f64>;
+type Figure = fn(&Request) -> Option<f64>;
 
 /// The device-clock figures of `ok` (successful measured samples), when any carries them.
-pub fn device_clock_figures(ok: &[&Sample]) -> Option<DeviceClockFigures> {
-    let timed: Vec<&Sample> = ok
+pub fn device_clock_figures(ok: &[&Request]) -> Option<DeviceClockFigures> {
+    let timed: Vec<&Request> = ok
         .iter()
         .copied()
         .filter(|s| s.device_clock.is_some())
@@ -77,7 +76,12 @@ mod tests {
             timed.push(s);
         }
         let host_only = sample(50, 60, 5);
-        let ok: Vec<&Sample> = timed.iter().chain([&host_only]).collect();
+        let requests: Vec<Request> = timed
+            .iter()
+            .chain([&host_only])
+            .map(|s| Request::of(0, shared_protocol::EngineId::Sim, 0, s))
+            .collect();
+        let ok: Vec<&Request> = requests.iter().collect();
         let d = device_clock_figures(&ok).expect("two requests carry device timings");
         assert_eq!(d.requests, 2);
         let p50 = |s: &Option<Summary>| s.as_ref().expect("figures").p50;
@@ -89,7 +93,7 @@ mod tests {
         );
         assert!((p50(&d.host_minus_device_tpot_ms) - 0.5).abs() < 1e-9);
         assert!(
-            device_clock_figures(&[&host_only]).is_none(),
+            device_clock_figures(&[&requests[2]]).is_none(),
             "host clock only"
         );
     }

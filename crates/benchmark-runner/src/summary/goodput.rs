@@ -3,10 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use shared_protocol::Phase;
 
+use crate::metrics::Request;
 use crate::plan::SloMetric;
-use crate::store::SampleRow;
 
 /// Requests meeting the service-level objectives.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,20 +21,16 @@ pub struct Goodput {
 
 /// Goodput of `rows` (one engine's) under `slo` over `wall_s` seconds of measured time; `None`
 /// without objectives.
-pub fn goodput(
-    slo: &BTreeMap<SloMetric, f64>,
-    rows: &[&SampleRow],
-    wall_s: f64,
-) -> Option<Goodput> {
+pub fn goodput(slo: &BTreeMap<SloMetric, f64>, rows: &[&Request], wall_s: f64) -> Option<Goodput> {
     if slo.is_empty() {
         return None;
     }
-    let measured: Vec<&shared_protocol::Sample> = rows
+    let measured: Vec<&Request> = rows
         .iter()
-        .filter(|r| r.sample.phase == Phase::Measure)
-        .map(|r| &r.sample)
+        .copied()
+        .filter(|r| r.phase == shared_protocol::Phase::Measure)
         .collect();
-    let meets = |s: &shared_protocol::Sample| {
+    let meets = |s: &Request| {
         s.outcome.is_ok()
             && slo
                 .iter()

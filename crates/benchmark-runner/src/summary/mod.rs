@@ -38,10 +38,11 @@ pub use requests::{RequestCounts, RunFailure, Throughput};
 pub use token_counts::TokenCountCheck;
 pub use verdicts::Verdicts;
 
+use crate::columns::Columns;
 use crate::energy::EnergyReport;
 use crate::manifest::{Manifest, SCHEMA_VERSION};
-use crate::metrics::{METRICS_VERSION, Metric, MetricSamples};
-use crate::store::{EngineRun, SampleRow};
+use crate::metrics::{METRICS_VERSION, Metric, MetricSamples, Request};
+use crate::store::EngineRun;
 
 /// The clock behind every latency figure of a summary.
 pub const CLOCK: &str = "host monotonic (CLOCK_MONOTONIC), read by the worker; HTTP arrivals are the kernel's socket receive times on that clock where samples say engine_metrics.arrival_clock = kernel; device figures, where present, name their clock per sample";
@@ -216,26 +217,26 @@ impl EngineSummary {
 pub struct RunData<'a> {
     pub manifest: &'a Manifest,
     /// Measured and warm-up rows.
-    pub rows: &'a [SampleRow],
+    pub rows: &'a Columns,
     pub runs: &'a [EngineRun],
     pub energy: Option<&'a EnergyReport>,
     /// Each engine label's metric samples, from [`metric_samples`] over `rows`.
     pub metrics: &'a BTreeMap<String, MetricSamples>,
+    /// [`agreement::agreement`] over `rows`, made first: the generated ids it reads can then
+    /// be freed ([`Columns::drop_output_ids`]) before the metrics are sorted.
+    pub agreement: &'a [Agreement],
 }
 
 /// Each engine label's metric samples over its measured successful rows, computed once for the
-/// summary and the figures.
-pub fn metric_samples(rows: &[SampleRow]) -> BTreeMap<String, MetricSamples> {
-    let mut labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-    labels.sort_unstable();
-    labels.dedup();
+/// summary and the figures (the rows' pooled inter-token gaps are handed over to them).
+pub fn metric_samples(rows: &mut Columns) -> BTreeMap<String, MetricSamples> {
+    let labels: Vec<String> = rows.labels().map(|(l, _)| l.to_owned()).collect();
     labels
         .into_iter()
         .map(|label| {
-            (
-                label.to_owned(),
-                MetricSamples::of(&ok_samples(rows, label)),
-            )
+            let itl = rows.take_itl_ms(&label);
+            let samples = MetricSamples::of(&rows.ok_measured(&label), itl);
+            (label, samples)
         })
         .collect()
 }
@@ -254,7 +255,7 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
     } = data;
     let mut labels: Vec<(String, EngineId)> =
         runs.iter().map(|r| (r.label.clone(), r.engine)).collect();
-    labels.extend(rows.iter().map(|r| (r.label.clone(), r.engine)));
+    labels.extend(rows.labels().map(|(l, e)| (l.to_owned(), e)));
     labels.sort();
     labels.dedup();
     let metrics = data.metrics;
@@ -287,22 +288,9 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
                 serde_json::json!({ "unavailable": "no calibration was recorded with this run" })
             })
         }),
-        agreement: agreement::agreement(&manifest.plan, rows),
+        agreement: data.agreement.to_vec(),
         model: ModelNote::from_manifest(manifest),
     }
-}
-
-/// An engine label's measured successful samples.
-pub(crate) fn ok_samples<'a>(
-    rows: &'a [SampleRow],
-    label: &str,
-) -> Vec<&'a shared_protocol::Sample> {
-    rows.iter()
-        .filter(|r| {
-            r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok()
-        })
-        .map(|r| &r.sample)
-        .collect()
 }
 
 #[allow(
@@ -316,17 +304,17 @@ fn summarize_engine(
     data: RunData<'_>,
 ) -> EngineSummary {
     let manifest = data.manifest;
-    let rows: Vec<&SampleRow> = data.rows.iter().filter(|r| r.label == label).collect();
+    let rows: Vec<&Request> = data.rows.of_label(label).collect();
     let runs: Vec<&EngineRun> = data.runs.iter().filter(|r| r.label == label).collect();
-    let measured: Vec<&SampleRow> = rows
+    let measured: Vec<&Request> = rows
         .iter()
         .copied()
-        .filter(|r| r.sample.phase == Phase::Measure)
+        .filter(|r| r.phase == Phase::Measure)
         .collect();
-    let ok: Vec<&shared_protocol::Sample> = measured
+    let ok: Vec<&Request> = measured
         .iter()
-        .filter(|r| r.sample.outcome.is_ok())
-        .map(|r| &r.sample)
+        .copied()
+        .filter(|r| r.outcome.is_ok())
         .collect();
     let of = |m: Metric| metrics.get(m).map(summarize);
     let plan = &manifest.plan;
@@ -415,7 +403,7 @@ fn summarize_engine(
         device_clock: device_clock::device_clock_figures(&ok),
         server_metrics: token_counts::server_metrics(&runs),
         outliers: outliers::outlier_counts(metrics),
-        regressions: regressions::regressions(&regression_points(&rows, data.energy, label)),
+        regressions: regressions::regressions(&regression_points(&ok, data.energy, label)),
         load: plan.engine(label).map(|e| e.load.clone()),
         load_ms,
         peak_rss_bytes: runs

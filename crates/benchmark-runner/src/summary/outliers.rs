@@ -19,13 +19,13 @@ pub fn outlier_counts(metrics: &MetricSamples) -> BTreeMap<String, OutlierCounts
         .iter()
         .filter_map(|&m| {
             let sample = metrics.get(m)?;
-            let o = bench_stats::outliers(sample);
+            let o = bench_stats::outlier_counts(sample);
             Some((
                 m.name().to_owned(),
                 OutlierCounts {
                     n: sample.len(),
-                    tukey: o.tukey.counts,
-                    modified_z_flagged: o.modified_z.flagged.len(),
+                    tukey: o.tukey,
+                    modified_z_flagged: o.modified_z_flagged,
                 },
             ))
         })

@@ -3,44 +3,38 @@
 
 use std::collections::BTreeMap;
 
-use shared_protocol::Phase;
-
 use crate::energy::EnergyReport;
 use crate::metrics;
-use crate::store::SampleRow;
+use crate::metrics::Request;
 
 /// Per-request `(x, y)` points by regression name.
 pub type RegressionPoints = BTreeMap<String, Vec<(f64, f64)>>;
 
-/// Per-request points `(x, y)` for the regressions, and the fits.
+/// Per-request points `(x, y)` for the regressions over `ok`, the successful measured requests
+/// of `label`, in file order.
 pub fn regression_points(
-    rows: &[&SampleRow],
+    ok: &[&Request],
     energy: Option<&EnergyReport>,
     label: &str,
 ) -> RegressionPoints {
     let mut points = RegressionPoints::new();
-    let ok: Vec<&SampleRow> = rows
-        .iter()
-        .copied()
-        .filter(|r| {
-            r.label == label && r.sample.phase == Phase::Measure && r.sample.outcome.is_ok()
-        })
-        .collect();
-    for r in &ok {
-        let s = &r.sample;
+    let (mut ttft, mut e2e) = (Vec::new(), Vec::new());
+    for &s in ok {
         let prompt = s.prompt_tokens.map(f64::from);
         let total = prompt.map(|p| p + f64::from(s.completion_tokens));
         if let (Some(p), Some(t)) = (prompt, metrics::ttft_ms(s)) {
-            points
-                .entry("input_tokens_vs_ttft_ms".into())
-                .or_default()
-                .push((p, t));
+            ttft.push((p, t));
         }
         if let Some(t) = total {
-            points
-                .entry("total_tokens_vs_e2e_ms".into())
-                .or_default()
-                .push((t, metrics::e2e_ms(s)));
+            e2e.push((t, metrics::e2e_ms(s)));
+        }
+    }
+    for (name, pts) in [
+        ("input_tokens_vs_ttft_ms", ttft),
+        ("total_tokens_vs_e2e_ms", e2e),
+    ] {
+        if !pts.is_empty() {
+            points.insert(name.to_owned(), pts);
         }
     }
     // Energy per request comes per repetition in samples order; pair it back with its rows.
@@ -55,15 +49,15 @@ pub fn regression_points(
             .iter()
             .filter(|r| Some(&r.channel) == channel.as_ref() && r.label == label)
         {
-            let rep_rows: Vec<&&SampleRow> = ok
+            let rep_rows: Vec<&Request> = ok
                 .iter()
+                .copied()
                 .filter(|r| r.repetition == record.repetition)
                 .collect();
             if rep_rows.len() != record.request_j.len() {
                 continue;
             }
-            for (r, &j) in rep_rows.iter().zip(&record.request_j) {
-                let s = &r.sample;
+            for (s, &j) in rep_rows.iter().zip(&record.request_j) {
                 let Some(p) = s.prompt_tokens else { continue };
                 let total = f64::from(p) + f64::from(s.completion_tokens);
                 points

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use shared_protocol::{Outcome, Sample};
+use shared_protocol::Outcome;
 
 use super::token_counts::TokenCountCheck;
-use crate::store::{EngineRun, RunStatus, SampleRow};
+use crate::metrics::Request;
+use crate::store::{EngineRun, RunStatus};
 use bench_stats::Summary;
 
 /// A failed engine run.
@@ -45,7 +46,7 @@ pub struct Throughput {
 /// Counts over `measured` rows (`ok` of them successful); `planned_per_rep` requests were planned
 /// per repetition, and under adaptive stopping the unanswered ones were not needed.
 pub fn counts(
-    measured: &[&SampleRow],
+    measured: &[&Request],
     ok: usize,
     warmup: usize,
     planned_per_rep: u64,
@@ -59,7 +60,7 @@ pub fn counts(
         ..RequestCounts::default()
     };
     for r in measured {
-        if let Outcome::Failed { kind, .. } = &r.sample.outcome {
+        if let Outcome::Failed { kind, .. } = &r.outcome {
             counts.failed += 1;
             *counts
                 .failed_by_reason
@@ -92,7 +93,7 @@ pub fn failures(runs: &[&EngineRun]) -> Vec<RunFailure> {
 }
 
 /// Output tokens and requests per second over the measured wall time of every repetition.
-pub fn throughput(runs: &[&EngineRun], ok: &[&Sample]) -> Throughput {
+pub fn throughput(runs: &[&EngineRun], ok: &[&Request]) -> Throughput {
     let wall_s: f64 = runs
         .iter()
         .filter_map(|r| Some((r.measure_end_mono_ns? - r.measure_start_mono_ns?) as f64 / 1e9))

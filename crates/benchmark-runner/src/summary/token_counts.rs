@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::metrics::Request;
 use serde::{Deserialize, Serialize};
-use shared_protocol::Sample;
 
 use crate::store::EngineRun;
 
@@ -20,7 +20,7 @@ pub struct TokenCountCheck {
 }
 
 /// Compare the token counts a worker reported from different sources (served engines).
-pub fn token_count_check(ok: &[&Sample]) -> Option<TokenCountCheck> {
+pub fn token_count_check(ok: &[&Request]) -> Option<TokenCountCheck> {
     let mut check = TokenCountCheck::default();
     let mut any = false;
     for s in ok {
