@@ -22,8 +22,8 @@ printf '\n%-9s %8s %10s %14s %13s\n' samples wall_s peak_mb summary_json report_
 for n in "${sizes[@]}"; do
     dir="$out/n$n"
     rm -rf "$dir/plots" "$dir"/report.* "$dir"/summary.*
-    stats=$( { /usr/bin/time -f '%e %M' target/release/benchmark-runner report "$dir" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-    read -r wall kb <<<"$stats"
+    /usr/bin/time -o "$out/time.txt" -f '%e %M' target/release/benchmark-runner report "$dir" >/dev/null 2>&1
+    read -r wall kb <"$out/time.txt"
     printf '%-9s %8s %10d %14d %13d\n' "$n" "$wall" $((kb / 1024)) \
         "$(stat -c %s "$dir/summary.json")" "$(stat -c %s "$dir/report.html")"
 done

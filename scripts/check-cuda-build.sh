@@ -3,6 +3,10 @@
 # toolchain.sh), build candle-bench with `--features cuda` into target/cuda, and check that the
 # binary links the libraries a GPU machine with driver 580 provides. No GPU is needed; nothing is
 # run on one.
+#
+# `--build-only` compiles everything the checks need (binary, lints, the CUDA layer's test) and
+# stops: CI runs that part beside other work (it spends most of its time in NVIDIA's kernel
+# compiler on one core) and the whole script afterwards, when only the checks are left to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(bash scripts/cuda-toolchain.sh)"
@@ -10,6 +14,10 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target/cuda}
 cargo build --locked --release -p candle-bench --features cuda
 # The code behind the feature gets the same lints as the rest (seconds, after the build).
 cargo clippy --locked --release -p candle-bench --features cuda --all-targets -- -D warnings
+if [[ ${1:-} == --build-only ]]; then
+    cargo test --locked --release -p candle-bench --features cuda --test cuda_layer --no-run
+    exit 0
+fi
 bin="$CARGO_TARGET_DIR/release/candle-bench"
 needed=$(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
 missing=0
