@@ -22,7 +22,7 @@ use shared_protocol::{
     DeviceClockKind, EngineId, FinishReason, Outcome, Phase, TokenCounts, TokenSource,
 };
 
-use crate::metrics::{DecodeDevice, LabelIx, Request};
+use crate::metrics::{DecodeDevice, LabelIx, MetricSamples, Request};
 use crate::store::{self, SampleRow};
 
 /// A run's requests (measured and warm-up), with the arrays the summary reads.
@@ -248,6 +248,13 @@ impl Columns {
         self.find_label(label)
             .map(|i| self.itl[i as usize].take_ms())
             .unwrap_or_default()
+    }
+
+    /// `label`'s metric samples (successful measured requests), made from its pooled gaps,
+    /// which are taken.
+    pub fn take_metric_samples(&mut self, label: &str) -> MetricSamples {
+        let itl = self.take_itl_ms(label);
+        MetricSamples::of(&self.ok_measured(label), itl)
     }
 
     /// Frees the generated ids once the agreement check has read them; [`Columns::output_ids`]

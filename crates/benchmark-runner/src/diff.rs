@@ -73,12 +73,6 @@ pub struct DiffReport {
     pub regressed: bool,
 }
 
-/// `label`'s metric samples over the successful measured rows of `rows`.
-fn metric_samples(rows: &mut Columns, label: &str) -> MetricSamples {
-    let itl = rows.take_itl_ms(label);
-    MetricSamples::of(&rows.ok_measured(label), itl)
-}
-
 /// Compare `candidate` against `baseline` (measured rows of each run).
 pub fn diff(
     baseline_name: &str,
@@ -111,8 +105,8 @@ pub fn diff(
         .map(|l| {
             (
                 l.clone(),
-                metric_samples(&mut baseline, l),
-                metric_samples(&mut candidate, l),
+                baseline.take_metric_samples(l),
+                candidate.take_metric_samples(l),
             )
         })
         .collect();
