@@ -93,6 +93,36 @@ fn rapl_energy_is_attributed_at_the_known_power() {
     // Requests are sequential: their energies add up to about the run's.
     let sum = per_request["mean"].as_f64().expect("mean") * 30.0;
     assert!(sum <= gross * 1.01, "requests {sum} J within run {gross} J");
+
+    // Energy by phase: 20 ms of prefill and 7 tokens at 5 ms of decode per request, at 40 W.
+    let phases = &channel["phases"];
+    assert_eq!(phases["requests"], 30, "{phases}");
+    let prefill = phases["prefill_j"].as_f64().expect("prefill J");
+    let decode = phases["decode_j"].as_f64().expect("decode J");
+    assert!(
+        (prefill + decode - sum).abs() < 1e-6 * sum,
+        "phases {prefill} + {decode} J vs requests {sum} J"
+    );
+    let per_decode_token = phases["j_per_decode_token"]
+        .as_f64()
+        .expect("J/decode token");
+    let expected = WATTS * 0.005;
+    assert!(
+        (per_decode_token - expected).abs() / expected < 0.15,
+        "{per_decode_token} J per decode token vs {expected}"
+    );
+    let prefill_per_request = prefill / 30.0;
+    let expected = WATTS * 0.020;
+    assert!(
+        (prefill_per_request - expected).abs() / expected < 0.15,
+        "{prefill_per_request} J per prefill vs {expected}"
+    );
+    assert_eq!(phases["decode_tokens"], 30 * 7);
+    // Sampled every 20 ms, the counter resolves 60 ms: no 20 ms prefill is resolved, and the
+    // summary says so.
+    assert_eq!(phases["unresolved_prefill"], 30, "{phases}");
+    let note = phases["note"].as_str().expect("a note on short phases");
+    assert!(note.contains("30 of 30 prefill phases"), "{note}");
 }
 
 #[test]

@@ -15,6 +15,8 @@ use telemetry::{Collector, Domain, FlagRules, HostRules, IdleBaseline, IdleConfi
 
 use telemetry::collectors::host_cpu::HostCpu;
 
+pub use phases::PhaseEnergy;
+
 use crate::error::{Failure, usage};
 use crate::plan::TelemetryPlan;
 use crate::store::{EngineRun, SampleRow};
@@ -89,6 +91,10 @@ pub struct RunEnergyRecord {
     pub request_idle_adjusted_j: Vec<f64>,
     /// Requests shorter than the counter can resolve.
     pub unresolved_requests: usize,
+    /// The same requests' energy split into prefill and decode; absent from runs recorded
+    /// before phases were split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<PhaseEnergy>,
 }
 
 /// Validity findings for one engine run.
@@ -220,6 +226,7 @@ pub fn analyse(
                     .filter_map(|s| s.idle_adjusted_j)
                     .collect(),
                 unresolved_requests: unresolved,
+                phases: Some(phases::phase_energy(curve, &ok, idle)),
             });
         }
         report.flags.push(RunFlags {
@@ -272,5 +279,6 @@ pub fn start_sampler(
         .context("cannot start the telemetry sampler")
 }
 
+mod phases;
 #[cfg(test)]
 mod tests;

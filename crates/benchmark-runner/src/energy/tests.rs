@@ -175,3 +175,87 @@ fn a_cpu_run_on_a_busy_host_is_flagged_and_a_synthetic_one_is_not() {
     );
     assert!(report.flags[1].reasons.is_empty(), "{:?}", report.flags);
 }
+
+/// A successful measured row whose first token came `ttft_ms` after submission.
+fn row_with_ttft(start_ms: u64, end_ms: u64, ttft_ms: Option<u64>) -> SampleRow {
+    let mut r = row("a", start_ms, end_ms, true);
+    r.sample.ttft_ns = ttft_ms.map(|t| t * MS);
+    r
+}
+
+fn phases_of(report: &EnergyReport) -> &PhaseEnergy {
+    report.runs[0].phases.as_ref().expect("phases split")
+}
+
+#[test]
+fn sequential_requests_split_their_joules_at_the_first_token() {
+    // At 10 W: 500-600 ms prefill (1 J), 600-1000 decode (4 J); 1000-1200 prefill (2 J),
+    // 1200-1500 decode (3 J). Idle at 5 W takes half of each.
+    let runs = [run(EngineId::LmRs, "a", "cpu", (500, 1500))];
+    let rows = [
+        row_with_ttft(500, 1000, Some(100)),
+        row_with_ttft(1000, 1500, Some(200)),
+    ];
+    let report = analyse_runs(&series(), &runs, &rows);
+    let p = phases_of(&report);
+    assert_eq!((p.requests, p.unsplit_requests), (2, 0));
+    assert!(close(p.prefill_j, 3.0) && close(p.decode_j, 7.0), "{p:?}");
+    assert!(
+        close(p.prefill_idle_adjusted_j.expect("idle"), 1.5),
+        "{p:?}"
+    );
+    assert!(close(p.decode_idle_adjusted_j.expect("idle"), 3.5), "{p:?}");
+    // 5 prompt tokens each; 10 generated each, of which 9 after the first.
+    assert_eq!((p.prompt_tokens, p.decode_tokens), (Some(10), 18));
+    // The counter moves every 10 ms: three updates are 30 ms, and every phase is longer.
+    assert_eq!(p.resolution_ns, 30 * MS);
+    assert_eq!((p.unresolved_prefill, p.unresolved_decode), (0, 0));
+    // The phases add up to the requests' energy.
+    let whole: f64 = report.runs[0].request_j.iter().sum();
+    assert!(close(p.prefill_j + p.decode_j, whole), "{p:?}");
+}
+
+#[test]
+fn overlapping_phases_share_the_joules_of_the_time_they_overlap() {
+    // At 30 W. A: prefill 2500-3100, decode 3100-3500; B: prefill 3000-3020, decode 3020-3500.
+    // 2500-3000 A's prefill alone: 15 J. 3000-3020 both prefills: 0.6 J, 0.3 each.
+    // 3020-3100 A's prefill and B's decode: 2.4 J, 1.2 each. 3100-3500 both decodes: 12 J, 6 each.
+    // Prefill: 15 + 0.3 + 1.2 + 0.3 = 16.8 J; decode: 6 + 1.2 + 6 = 13.2 J.
+    let runs = [run(EngineId::LmRs, "a", "cpu", (2500, 3500))];
+    let rows = [
+        row_with_ttft(2500, 3500, Some(600)),
+        row_with_ttft(3000, 3500, Some(20)),
+        row_with_ttft(2600, 2700, None),
+    ];
+    let report = analyse_runs(&series(), &runs, &rows);
+    let p = phases_of(&report);
+    assert_eq!((p.requests, p.unsplit_requests), (2, 1), "{p:?}");
+    assert!(close(p.prefill_j, 16.8), "{p:?}");
+    assert!(close(p.decode_j, 13.2), "{p:?}");
+    // Idle seconds shared the same way: prefill 0.5 + 0.01 + 0.04 + 0.01 = 0.56 s (2.8 J at
+    // 5 W), decode 0.2 + 0.04 + 0.2 = 0.44 s (2.2 J).
+    assert!(
+        close(p.prefill_idle_adjusted_j.expect("idle"), 14.0),
+        "{p:?}"
+    );
+    assert!(
+        close(p.decode_idle_adjusted_j.expect("idle"), 11.0),
+        "{p:?}"
+    );
+    // B's 20 ms prefill is shorter than three counter updates (30 ms).
+    assert_eq!((p.unresolved_prefill, p.unresolved_decode), (1, 0));
+}
+
+#[test]
+fn phases_outside_the_telemetry_are_left_out_and_counted() {
+    // The series ends at 4 s: a request running past it cannot be split.
+    let runs = [run(EngineId::LmRs, "a", "cpu", (3500, 4000))];
+    let rows = [
+        row_with_ttft(3500, 3900, Some(100)),
+        row_with_ttft(3900, 4500, Some(50)),
+    ];
+    let report = analyse_runs(&series(), &runs, &rows);
+    let p = phases_of(&report);
+    assert_eq!((p.requests, p.unsplit_requests), (1, 1), "{p:?}");
+    assert!(close(p.prefill_j, 3.0) && close(p.decode_j, 9.0), "{p:?}");
+}

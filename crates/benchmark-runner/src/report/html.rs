@@ -77,6 +77,59 @@ fn energy_table(summary: &RunSummary) -> Block {
     })
 }
 
+/// Energy by phase, where telemetry split it: the table, then a note per channel with phases
+/// shorter than its sensor resolves.
+fn phase_table(summary: &RunSummary) -> Vec<Block> {
+    let opt = |v: Option<f64>, digits: usize| v.map_or("-".to_owned(), |v| format!("{v:.digits$}"));
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    for (label, e) in &summary.engines {
+        for c in &e.energy.channels {
+            let Some(p) = &c.phases else { continue };
+            rows.push(vec![
+                label.clone(),
+                c.channel.clone(),
+                p.requests.to_string(),
+                format!("{:.3}", p.prefill_j),
+                opt(p.j_per_prompt_token, 5),
+                opt(p.idle_adjusted_j_per_prompt_token, 5),
+                format!("{:.3}", p.decode_j),
+                opt(p.j_per_decode_token, 4),
+                opt(p.idle_adjusted_j_per_decode_token, 4),
+            ]);
+            notes.extend(
+                p.note
+                    .as_ref()
+                    .map(|n| Block::Text(format!("{label}: {n}"))),
+            );
+        }
+    }
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let table = Block::Table(Table {
+        caption: "Energy by phase: prefill (submission to first token) per prompt token, decode \
+                  (first token to last) per token after the first; summed over repetitions"
+            .to_owned(),
+        headers: [
+            "engine",
+            "channel",
+            "requests",
+            "prefill J",
+            "J/prompt token",
+            "idle-adj. J/prompt token",
+            "decode J",
+            "J/decode token",
+            "idle-adj. J/decode token",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect(),
+        rows,
+    });
+    std::iter::once(table).chain(notes).collect()
+}
+
 /// Render the HTML report.
 pub fn report_html(
     summary: &RunSummary,
@@ -133,7 +186,9 @@ pub fn report_html(
     if !warnings.is_empty() {
         sections.push(Section::new("Warnings", vec![Block::Verdicts(warnings)]));
     }
-    sections.push(Section::new("Energy", vec![energy_table(summary)]));
+    let mut energy = vec![energy_table(summary)];
+    energy.extend(phase_table(summary));
+    sections.push(Section::new("Energy", energy));
     if !figures.is_empty() {
         let blocks = figures
             .iter()

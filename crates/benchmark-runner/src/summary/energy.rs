@@ -5,7 +5,7 @@ use bench_stats::Summary;
 use serde::{Deserialize, Serialize};
 
 use super::stat;
-use crate::energy::EnergyReport;
+use crate::energy::{EnergyReport, PhaseEnergy};
 
 /// Energy of one engine over its measured windows.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -32,6 +32,108 @@ pub struct ChannelEnergy {
     /// Energy per request (J), split between overlapping requests by their overlap.
     pub request_j: Option<Summary>,
     pub unresolved_requests: usize,
+    /// The energy split into prefill and decode, where every repetition recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<PhaseFigures>,
+}
+
+/// Energy by phase on one channel, summed over repetitions: the prefill (submission to the first
+/// token) per prompt token, the decode (first token to the last) per token generated after the
+/// first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseFigures {
+    /// Requests split into phases, and those that could not be.
+    pub requests: usize,
+    pub unsplit_requests: usize,
+    pub prefill_j: f64,
+    pub prefill_idle_adjusted_j: Option<f64>,
+    pub decode_j: f64,
+    pub decode_idle_adjusted_j: Option<f64>,
+    pub prompt_tokens: Option<u64>,
+    pub decode_tokens: u64,
+    /// `prefill_j / prompt_tokens`.
+    pub j_per_prompt_token: Option<f64>,
+    /// `prefill_idle_adjusted_j / prompt_tokens`.
+    pub idle_adjusted_j_per_prompt_token: Option<f64>,
+    /// `decode_j / decode_tokens`.
+    pub j_per_decode_token: Option<f64>,
+    /// `decode_idle_adjusted_j / decode_tokens`.
+    pub idle_adjusted_j_per_decode_token: Option<f64>,
+    pub unresolved_prefill: usize,
+    pub unresolved_decode: usize,
+    /// Phases shorter than the sensor resolves, said in words; `None` when every phase is
+    /// resolved.
+    pub note: Option<String>,
+}
+
+impl PhaseFigures {
+    /// The phases of one channel's repetitions; `None` when one of them has no split.
+    fn of(channel: &str, phases: &[Option<&PhaseEnergy>]) -> Option<PhaseFigures> {
+        let phases: Vec<&PhaseEnergy> = phases.iter().copied().collect::<Option<_>>()?;
+        let first = phases.first()?;
+        let sum_opt = |f: fn(&PhaseEnergy) -> Option<f64>| phases.iter().map(|p| f(p)).sum();
+        let requests = phases.iter().map(|p| p.requests).sum();
+        let prefill_j = phases.iter().map(|p| p.prefill_j).sum();
+        let decode_j = phases.iter().map(|p| p.decode_j).sum();
+        let prefill_idle_adjusted_j: Option<f64> = sum_opt(|p| p.prefill_idle_adjusted_j);
+        let decode_idle_adjusted_j: Option<f64> = sum_opt(|p| p.decode_idle_adjusted_j);
+        let prompt_tokens: Option<u64> = phases.iter().map(|p| p.prompt_tokens).sum();
+        let decode_tokens: u64 = phases.iter().map(|p| p.decode_tokens).sum();
+        let per = |j: Option<f64>, tokens: Option<u64>| {
+            j.zip(tokens.filter(|&n| n > 0)).map(|(j, n)| j / n as f64)
+        };
+        let unresolved_prefill = phases.iter().map(|p| p.unresolved_prefill).sum();
+        let unresolved_decode = phases.iter().map(|p| p.unresolved_decode).sum();
+        let note = phase_note(
+            channel,
+            requests,
+            unresolved_prefill,
+            unresolved_decode,
+            first.resolution_ns,
+        );
+        Some(PhaseFigures {
+            requests,
+            unsplit_requests: phases.iter().map(|p| p.unsplit_requests).sum(),
+            prefill_j,
+            prefill_idle_adjusted_j,
+            decode_j,
+            decode_idle_adjusted_j,
+            prompt_tokens,
+            decode_tokens,
+            j_per_prompt_token: per(Some(prefill_j), prompt_tokens),
+            idle_adjusted_j_per_prompt_token: per(prefill_idle_adjusted_j, prompt_tokens),
+            j_per_decode_token: per(Some(decode_j), Some(decode_tokens)),
+            idle_adjusted_j_per_decode_token: per(decode_idle_adjusted_j, Some(decode_tokens)),
+            unresolved_prefill,
+            unresolved_decode,
+            note,
+        })
+    }
+}
+
+/// Says how many phases are shorter than three counter updates of `channel`.
+fn phase_note(
+    channel: &str,
+    requests: usize,
+    unresolved_prefill: usize,
+    unresolved_decode: usize,
+    resolution_ns: u64,
+) -> Option<String> {
+    let parts: Vec<String> = [
+        ("prefill", unresolved_prefill),
+        ("decode", unresolved_decode),
+    ]
+    .into_iter()
+    .filter(|&(_, n)| n > 0)
+    .map(|(phase, n)| format!("{n} of {requests} {phase} phases"))
+    .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "{channel}: {} are shorter than {:.1} ms (three counter updates): their energy is mostly interpolation",
+            parts.join(" and "),
+            resolution_ns as f64 / 1e6
+        )
+    })
 }
 
 /// The energy of the engine labelled `label`, which generated `completion_tokens` in its
@@ -82,6 +184,10 @@ pub fn engine_energy(
                         .collect(),
                 ),
                 unresolved_requests: rs.iter().map(|r| r.unresolved_requests).sum(),
+                phases: PhaseFigures::of(
+                    channel,
+                    &rs.iter().map(|r| r.phases.as_ref()).collect::<Vec<_>>(),
+                ),
             }
         })
         .collect();
@@ -108,4 +214,53 @@ pub fn engine_energy(
         },
         validity,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rep(prefill_j: f64, decode_j: f64, prompt: Option<u64>, unresolved: usize) -> PhaseEnergy {
+        PhaseEnergy {
+            requests: 4,
+            unsplit_requests: 1,
+            prefill_j,
+            prefill_idle_adjusted_j: Some(prefill_j / 2.0),
+            decode_j,
+            decode_idle_adjusted_j: None,
+            prompt_tokens: prompt,
+            decode_tokens: 40,
+            unresolved_prefill: unresolved,
+            unresolved_decode: 0,
+            resolution_ns: 3_000_000,
+        }
+    }
+
+    #[test]
+    fn phases_are_summed_over_repetitions_and_divided_by_their_own_tokens() {
+        let (a, b) = (rep(2.0, 6.0, Some(100), 0), rep(4.0, 10.0, Some(300), 3));
+        let p = PhaseFigures::of("gpu0", &[Some(&a), Some(&b)]).expect("both split");
+        assert_eq!((p.requests, p.unsplit_requests), (8, 2));
+        // 6 J over 400 prompt tokens; 16 J over 80 tokens after the first.
+        assert_eq!(p.j_per_prompt_token, Some(6.0 / 400.0));
+        assert_eq!(p.idle_adjusted_j_per_prompt_token, Some(3.0 / 400.0));
+        assert_eq!(p.j_per_decode_token, Some(16.0 / 80.0));
+        assert_eq!(p.idle_adjusted_j_per_decode_token, None, "no idle baseline");
+        assert_eq!(
+            p.note.as_deref(),
+            Some(
+                "gpu0: 3 of 8 prefill phases are shorter than 3.0 ms (three counter updates): \
+                 their energy is mostly interpolation"
+            )
+        );
+        // A repetition without a prompt count leaves J per prompt token unknown.
+        let c = rep(1.0, 1.0, None, 0);
+        let p = PhaseFigures::of("gpu0", &[Some(&a), Some(&c)]).expect("both split");
+        assert_eq!(
+            (p.prompt_tokens, p.j_per_prompt_token, p.note),
+            (None, None, None)
+        );
+        // A repetition recorded before phases were split leaves none.
+        assert_eq!(PhaseFigures::of("gpu0", &[Some(&a), None]), None);
+    }
 }

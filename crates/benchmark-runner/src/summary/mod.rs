@@ -29,7 +29,7 @@ use shared_protocol::{EngineId, Phase};
 
 pub use agreement::Agreement;
 pub use device_clock::DeviceClockFigures;
-pub use energy::{ChannelEnergy, EngineEnergy};
+pub use energy::{ChannelEnergy, EngineEnergy, PhaseFigures};
 pub use goodput::Goodput;
 pub use mbu::MbuFigures;
 pub use outliers::OutlierCounts;
