@@ -134,6 +134,18 @@ pub fn report_html(
         sections.push(Section::new("Warnings", vec![Block::Verdicts(warnings)]));
     }
     sections.push(Section::new("Energy", vec![energy_table(summary)]));
+    if let Some((inputs, tables)) = super::cost::cost_tables(summary) {
+        let blocks = std::iter::once(Block::Text(inputs))
+            .chain(tables.into_iter().map(|t| {
+                Block::Table(Table {
+                    caption: t.caption,
+                    headers: t.headers,
+                    rows: t.rows,
+                })
+            }))
+            .collect();
+        sections.push(Section::new("Cost", blocks));
+    }
     if !figures.is_empty() {
         let blocks = figures
             .iter()
