@@ -131,6 +131,12 @@ fn cost_per_million_tokens_is_the_price_over_the_summarys_own_throughput() {
         "{md}"
     );
     assert!(md.contains("electricity $0.2000/kWh") && md.contains("400.0 g CO2e/kWh"));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(
+        html.contains("Cost of device time per million tokens")
+            && html.contains("per telemetry channel"),
+        "both cost tables in the HTML report"
+    );
 
     // `report` recomputes the same figures from the stored run.
     let before = s["engines"]["sim"]["cost"].clone();
