@@ -9,11 +9,12 @@ use serde_json::{Map, Value};
 use shared_protocol::LoadPattern;
 
 use super::{
-    EnginePlan, IdleSettings, Plan, SloMetric, StopRule, TelemetryPlan, WorkloadPlan, interleave,
+    CostPlan, DeviceHourPrice, EnginePlan, IdleSettings, Plan, SloMetric, StopRule, TelemetryPlan,
+    WorkloadPlan, interleave,
 };
 use crate::catalog;
 use crate::error::{Failure, usage};
-use crate::settings::{Device, EngineLabel, Settings};
+use crate::settings::{Device, EngineLabel, PriceTarget, Settings};
 use crate::worker::Timeouts;
 
 /// Defaults for anything the settings leave unset.
@@ -66,13 +67,29 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
 
     let (mut options, urls) = by_label(s, &labels)?;
     let points = load_points(s, seed)?;
-    let engines = engine_plans(
-        &labels,
-        &mut options,
-        &urls,
-        s.device.unwrap_or(Device::Cpu),
-        &points,
-    )?;
+    let mut engines = Vec::new();
+    let mut price_per_hour = BTreeMap::new();
+    // One label at a time, so each of its planned engines (sweep points) gets its price.
+    for l in &labels {
+        let planned = engine_plans(
+            std::slice::from_ref(l),
+            &mut options,
+            &urls,
+            s.device.unwrap_or(Device::Cpu),
+            &points,
+        )?;
+        for e in &planned {
+            if let Some(price) = hourly_price(s, l, e.device) {
+                price_per_hour.insert(e.label.clone(), price);
+            }
+        }
+        engines.extend(planned);
+    }
+    let cost = CostPlan {
+        price_per_hour,
+        energy_usd_per_kwh: non_negative("energy-price", s.energy_price)?,
+        carbon_g_co2e_per_kwh: non_negative("carbon-intensity", s.carbon_intensity)?,
+    };
     let run_labels: Vec<String> = engines.iter().map(|e| e.label.clone()).collect();
 
     let mut timeouts = Timeouts::default();
@@ -120,8 +137,23 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
         telemetry: telemetry_plan(s)?,
         slo,
         timeouts,
+        cost,
         verbose,
     })
+}
+
+/// The price of a device hour of engine `l` on `device`: the last `--price-per-hour` given for
+/// the engine, else the last given for the device.
+fn hourly_price(s: &Settings, l: &EngineLabel, device: Device) -> Option<DeviceHourPrice> {
+    let last = |want: &dyn Fn(&PriceTarget) -> bool| {
+        s.price_per_hour.iter().rev().find(|p| want(&p.target))
+    };
+    last(&|t: &PriceTarget| matches!(t, PriceTarget::Engine(e) if e.label == l.label))
+        .or_else(|| last(&|t: &PriceTarget| *t == PriceTarget::Device(device)))
+        .map(|p| DeviceHourPrice {
+            usd_per_hour: p.usd_per_hour,
+            set_for: p.target.to_string(),
+        })
 }
 
 /// Engine options and URLs, keyed by engine label; each names an engine of the run.
@@ -150,6 +182,16 @@ fn by_label(
             .entry(label.label)
             .or_default()
             .insert(o.key.clone(), o.value.clone());
+    }
+    for p in &s.price_per_hour {
+        if let PriceTarget::Engine(e) = &p.target
+            && !listed(&e.label)
+        {
+            return Err(usage(format!(
+                "--price-per-hour given for engine {}, which is not in --engines",
+                e.label
+            )));
+        }
     }
     let mut urls = BTreeMap::new();
     for u in &s.url {
@@ -315,6 +357,15 @@ fn fraction(flag: &str, value: Option<f64>) -> Result<Option<f64>, Failure> {
     match value {
         Some(v) if !(v > 0.0 && v < 1.0) => Err(usage(format!(
             "--{flag} must be a fraction within (0, 1), got {v}"
+        ))),
+        v => Ok(v),
+    }
+}
+
+fn non_negative(flag: &str, value: Option<f64>) -> Result<Option<f64>, Failure> {
+    match value {
+        Some(v) if !(v.is_finite() && v >= 0.0) => Err(usage(format!(
+            "--{flag} must be a non-negative number, got {v}"
         ))),
         v => Ok(v),
     }

@@ -36,6 +36,9 @@ pub struct Plan {
     pub slo: BTreeMap<SloMetric, f64>,
     #[serde(default)]
     pub timeouts: Timeouts,
+    /// Prices and carbon intensity for the cost figures; runs recorded before them have none.
+    #[serde(default, skip_serializing_if = "CostPlan::is_empty")]
+    pub cost: CostPlan,
     /// Forward each worker's stderr to the terminal (how the run is shown, not what it measures).
     #[serde(skip)]
     pub verbose: bool,
@@ -133,4 +136,36 @@ pub struct TelemetryPlan {
 pub struct IdleSettings {
     pub cooldown_max: Duration,
     pub measure: Duration,
+}
+
+/// What the cost figures are computed from: the price of a device hour per engine, the price
+/// of electricity and the grid's carbon intensity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CostPlan {
+    /// Price of one device hour per engine label (sweep points share their engine's).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub price_per_hour: BTreeMap<String, DeviceHourPrice>,
+    /// US dollars per kWh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_usd_per_kwh: Option<f64>,
+    /// Grams of CO2-equivalent per kWh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carbon_g_co2e_per_kwh: Option<f64>,
+}
+
+impl CostPlan {
+    /// Whether no cost input was given.
+    pub fn is_empty(&self) -> bool {
+        self.price_per_hour.is_empty()
+            && self.energy_usd_per_kwh.is_none()
+            && self.carbon_g_co2e_per_kwh.is_none()
+    }
+}
+
+/// The price of one hour of the device an engine ran on, and the setting it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceHourPrice {
+    pub usd_per_hour: f64,
+    /// `engine LABEL` or `device DEVICE`: which `--price-per-hour` entry gave it.
+    pub set_for: String,
 }

@@ -189,6 +189,18 @@ pub fn report_html(
     let mut energy = vec![energy_table(summary)];
     energy.extend(phase_table(summary));
     sections.push(Section::new("Energy", energy));
+    if let Some((inputs, tables)) = super::cost::cost_tables(summary) {
+        let blocks = std::iter::once(Block::Text(inputs))
+            .chain(tables.into_iter().map(|t| {
+                Block::Table(Table {
+                    caption: t.caption,
+                    headers: t.headers,
+                    rows: t.rows,
+                })
+            }))
+            .collect();
+        sections.push(Section::new("Cost", blocks));
+    }
     if !figures.is_empty() {
         let blocks = figures
             .iter()

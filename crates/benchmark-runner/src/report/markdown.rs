@@ -42,6 +42,7 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
     );
     mbu_notes(&mut out, summary);
     device_clock_notes(&mut out, summary);
+    cost_section(&mut out, summary);
     if let Some(v) = &summary.verdicts {
         let _ = writeln!(
             out,
@@ -170,5 +171,22 @@ fn device_clock_notes(out: &mut String, summary: &RunSummary) {
             p50(d.host_minus_device_ttft_ms.as_ref()),
             p50(d.host_minus_device_tpot_ms.as_ref()),
         );
+    }
+}
+
+/// The cost inputs in a line and the cost tables, when any engine has cost figures.
+fn cost_section(out: &mut String, summary: &RunSummary) {
+    let Some((inputs, tables)) = super::cost::cost_tables(summary) else {
+        return;
+    };
+    let _ = writeln!(out, "## Cost\n\n{inputs}\n");
+    for t in tables {
+        let _ = writeln!(out, "{}:\n", t.caption);
+        let _ = writeln!(out, "| {} |", t.headers.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(t.headers.len()));
+        for row in &t.rows {
+            let _ = writeln!(out, "| {} |", row.join(" | "));
+        }
+        let _ = writeln!(out);
     }
 }

@@ -2,6 +2,7 @@
 //! markdown and HTML), `report.md`, `summary.csv`, the figures in `plots/` and `report.html`,
 //! all written through [`export`].
 
+mod cost;
 mod csv;
 pub mod export;
 pub mod figures;

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use telemetry::TelemetryKind;
 
-pub use values::{ArrivalSpec, Device, EngineLabel, EngineOpt, EngineUrl, SloMetric, SloTerm};
+pub use values::{
+    ArrivalSpec, Device, EngineLabel, EngineOpt, EngineUrl, HourlyPrice, PriceTarget, SloMetric,
+    SloTerm,
+};
 
 use crate::error::{Failure, usage};
 
@@ -133,10 +136,22 @@ pub struct Settings {
     /// How long idle power is averaged.
     #[arg(long = "idle-measure", value_name = "SECONDS")]
     pub idle_measure_s: Option<f64>,
+    /// Price of one device hour in US dollars, ENGINE=USD or DEVICE=USD (an engine's own price
+    /// wins over its device's); repeatable or a comma list. Config: a `[price_per_hour]` table.
+    #[arg(long, value_delimiter = ',', value_name = "ENGINE=USD")]
+    #[serde(default, deserialize_with = "toml_forms::prices")]
+    pub price_per_hour: Vec<HourlyPrice>,
+    /// Price of electricity in US dollars per kWh, for the energy cost per 1M output tokens.
+    #[arg(long, value_name = "USD_PER_KWH")]
+    pub energy_price: Option<f64>,
+    /// Grid carbon intensity in grams of CO2-equivalent per kWh, for emissions per 1M output
+    /// tokens.
+    #[arg(long, value_name = "G_CO2E_PER_KWH")]
+    pub carbon_intensity: Option<f64>,
 }
 
 /// `over` laid on `base`: every value `over` sets wins; keyed lists (engine options, URLs,
-/// objectives) keep both, `over`'s entries last so they win key by key.
+/// objectives, prices) keep both, `over`'s entries last so they win key by key.
 pub fn layer(base: Settings, over: Settings) -> Settings {
     fn keyed<T>(mut base: Vec<T>, over: Vec<T>) -> Vec<T> {
         base.extend(over);
@@ -177,6 +192,9 @@ pub fn layer(base: Settings, over: Settings) -> Settings {
         idle: over.idle.or(base.idle),
         idle_cooldown_s: over.idle_cooldown_s.or(base.idle_cooldown_s),
         idle_measure_s: over.idle_measure_s.or(base.idle_measure_s),
+        price_per_hour: keyed(base.price_per_hour, over.price_per_hour),
+        energy_price: over.energy_price.or(base.energy_price),
+        carbon_intensity: over.carbon_intensity.or(base.carbon_intensity),
     }
 }
 

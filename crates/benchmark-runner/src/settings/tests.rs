@@ -45,6 +45,8 @@ telemetry_interval_ms = 20
 idle = false
 idle_cooldown_s = 10.0
 idle_measure_s = 2.0
+energy_price = 0.2
+carbon_intensity = 400.0
 
 [engine_options.sim]
 ttft_ms = "normal:5:1"
@@ -54,6 +56,10 @@ ttft_ms = "normal:5:1"
 
 [slo]
 ttft_ms = 200.0
+
+[price_per_hour]
+"cuda:1" = 3
+sim = 2.5
 "#;
 
 /// The same settings as command-line flags (`rate` and `arrival` aside: they exclude
@@ -92,6 +98,9 @@ const FULL_FLAGS: &[&str] = &[
     "sim.ttft_ms=normal:5:1",
     "--url=vllm@a=http://127.0.0.1:8000",
     "--slo=ttft_ms=200",
+    "--energy-price=0.2",
+    "--carbon-intensity=400",
+    "--price-per-hour=cuda:1=3,sim=2.5",
 ];
 
 #[test]
@@ -108,7 +117,17 @@ fn every_flag_has_a_config_key() {
     let keys: Vec<String> = FULL_CONFIG
         .lines()
         .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
-        .chain(["engine_options", "url", "slo", "rate", "arrival"].map(str::to_owned))
+        .chain(
+            [
+                "engine_options",
+                "url",
+                "slo",
+                "price_per_hour",
+                "rate",
+                "arrival",
+            ]
+            .map(str::to_owned),
+        )
         .collect();
     for arg in command.get_arguments() {
         let id = arg.get_id().as_str();
@@ -117,7 +136,7 @@ fn every_flag_has_a_config_key() {
             "flag {id} has no config key in the test config"
         );
         let toml = match id {
-            "engine_options" | "url" | "slo" => continue,
+            "engine_options" | "url" | "slo" | "price_per_hour" => continue,
             _ => FULL_CONFIG
                 .lines()
                 .chain(["rate = [1.0]", "arrival = \"poisson\""])
@@ -159,6 +178,12 @@ fn bad_values_name_the_key_once() {
         ("device = \"tpu\"", "unknown device 'tpu'"),
         ("engines = [\"candel\"]", "candel"),
         ("arrival = \"bursty\"", "gamma:SHAPE"),
+        (
+            "[price_per_hour]\nsim = -1.0",
+            "price-per-hour of engine sim: the price must be a non-negative number of US dollars, got -1",
+        ),
+        ("[price_per_hour]\nsimm = 2.0", "price-per-hour 'simm'"),
+        ("energy_price = \"cheap\"", "invalid type"),
     ] {
         let e = Settings::parse_toml(text).expect_err(text);
         assert!(e.contains(why), "{text}: {e}");
@@ -168,4 +193,60 @@ fn bad_values_name_the_key_once() {
     let first = e.render().to_string();
     let first = first.lines().next().unwrap_or_default();
     assert_eq!(first.matches("ftp://x").count(), 1, "{first}");
+}
+
+#[test]
+fn hourly_prices_name_an_engine_or_a_device() {
+    let s = flags(&[
+        "--price-per-hour",
+        "vllm@a=2.5",
+        "--price-per-hour=cuda=1,cpu=0.25",
+    ]);
+    let prices: Vec<(String, f64)> = s
+        .price_per_hour
+        .iter()
+        .map(|p| (p.target.to_string(), p.usd_per_hour))
+        .collect();
+    assert_eq!(
+        prices,
+        vec![
+            ("engine vllm@a".to_owned(), 2.5),
+            ("device cuda:0".to_owned(), 1.0),
+            ("device cpu".to_owned(), 0.25),
+        ]
+    );
+    let merged = layer(
+        Settings::parse_toml("energy_price = 0.1\n[price_per_hour]\nsim = 1.0").expect("valid"),
+        flags(&["--price-per-hour=sim=4", "--carbon-intensity=300"]),
+    );
+    let last = merged.price_per_hour.last().expect("two prices");
+    assert!(
+        (last.usd_per_hour - 4.0).abs() < 1e-12,
+        "the command line's price comes last"
+    );
+    assert_eq!(merged.energy_price, Some(0.1));
+    assert_eq!(merged.carbon_intensity, Some(300.0));
+}
+
+#[test]
+fn bad_hourly_prices_say_what_is_wrong() {
+    for (arg, why) in [
+        ("sim", "'sim' must look like ENGINE=USD or DEVICE=USD"),
+        ("sim=two", "'sim=two' must look like ENGINE=USD"),
+        ("=2", "'=2' must look like ENGINE=USD"),
+        (
+            "sim=-2.5",
+            "the price must be a non-negative number of US dollars, got -2.5",
+        ),
+        ("sim=inf", "the price must be a non-negative number"),
+        ("candel=2", "price-per-hour 'candel'"),
+    ] {
+        let e = Flags::try_parse_from(["compare", "--price-per-hour", arg]).expect_err(arg);
+        let text = e.render().to_string();
+        assert!(text.contains(why), "{arg}: {text}");
+        assert!(
+            text.contains("--price-per-hour"),
+            "{arg}: the flag is named: {text}"
+        );
+    }
 }

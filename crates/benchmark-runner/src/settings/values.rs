@@ -292,3 +292,70 @@ impl TryFrom<String> for ArrivalSpec {
         s.parse()
     }
 }
+
+/// What an hourly price is set for: one engine (by label, sweep points included) or every engine
+/// that runs on a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PriceTarget {
+    Engine(EngineLabel),
+    Device(Device),
+}
+
+impl fmt::Display for PriceTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PriceTarget::Engine(l) => write!(f, "engine {}", l.label),
+            PriceTarget::Device(d) => write!(f, "device {d}"),
+        }
+    }
+}
+
+/// `ENGINE=USD` or `DEVICE=USD`: the price of one hour of the device an engine runs on, in US
+/// dollars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HourlyPrice {
+    pub target: PriceTarget,
+    pub usd_per_hour: f64,
+}
+
+impl HourlyPrice {
+    /// A price for `key` (a device name, else an engine label), which must be a finite,
+    /// non-negative number of dollars.
+    pub fn new(key: &str, usd_per_hour: f64) -> Result<HourlyPrice, String> {
+        let key = key.trim();
+        let target = match key.parse::<Device>() {
+            Ok(d) => PriceTarget::Device(d),
+            Err(_) => PriceTarget::Engine(
+                key.parse()
+                    .map_err(|e| format!("price-per-hour '{key}': {e}"))?,
+            ),
+        };
+        if !(usd_per_hour.is_finite() && usd_per_hour >= 0.0) {
+            return Err(format!(
+                "price-per-hour of {target}: the price must be a non-negative number of US dollars, got {usd_per_hour}"
+            ));
+        }
+        Ok(HourlyPrice {
+            target,
+            usd_per_hour,
+        })
+    }
+}
+
+impl FromStr for HourlyPrice {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "'{raw}' must look like ENGINE=USD or DEVICE=USD (e.g. vllm=2.50 or cuda:0=2.50)"
+            )
+        };
+        let (key, usd) = raw.split_once('=').ok_or_else(bad)?;
+        if key.trim().is_empty() {
+            return Err(bad());
+        }
+        let usd: f64 = usd.trim().parse().map_err(|_| bad())?;
+        HourlyPrice::new(key, usd)
+    }
+}

@@ -6,11 +6,13 @@
 //!
 //! - [`requests`]: counts, failures, throughput, warnings.
 //! - [`energy`]: energy per channel and validity flags; [`mbu`]: bandwidth utilisation.
+//! - [`cost`]: price and emissions per million tokens.
 //! - [`goodput`], [`regressions`], [`outliers`], [`token_counts`], [`device_clock`]: one
 //!   figure each.
 //! - [`verdicts`] and [`agreement`]: each engine against the reference engine.
 
 pub mod agreement;
+pub mod cost;
 pub mod device_clock;
 pub mod energy;
 pub mod goodput;
@@ -28,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use shared_protocol::{EngineId, Phase};
 
 pub use agreement::Agreement;
+pub use cost::CostFigures;
 pub use device_clock::DeviceClockFigures;
 pub use energy::{ChannelEnergy, EngineEnergy, PhaseFigures};
 pub use goodput::Goodput;
@@ -177,6 +180,10 @@ pub struct EngineSummary {
     pub peak_rss_bytes: Option<u64>,
     /// Energy per telemetry channel, or why there is none.
     pub energy: EngineEnergy,
+    /// With a price of a device hour, an energy price or a carbon intensity: cost and
+    /// emissions per million tokens, with the inputs they came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostFigures>,
     /// Reasons from telemetry that this engine's run is not to be trusted (throttling, clocks
     /// moving, another process on the device, energy windows too short to resolve).
     pub validity: Vec<String>,
@@ -348,6 +355,7 @@ fn summarize_engine(
         .as_ref()
         .map_or(0.0, |s| s.mean * s.n as f64);
     let (energy, validity) = energy::engine_energy(label, completion_total, data.energy);
+    let cost = cost::cost_figures(&plan.cost, label, &runs, &ok, &energy);
     let token_counts = token_counts::token_count_check(&ok);
     let load_ms: Vec<f64> = runs
         .iter()
@@ -420,6 +428,7 @@ fn summarize_engine(
             .max(),
         requests,
         energy,
+        cost,
         validity,
         warnings,
     }

@@ -82,6 +82,18 @@ fn bad_inputs_are_usage_errors_naming_the_problem() {
             }),
             "exclude each other",
         ),
+        (
+            with(|s| s.price_per_hour = vec!["vllm=2".parse().expect("price")]),
+            "--price-per-hour given for engine vllm, which is not in --engines",
+        ),
+        (
+            with(|s| s.energy_price = Some(-0.1)),
+            "--energy-price must be a non-negative number, got -0.1",
+        ),
+        (
+            with(|s| s.carbon_intensity = Some(f64::NAN)),
+            "--carbon-intensity must be a non-negative number, got NaN",
+        ),
     ] {
         match plan(&s) {
             Err(Failure::Usage(m)) => assert!(!why.is_empty() && m.contains(why), "{m}"),
@@ -158,4 +170,43 @@ fn the_plan_reads_back_as_itself() {
     let back: Plan = serde_json::from_value(json.clone()).expect("deserialize");
     assert_eq!(serde_json::to_value(&back).expect("serialize"), json);
     assert_eq!(back.workload.target_ci(), Some(0.05));
+}
+
+#[test]
+fn hourly_prices_go_to_each_planned_engine_the_engines_own_first() {
+    let mut s = settings("sim,sim@b,llamacpp");
+    s.concurrency = Some(vec![1, 4]);
+    s.price_per_hour = ["none=1", "sim@b=2.5", "remote=3", "sim@b=4"]
+        .iter()
+        .map(|p| p.parse().expect("price"))
+        .collect();
+    s.energy_price = Some(0.2);
+    let p = plan(&s).expect("valid");
+    let prices: Vec<(&str, f64, &str)> = p
+        .cost
+        .price_per_hour
+        .iter()
+        .map(|(l, h)| (l.as_str(), h.usd_per_hour, h.set_for.as_str()))
+        .collect();
+    assert_eq!(
+        prices,
+        [
+            ("llamacpp@c1", 3.0, "device remote"),
+            ("llamacpp@c4", 3.0, "device remote"),
+            ("sim", 1.0, "device none"),
+            ("sim@b", 4.0, "engine sim@b"),
+        ]
+    );
+    assert_eq!(p.cost.energy_usd_per_kwh, Some(0.2));
+    assert_eq!(p.cost.carbon_g_co2e_per_kwh, None);
+    // Recorded with the plan, and a plan without them (an older manifest) reads as none.
+    let json = serde_json::to_value(&p).expect("serialize");
+    assert_eq!(json["cost"]["price_per_hour"]["sim@b"]["usd_per_hour"], 4.0);
+    let back: Plan = serde_json::from_value(json).expect("deserialize");
+    assert_eq!(back.cost, p.cost);
+    let mut old = serde_json::to_value(plan(&settings("sim")).expect("valid")).expect("json");
+    assert!(old.get("cost").is_none(), "no inputs, nothing written");
+    old.as_object_mut().expect("object").remove("cost");
+    let back: Plan = serde_json::from_value(old).expect("an older plan reads");
+    assert!(back.cost.is_empty());
 }
