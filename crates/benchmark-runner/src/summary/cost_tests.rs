@@ -181,6 +181,7 @@ fn channel(name: &str, j_per_token: f64, idle_adjusted_j_per_token: Option<f64>)
         tokens_per_j: None,
         request_j: None,
         unresolved_requests: 0,
+        phases: None,
     }
 }
 
