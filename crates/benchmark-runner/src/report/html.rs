@@ -5,7 +5,9 @@ use bench_report::{Block, HtmlReport, Outcome, Section, Table, Verdict, render_h
 use bench_stats::Verdict as StatVerdict;
 
 use super::figures::Figure;
-use super::table::{HEADERS, comparison_rows};
+use super::table::{
+    HEADERS, ITL_DEFINITION_HEADERS, ITL_DEFINITION_NOTE, comparison_rows, itl_definition_rows,
+};
 use crate::diff::DiffRow;
 use crate::manifest::Manifest;
 use crate::summary::RunSummary;
@@ -77,6 +79,22 @@ fn energy_table(summary: &RunSummary) -> Block {
     })
 }
 
+/// The table of inter-token latency as each tool defines it; none when no engine's samples
+/// have inter-token gaps.
+fn itl_definitions_table(summary: &RunSummary) -> Option<Block> {
+    let rows = itl_definition_rows(summary);
+    (!rows.is_empty()).then(|| {
+        Block::Table(Table {
+            caption: "Inter-token latency by each tool's definition, milliseconds".to_owned(),
+            headers: ITL_DEFINITION_HEADERS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            rows,
+        })
+    })
+}
+
 /// Render the HTML report.
 pub fn report_html(
     summary: &RunSummary,
@@ -97,6 +115,12 @@ pub fn report_html(
         rows: comparison_rows(summary),
     }));
     let mut sections = vec![Section::new("Comparison", comparison)];
+    if let Some(block) = itl_definitions_table(summary) {
+        sections.push(Section::new(
+            "ITL as other tools define it",
+            vec![Block::Text(ITL_DEFINITION_NOTE.to_owned()), block],
+        ));
+    }
     if let Some(v) = &summary.verdicts {
         sections.push(Section::new(
             format!("Verdicts against {}", v.reference),
