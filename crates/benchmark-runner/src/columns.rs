@@ -169,6 +169,7 @@ impl Columns {
             prefill_ns: row.prefill_ns,
             ttft_ns: row.ttft_ns,
             e2e_ns: row.e2e_ns,
+            itl_sum_ns: row.itl_ns.iter().sum(),
             prompt_tokens: row.prompt_tokens,
             prompt_tokens_source: row.prompt_tokens_source,
             completion_tokens: row.completion_tokens,

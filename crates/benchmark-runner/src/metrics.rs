@@ -46,6 +46,9 @@ pub struct Request {
     pub prefill_ns: Option<u64>,
     pub ttft_ns: Option<u64>,
     pub e2e_ns: u64,
+    /// The sum of the sample's `itl_ns`: its first content chunk's arrival to its last one's
+    /// (the pooled gaps themselves live in [`crate::columns::Columns`]).
+    pub itl_sum_ns: u64,
     pub prompt_tokens: Option<u32>,
     pub prompt_tokens_source: Option<TokenSource>,
     pub completion_tokens: u32,
@@ -96,6 +99,7 @@ impl Request {
             prefill_ns: sample.prefill_ns,
             ttft_ns: sample.ttft_ns,
             e2e_ns: sample.e2e_ns,
+            itl_sum_ns: sample.itl_ns.iter().sum(),
             prompt_tokens: sample.prompt_tokens,
             prompt_tokens_source: sample.prompt_tokens_source,
             completion_tokens: sample.completion_tokens,

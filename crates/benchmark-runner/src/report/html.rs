@@ -5,7 +5,9 @@ use bench_report::{Block, HtmlReport, Outcome, Section, Table, Verdict, render_h
 use bench_stats::Verdict as StatVerdict;
 
 use super::figures::Figure;
-use super::table::{HEADERS, comparison_rows};
+use super::table::{
+    HEADERS, ITL_DEFINITION_HEADERS, ITL_DEFINITION_NOTE, comparison_rows, itl_definition_rows,
+};
 use crate::diff::DiffRow;
 use crate::manifest::Manifest;
 use crate::summary::RunSummary;
@@ -130,6 +132,62 @@ fn phase_table(summary: &RunSummary) -> Vec<Block> {
     std::iter::once(table).chain(notes).collect()
 }
 
+/// The table of inter-token latency as each tool defines it; none when no engine's samples
+/// have inter-token gaps.
+fn itl_definitions_table(summary: &RunSummary) -> Option<Block> {
+    let rows = itl_definition_rows(summary);
+    (!rows.is_empty()).then(|| {
+        Block::Table(Table {
+            caption: "Inter-token latency by each tool's definition, milliseconds".to_owned(),
+            headers: ITL_DEFINITION_HEADERS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            rows,
+        })
+    })
+}
+
+/// Every engine's warnings and failed repetitions.
+fn warnings(summary: &RunSummary) -> Vec<Verdict> {
+    summary
+        .engines
+        .iter()
+        .flat_map(|(label, e)| {
+            e.warnings
+                .iter()
+                .cloned()
+                .chain(e.failures.iter().map(|f| {
+                    format!(
+                        "repetition {} failed ({}): {}",
+                        f.repetition, f.reason, f.message
+                    )
+                }))
+                .map(move |w| Verdict {
+                    outcome: Outcome::Warning,
+                    word: None,
+                    subject: label.clone(),
+                    detail: w,
+                })
+        })
+        .collect()
+}
+
+/// The cost inputs and tables, when any engine has cost figures.
+fn cost_section(summary: &RunSummary) -> Option<Section> {
+    let (inputs, tables) = super::cost::cost_tables(summary)?;
+    let blocks = std::iter::once(Block::Text(inputs))
+        .chain(tables.into_iter().map(|t| {
+            Block::Table(Table {
+                caption: t.caption,
+                headers: t.headers,
+                rows: t.rows,
+            })
+        }))
+        .collect();
+    Some(Section::new("Cost", blocks))
+}
+
 /// Render the HTML report.
 pub fn report_html(
     summary: &RunSummary,
@@ -150,6 +208,12 @@ pub fn report_html(
         rows: comparison_rows(summary),
     }));
     let mut sections = vec![Section::new("Comparison", comparison)];
+    if let Some(block) = itl_definitions_table(summary) {
+        sections.push(Section::new(
+            "ITL as other tools define it",
+            vec![Block::Text(ITL_DEFINITION_NOTE.to_owned()), block],
+        ));
+    }
     if let Some(v) = &summary.verdicts {
         sections.push(Section::new(
             format!("Verdicts against {}", v.reference),
@@ -162,45 +226,14 @@ pub fn report_html(
             ],
         ));
     }
-    let warnings: Vec<Verdict> = summary
-        .engines
-        .iter()
-        .flat_map(|(label, e)| {
-            e.warnings
-                .iter()
-                .cloned()
-                .chain(e.failures.iter().map(|f| {
-                    format!(
-                        "repetition {} failed ({}): {}",
-                        f.repetition, f.reason, f.message
-                    )
-                }))
-                .map(move |w| Verdict {
-                    outcome: Outcome::Warning,
-                    word: None,
-                    subject: label.clone(),
-                    detail: w,
-                })
-        })
-        .collect();
+    let warnings = warnings(summary);
     if !warnings.is_empty() {
         sections.push(Section::new("Warnings", vec![Block::Verdicts(warnings)]));
     }
     let mut energy = vec![energy_table(summary)];
     energy.extend(phase_table(summary));
     sections.push(Section::new("Energy", energy));
-    if let Some((inputs, tables)) = super::cost::cost_tables(summary) {
-        let blocks = std::iter::once(Block::Text(inputs))
-            .chain(tables.into_iter().map(|t| {
-                Block::Table(Table {
-                    caption: t.caption,
-                    headers: t.headers,
-                    rows: t.rows,
-                })
-            }))
-            .collect();
-        sections.push(Section::new("Cost", blocks));
-    }
+    sections.extend(cost_section(summary));
     if !figures.is_empty() {
         let blocks = figures
             .iter()

@@ -43,6 +43,7 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
     mbu_notes(&mut out, summary);
     device_clock_notes(&mut out, summary);
     cost_section(&mut out, summary);
+    itl_definitions(&mut out, summary);
     if let Some(v) = &summary.verdicts {
         let _ = writeln!(
             out,
@@ -189,4 +190,24 @@ fn cost_section(out: &mut String, summary: &RunSummary) {
         }
         let _ = writeln!(out);
     }
+}
+
+/// The table of inter-token latency as each tool defines it, for engines whose samples have
+/// inter-token gaps.
+fn itl_definitions(out: &mut String, summary: &RunSummary) {
+    use super::table::{ITL_DEFINITION_HEADERS, ITL_DEFINITION_NOTE, itl_definition_rows};
+    let rows = itl_definition_rows(summary);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## ITL as other tools define it\n\n{ITL_DEFINITION_NOTE}\n"
+    );
+    let _ = writeln!(out, "| {} |", ITL_DEFINITION_HEADERS.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(ITL_DEFINITION_HEADERS.len()));
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    let _ = writeln!(out);
 }

@@ -98,3 +98,33 @@ pub fn terminal_table(summary: &RunSummary) -> String {
     }
     out
 }
+
+/// Column headers of the table of inter-token latency as each tool defines it.
+pub const ITL_DEFINITION_HEADERS: [&str; 7] = [
+    "engine", "tool", "metric", "pooled", "n", "p50 ms", "mean ms",
+];
+
+/// One row per definition per engine whose samples have inter-token gaps, in summary order;
+/// none when no engine has them.
+pub fn itl_definition_rows(summary: &RunSummary) -> Vec<Vec<String>> {
+    summary
+        .engines
+        .values()
+        .flat_map(|e| {
+            e.itl_definitions.iter().flatten().map(|d| {
+                vec![
+                    e.label.clone(),
+                    d.tool.clone(),
+                    d.metric.clone(),
+                    d.pooling.as_str().to_owned(),
+                    d.ms.n.to_string(),
+                    format!("{:.3}", d.ms.p50),
+                    format!("{:.3}", d.ms.mean),
+                ]
+            })
+        })
+        .collect()
+}
+
+/// What the table of inter-token latency definitions shows, in one paragraph.
+pub const ITL_DEFINITION_NOTE: &str = "Inter-token latency as each tool defines it, over the same successful requests (docs/metrics.md, \"ITL as other tools define it\"). The figures part when chunks carry several tokens: pooled chunk gaps then span several tokens, per-request figures divide by the token count, and GuideLLM weights each request by its tokens (n counts tokens; its percentiles are not interpolated).";

@@ -10,12 +10,14 @@
 //! - [`goodput`], [`regressions`], [`outliers`], [`token_counts`], [`device_clock`]: one
 //!   figure each.
 //! - [`verdicts`] and [`agreement`]: each engine against the reference engine.
+//! - [`itl_definitions`]: inter-token latency as vLLM, `aiperf` and `guidellm` define it.
 
 pub mod agreement;
 pub mod cost;
 pub mod device_clock;
 pub mod energy;
 pub mod goodput;
+pub mod itl_definitions;
 pub mod mbu;
 pub mod outliers;
 pub mod regressions;
@@ -34,6 +36,7 @@ pub use cost::CostFigures;
 pub use device_clock::DeviceClockFigures;
 pub use energy::{ChannelEnergy, EngineEnergy, PhaseFigures};
 pub use goodput::Goodput;
+pub use itl_definitions::ItlDefinition;
 pub use mbu::MbuFigures;
 pub use outliers::OutlierCounts;
 pub use regressions::{RegressionPoints, regression_points};
@@ -189,6 +192,11 @@ pub struct EngineSummary {
     pub validity: Vec<String>,
     /// Reasons a reader should be careful with these figures.
     pub warnings: Vec<String>,
+    /// Engines whose samples have inter-token gaps: inter-token latency as `vllm bench serve`,
+    /// `aiperf` and `guidellm` each define it, beside this project's `itl_ms` and `tpot_ms`,
+    /// over the same requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub itl_definitions: Option<Vec<ItlDefinition>>,
 }
 
 impl EngineSummary {
@@ -345,6 +353,8 @@ fn summarize_engine(
     let throughput = requests::throughput(&runs, &ok);
     let ttft_ms = of(Metric::TtftMs);
     let tpot_ms = of(Metric::TpotMs);
+    let itl_ms = of(Metric::ItlMs);
+    let itl_definitions = itl_definitions::itl_definitions(&ok, itl_ms.as_ref(), tpot_ms.as_ref());
     let prompt_tokens = stat(
         ok.iter()
             .filter_map(|s| s.prompt_tokens.map(f64::from))
@@ -401,7 +411,7 @@ fn summarize_engine(
         failures,
         ttft_ms,
         tpot_ms,
-        itl_ms: of(Metric::ItlMs),
+        itl_ms,
         e2e_ms: of(Metric::E2eMs),
         decode_tok_s: of(Metric::DecodeTokS),
         prefill_tok_s: of(Metric::PrefillTokS),
@@ -431,6 +441,7 @@ fn summarize_engine(
         cost,
         validity,
         warnings,
+        itl_definitions,
     }
 }
 
