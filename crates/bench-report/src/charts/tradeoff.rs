@@ -128,7 +128,7 @@ impl Tradeoff {
             .iter()
             .map(|p| chart.backend_coord(&(p.x, p.y)))
             .collect();
-        let corners = place_labels(&anchors, &sizes, plot.get_pixel_range());
+        let corners = place_labels(&anchors, &sizes, &plot.get_pixel_range());
         chart.draw_series(self.points.iter().zip(anchors.iter().zip(&corners)).map(
             |(p, (at, corner))| {
                 let offset = (corner.0 - at.0, corner.1 - at.1);
@@ -159,7 +159,7 @@ fn steps(sorted: &[(f64, f64)]) -> Vec<(f64, f64)> {
 pub(crate) fn place_labels(
     anchors: &[(i32, i32)],
     sizes: &[(u32, u32)],
-    bounds: (Range<i32>, Range<i32>),
+    bounds: &(Range<i32>, Range<i32>),
 ) -> Vec<(i32, i32)> {
     type Rect = (i32, i32, i32, i32);
     let overlap = |a: Rect, b: Rect| -> i64 {
@@ -196,7 +196,7 @@ pub(crate) fn place_labels(
         // `min_by_key` keeps the first of equals: the earliest spot in the order above.
         let best = candidates
             .iter()
-            .min_by_key(|c| cost(*c))
+            .min_by_key(|c| cost(c))
             .copied()
             .unwrap_or((x + GAP, y));
         placed.push((best.0, best.1, best.0 + w, best.1 + h));
@@ -224,14 +224,14 @@ mod tests {
     fn labels_go_right_unless_taken_or_outside() {
         let bounds = (0..200, 0..100);
         // Alone, in the middle: right of the marker, centred on it.
-        let alone = place_labels(&[(50, 50)], &[(40, 10)], bounds.clone());
+        let alone = place_labels(&[(50, 50)], &[(40, 10)], &bounds);
         assert_eq!(alone, vec![(50 + GAP, 45)]);
         // Two markers side by side: the first label would cover the second marker on the
         // right (60..100 against 64..76), so it goes left; the second goes right.
-        let pair = place_labels(&[(50, 50), (70, 50)], &[(40, 10), (40, 10)], bounds.clone());
+        let pair = place_labels(&[(50, 50), (70, 50)], &[(40, 10), (40, 10)], &bounds);
         assert_eq!(pair, vec![(50 - GAP - 40, 45), (70 + GAP, 45)]);
         // At the right edge: left of the marker.
-        let edge = place_labels(&[(190, 50)], &[(40, 10)], bounds);
+        let edge = place_labels(&[(190, 50)], &[(40, 10)], &bounds);
         assert_eq!(edge, vec![(190 - GAP - 40, 45)]);
     }
 
