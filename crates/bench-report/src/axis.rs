@@ -1,5 +1,5 @@
-//! Axis coordinates for plotters: linear, base-10 logarithmic, or named categories, with their
-//! ranges, tick positions and tick labels.
+//! Axis coordinates for plotters: linear, logarithmic (ticked at round base-10 values or at powers
+//! of two), or named categories, with their ranges, tick positions and tick labels.
 
 use std::ops::Range;
 
@@ -8,11 +8,13 @@ use plotters::coord::types::RangedCoordf64;
 
 use crate::{Scale, format};
 
-/// One axis of a plot; values are always `f64` (categories sit at 0, 1, 2, ...).
+/// One axis of a plot; values are always `f64` (categories sit at 0, 1, 2, ...). `Log2` maps like
+/// `Log` and is ticked at powers of two.
 #[derive(Debug, Clone)]
 pub(crate) enum AxisCoord {
     Linear { lo: f64, hi: f64 },
     Log { lo: f64, hi: f64 },
+    Log2 { lo: f64, hi: f64 },
     Categories { names: Vec<String> },
 }
 
@@ -36,16 +38,18 @@ impl AxisCoord {
                 };
                 Self::Linear { lo, hi: hi + pad }
             }
-            Scale::Log => {
+            Scale::Log | Scale::Log2 => {
                 let (lo, hi) = if hi / lo < 1.5 {
                     (lo / 1.25, hi * 1.25)
                 } else {
                     (lo, hi)
                 };
                 let pad = (hi / lo).log10() * 0.04;
-                Self::Log {
-                    lo: lo / 10f64.powf(pad),
-                    hi: hi * 10f64.powf(pad),
+                let (lo, hi) = (lo / 10f64.powf(pad), hi * 10f64.powf(pad));
+                if scale == Scale::Log2 {
+                    Self::Log2 { lo, hi }
+                } else {
+                    Self::Log { lo, hi }
                 }
             }
         }
@@ -64,6 +68,10 @@ impl AxisCoord {
                 lo,
                 hi: lo * (hi / lo).powf(1.0 / keep),
             },
+            Self::Log2 { lo, hi } => Self::Log2 {
+                lo,
+                hi: lo * (hi / lo).powf(1.0 / keep),
+            },
             categories @ Self::Categories { .. } => categories,
         }
     }
@@ -72,7 +80,7 @@ impl AxisCoord {
     fn fraction(&self, value: f64) -> f64 {
         match self {
             Self::Linear { lo, hi } => (value - lo) / (hi - lo),
-            Self::Log { lo, hi } => {
+            Self::Log { lo, hi } | Self::Log2 { lo, hi } => {
                 (value.max(f64::MIN_POSITIVE).ln() - lo.ln()) / (hi.ln() - lo.ln())
             }
             Self::Categories { names } => (value + 0.5) / names.len().max(1) as f64,
@@ -89,7 +97,7 @@ impl AxisCoord {
                 }
                 names.get(index as usize).cloned().unwrap_or_default()
             }
-            Self::Linear { .. } | Self::Log { .. } => format::number(value),
+            Self::Linear { .. } | Self::Log { .. } | Self::Log2 { .. } => format::number(value),
         }
     }
 }
@@ -117,6 +125,8 @@ impl Ranged for AxisCoord {
         match self {
             Self::Linear { lo, hi } => RangedCoordf64::from(*lo..*hi).key_points(hint),
             Self::Log { lo, hi } => log_ticks(*lo, *hi, hint.max_num_points(), light),
+            Self::Log2 { .. } if light => Vec::new(),
+            Self::Log2 { lo, hi } => log2_ticks(*lo, *hi, hint.max_num_points()),
             Self::Categories { names } if !light => {
                 let step = names.len().div_ceil(hint.max_num_points().max(1)).max(1);
                 (0..names.len()).step_by(step).map(|i| i as f64).collect()
@@ -127,7 +137,7 @@ impl Ranged for AxisCoord {
 
     fn range(&self) -> Range<f64> {
         match self {
-            Self::Linear { lo, hi } | Self::Log { lo, hi } => *lo..*hi,
+            Self::Linear { lo, hi } | Self::Log { lo, hi } | Self::Log2 { lo, hi } => *lo..*hi,
             Self::Categories { names } => -0.5..names.len() as f64 - 0.5,
         }
     }
@@ -176,9 +186,40 @@ fn log_ticks(lo: f64, hi: f64, max: usize, light: bool) -> Vec<f64> {
     within(&[1.0], decades.div_ceil(max).max(1))
 }
 
+/// Ticks on a logarithmic axis at powers of two within `lo..=hi`, every second (fourth, ...)
+/// one when more than `max` would fit.
+fn log2_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
+    let first = lo.log2().ceil() as i32;
+    let last = hi.log2().floor() as i32;
+    if last < first {
+        return Vec::new();
+    }
+    let count = (last - first + 1) as usize;
+    let every = count.div_ceil(max.max(2)).max(1);
+    (first..=last)
+        .step_by(every)
+        .map(|exp| 2f64.powi(exp))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log2_ticks_sit_on_powers_of_two_and_thin_out() {
+        assert_eq!(log2_ticks(0.9, 4.5, 10), vec![1.0, 2.0, 4.0]);
+        // 2^0 to 2^10: eleven powers, more than ten, so every second one.
+        assert_eq!(
+            log2_ticks(0.9, 1100.0, 10),
+            vec![1.0, 4.0, 16.0, 64.0, 256.0, 1024.0]
+        );
+        assert!(log2_ticks(2.5, 3.5, 10).is_empty());
+        let AxisCoord::Log2 { lo, hi } = AxisCoord::fit(Scale::Log2, 1.0, 8.0, false) else {
+            panic!("log2 expected");
+        };
+        assert!(lo < 1.0 && hi > 8.0);
+    }
 
     #[test]
     fn log_ticks_use_the_densest_round_mantissas_that_fit() {

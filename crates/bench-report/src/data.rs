@@ -54,7 +54,7 @@ pub struct Span {
     pub end: f64,
 }
 
-/// Checks that every value is finite and, on a log axis, above zero.
+/// Checks that every value is finite and, on a logarithmic axis, above zero.
 pub(crate) fn check_values(
     figure: &str,
     series: &str,
@@ -68,7 +68,7 @@ pub(crate) fn check_values(
                 series: series.to_owned(),
             });
         }
-        if scale == Scale::Log && value <= 0.0 {
+        if scale != Scale::Linear && value <= 0.0 {
             return Err(ReportError::NonPositiveOnLog {
                 figure: figure.to_owned(),
                 series: series.to_owned(),

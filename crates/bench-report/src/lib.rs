@@ -9,8 +9,8 @@
 //!   engines, model and hardware in the subtitle) and axis labels with units.
 //! - [`Series`], [`Line`], [`Span`] (`data.rs`): the data the figures take.
 //! - figure functions (`charts/`): [`latency_cdf`], [`box_violin`], [`scatter_fit`],
-//!   [`histogram_kde`], [`curves`], [`time_series`], [`trend`]; each validates its data and
-//!   returns a [`Chart`].
+//!   [`histogram_kde`], [`curves`], [`time_series`], [`trend`], [`tradeoff`]; each validates
+//!   its data and returns a [`Chart`].
 //! - [`Chart`] (`chart.rs`): renders to SVG or PNG, in memory or to a file.
 //! - [`HtmlReport`] and [`render_html`] (`html/`): one self-contained offline HTML file with
 //!   tables, verdicts, inline SVG figures and collapsible details (the manifest).
@@ -66,8 +66,8 @@ mod raster;
 
 pub use chart::{Chart, DEFAULT_SIZE};
 pub use charts::{
-    Fit, FitModel, Scatter, TrendLine, TrendPoint, box_violin, curves, histogram_kde, latency_cdf,
-    scatter_fit, time_series, trend,
+    Fit, FitModel, Scatter, TradeoffPoint, TrendLine, TrendPoint, box_violin, curves,
+    histogram_kde, latency_cdf, scatter_fit, time_series, tradeoff, trend,
 };
 pub use data::{Line, Series, Span};
 pub use error::ReportError;

@@ -63,6 +63,9 @@ pub enum Scale {
     Linear,
     /// Base-10 logarithmic; every value must be above zero.
     Log,
+    /// Logarithmic with ticks at powers of two (concurrency levels 1, 2, 4, ...); every value
+    /// must be above zero.
+    Log2,
 }
 
 /// A value axis: the quantity it shows and its scale.
@@ -88,6 +91,14 @@ impl Axis {
         Self {
             quantity,
             scale: Scale::Log,
+        }
+    }
+
+    /// A logarithmic axis for `quantity` ticked at powers of two.
+    pub fn log2(quantity: Quantity) -> Self {
+        Self {
+            quantity,
+            scale: Scale::Log2,
         }
     }
 }

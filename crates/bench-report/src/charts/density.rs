@@ -62,7 +62,7 @@ impl Span {
         let at = self.lo + (self.hi - self.lo) * edge as f64 / self.count as f64;
         match self.scale {
             Scale::Linear => at,
-            Scale::Log => at.exp(),
+            Scale::Log | Scale::Log2 => at.exp(),
         }
     }
 }
@@ -70,7 +70,7 @@ impl Span {
 fn to_screen(scale: Scale, value: f64) -> f64 {
     match scale {
         Scale::Linear => value,
-        Scale::Log => value.ln(),
+        Scale::Log | Scale::Log2 => value.ln(),
     }
 }
 

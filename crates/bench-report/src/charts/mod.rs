@@ -9,6 +9,7 @@ mod histogram;
 mod requests;
 mod scatter;
 mod time_series;
+mod tradeoff;
 mod trend;
 
 use plotters::coord::Shift;
@@ -21,6 +22,7 @@ pub use curves::curves;
 pub use histogram::histogram_kde;
 pub use scatter::{Fit, FitModel, Scatter, scatter_fit};
 pub use time_series::time_series;
+pub use tradeoff::{TradeoffPoint, tradeoff};
 pub use trend::{TrendLine, TrendPoint, trend};
 
 use crate::FigureMeta;
@@ -36,6 +38,7 @@ pub(crate) enum Plot {
     Curves(curves::Curves),
     TimeSeries(time_series::TimeSeries),
     Trend(trend::Trend),
+    Tradeoff(tradeoff::Tradeoff),
 }
 
 impl Plot {
@@ -53,6 +56,7 @@ impl Plot {
             Self::Curves(plot) => plot.draw(area, meta),
             Self::TimeSeries(plot) => plot.draw(area, meta),
             Self::Trend(plot) => plot.draw(area, meta),
+            Self::Tradeoff(plot) => plot.draw(area, meta),
         }
     }
 }

@@ -74,7 +74,8 @@ impl Exporter for Markdown {
         "report.md"
     }
     fn write(&self, run: &Rendered<'_>, dir: &Path) -> anyhow::Result<()> {
-        let text = super::report_md(run.summary, run.manifest);
+        let mut text = super::report_md(run.summary, run.manifest);
+        text.push_str(&super::markdown::figure_list(run.figures));
         store::write_text(&dir.join(self.name()), &text)
     }
 }

@@ -49,7 +49,9 @@ pub fn meta_for(manifest: &Manifest, title: &str, engines: Vec<String>) -> Figur
     }
 }
 
-fn push(
+/// Adds the chart to `out` under `name`, or leaves it out when it has no data (and says so on
+/// stderr when it fails otherwise).
+pub(super) fn push(
     out: &mut Vec<Figure>,
     name: &str,
     caption: &str,
@@ -82,6 +84,7 @@ pub fn figures(
     regression_figures(summary, &labels, rows, energy, &meta, &mut out);
     length_figures(&labels, rows, &meta, &mut out);
     sweep_figures(summary, &meta, &mut out);
+    super::tradeoff::tradeoff_figures(summary, manifest, &meta, &mut out);
     if let Some(series) = telemetry {
         power_figure(series, rows, &meta, &mut out);
     }

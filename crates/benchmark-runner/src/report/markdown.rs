@@ -1,7 +1,9 @@
-//! `report.md`: the comparison table, warnings and failures, and what was run where.
+//! `report.md`: the comparison table, warnings and failures, what was run where, and the list of
+//! figures.
 
 use std::fmt::Write;
 
+use super::figures::Figure;
 use super::table::{HEADERS, comparison_rows};
 use crate::manifest::Manifest;
 use crate::summary::RunSummary;
@@ -210,4 +212,21 @@ fn itl_definitions(out: &mut String, summary: &RunSummary) {
         let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     let _ = writeln!(out);
+}
+
+/// The figures written to `plots/`, one line each: the PNG and SVG linked, with the caption;
+/// empty when there are none.
+pub fn figure_list(figures: &[Figure]) -> String {
+    if figures.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n## Figures\n\n");
+    for f in figures {
+        let _ = writeln!(
+            out,
+            "- [{0}](plots/{0}.png) ([svg](plots/{0}.svg)): {1}",
+            f.name, f.caption
+        );
+    }
+    out
 }

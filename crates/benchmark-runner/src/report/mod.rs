@@ -1,6 +1,6 @@
 //! Rendering a summary for people and programs: the comparison table (shared by the terminal,
-//! markdown and HTML), `report.md`, `summary.csv`, the figures in `plots/` and `report.html`,
-//! all written through [`export`].
+//! markdown and HTML), `report.md`, `summary.csv`, the figures in `plots/` (trade-offs across
+//! engines in [`tradeoff`]) and `report.html`, all written through [`export`].
 
 mod cost;
 mod csv;
@@ -9,6 +9,9 @@ pub mod figures;
 mod html;
 mod markdown;
 mod table;
+pub mod tradeoff;
+#[cfg(test)]
+mod tradeoff_tests;
 
 pub use csv::summary_csv;
 pub use html::report_html;
