@@ -270,18 +270,21 @@ fn length_figures(
     }
 }
 
-/// Load sweeps (`ENGINE@cN`, `ENGINE@rR`): throughput against load, latency against throughput.
+/// Load sweeps (`ENGINE@cN`, `ENGINE@rR`): throughput against the offered request rate (closed-loop
+/// concurrency has its own figures, in `tradeoff`), latency against throughput.
 fn sweep_figures(summary: &RunSummary, meta: &dyn Fn(&str) -> FigureMeta, out: &mut Vec<Figure>) {
-    let mut by_engine: BTreeMap<String, Vec<(f64, f64, f64)>> = BTreeMap::new();
+    // (is a rate, level, output tok/s, TTFT p50 ms)
+    let mut by_engine: BTreeMap<String, Vec<(bool, f64, f64, f64)>> = BTreeMap::new();
     for (label, e) in &summary.engines {
         let Some((base, point)) = label.rsplit_once(['@', '-']) else {
             continue;
         };
-        let Some(level) = point
-            .strip_prefix('c')
-            .or_else(|| point.strip_prefix('r'))
-            .and_then(|v| v.parse::<f64>().ok())
-        else {
+        let (is_rate, level) = match point.split_at_checked(1) {
+            Some(("c", v)) => (false, v),
+            Some(("r", v)) => (true, v),
+            _ => continue,
+        };
+        let Ok(level) = level.parse::<f64>() else {
             continue;
         };
         let (Some(tput), Some(ttft)) =
@@ -292,7 +295,7 @@ fn sweep_figures(summary: &RunSummary, meta: &dyn Fn(&str) -> FigureMeta, out: &
         by_engine
             .entry(base.to_owned())
             .or_default()
-            .push((level, tput, ttft));
+            .push((is_rate, level, tput, ttft));
     }
     by_engine.retain(|_, v| v.len() >= 2);
     if by_engine.is_empty() {
@@ -300,27 +303,29 @@ fn sweep_figures(summary: &RunSummary, meta: &dyn Fn(&str) -> FigureMeta, out: &
     }
     let tput_lines: Vec<Line> = by_engine
         .iter()
-        .map(|(k, v)| {
-            let mut pts: Vec<(f64, f64)> = v.iter().map(|p| (p.0, p.1)).collect();
+        .filter_map(|(k, v)| {
+            let mut pts: Vec<(f64, f64)> = v.iter().filter(|p| p.0).map(|p| (p.1, p.2)).collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Line::new(k.clone(), pts)
+            (pts.len() >= 2).then(|| Line::new(k.clone(), pts))
         })
         .collect();
-    push(
-        out,
-        "sweep_throughput",
-        "Output throughput against offered load (concurrency or request rate).",
-        curves(
-            &meta("Throughput vs load"),
-            &tput_lines,
-            &Axis::linear(Quantity::new("load (concurrency or req/s)", "")),
-            &Axis::linear(Quantity::new("output throughput", "tok/s")),
-        ),
-    );
+    if !tput_lines.is_empty() {
+        push(
+            out,
+            "sweep_throughput",
+            "Output throughput against the offered request rate (open loop).",
+            curves(
+                &meta("Throughput vs offered rate"),
+                &tput_lines,
+                &Axis::linear(Quantity::new("offered rate", "req/s")),
+                &Axis::linear(Quantity::new("output throughput", "tok/s")),
+            ),
+        );
+    }
     let lat_lines: Vec<Line> = by_engine
         .iter()
         .map(|(k, v)| {
-            let mut pts: Vec<(f64, f64)> = v.iter().map(|p| (p.1, p.2)).collect();
+            let mut pts: Vec<(f64, f64)> = v.iter().map(|p| (p.2, p.3)).collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             Line::new(k.clone(), pts)
         })
