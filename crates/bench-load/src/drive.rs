@@ -245,6 +245,7 @@ mod tests {
             output_token_ids: None,
             output_text: None,
             engine_metrics: serde_json::Map::new(),
+            reasoning: None,
         }
     }
 

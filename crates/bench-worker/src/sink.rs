@@ -299,6 +299,7 @@ impl TokenSink {
             output_token_ids: Some(self.ids.clone()),
             output_text: None,
             engine_metrics: std::mem::take(&mut self.engine_metrics),
+            reasoning: None,
         };
         (sample, device_err)
     }

@@ -22,7 +22,7 @@ use shared_protocol::{
     DeviceClockKind, EngineId, FinishReason, Outcome, Phase, TokenCounts, TokenSource,
 };
 
-use crate::metrics::{DecodeDevice, LabelIx, MetricSamples, Request};
+use crate::metrics::{DecodeDevice, LabelIx, MetricSamples, Request, RequestReasoning};
 use crate::store::{self, SampleRow};
 
 /// A run's requests (measured and warm-up), with the arrays the summary reads.
@@ -107,6 +107,8 @@ struct WireRow<'a> {
     finish_reason: Option<FinishReason>,
     #[serde(default)]
     output_token_ids: Option<Vec<u32>>,
+    #[serde(default)]
+    reasoning: Option<RequestReasoning>,
 }
 
 impl Columns {
@@ -179,6 +181,7 @@ impl Columns {
             prefill_device_ns: row.prefill_device_ns,
             decode_device: row.decode_device_ns.as_deref().map(DecodeDevice::of),
             finish_reason: row.finish_reason,
+            reasoning: row.reasoning,
             ids,
         };
         self.push_request(request, &row.itl_ns);
@@ -360,5 +363,30 @@ mod tests {
             .expect("write");
         let e = Columns::read(&path).expect_err("a row without its fields");
         assert!(e.to_string().contains("samples.jsonl:2"), "{e}");
+    }
+
+    #[test]
+    fn reasoning_reads_from_the_file_without_its_text() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("samples.jsonl");
+        let good = std::fs::read_to_string(fixture().join("samples.jsonl")).expect("fixture");
+        let mut row: serde_json::Value =
+            serde_json::from_str(good.lines().next().expect("a row")).expect("json");
+        row["reasoning"] = serde_json::json!({
+            "first_answer_ns": 45_000_000u64, "chunks": 3, "tokens": 7,
+            "tokens_source": "tokenizer", "tokenizer_tokens": 7, "text": "a b c",
+        });
+        std::fs::write(&path, format!("{row}\n")).expect("write");
+        let read = Columns::read(&path).expect("columns");
+        let rows = store::read_sample_rows(&path).expect("rows");
+        assert_eq!(read.requests, Columns::from_rows(&rows).requests);
+        assert_eq!(
+            read.requests[0].reasoning,
+            Some(RequestReasoning {
+                first_answer_ns: Some(45_000_000),
+                tokens: Some(7),
+                tokens_source: Some(TokenSource::Tokenizer),
+            })
+        );
     }
 }

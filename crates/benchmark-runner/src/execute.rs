@@ -182,6 +182,9 @@ async fn run_engine(
                 row.token_counts.tokenizer_completion =
                     tok.encode(text).ok().map(|ids| ids.len() as u32);
             }
+            if let (Some(tok), Some(reasoning)) = (ctx.tokenizer, row.reasoning.as_mut()) {
+                reasoning.count_with(|text| tok.count(text).ok().map(|n| n as u32));
+            }
             // The measured window spans what the worker reported; a request the runner had to
             // write off (worker lost or silent) would stretch it by the timeout.
             if row.phase == Phase::Measure && !written_off {
@@ -380,6 +383,7 @@ fn lost_sample(request: &Request, phase: Phase, sent_ns: u64, failure: &WorkerFa
         output_token_ids: None,
         output_text: None,
         engine_metrics: serde_json::Map::new(),
+        reasoning: None,
     }
 }
 

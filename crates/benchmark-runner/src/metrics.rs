@@ -1,7 +1,8 @@
 //! Per-request metrics derived from a sample, each defined once, here.
 //!
 //! Definitions (version [`METRICS_VERSION`]; `docs/metrics.md` has the long form):
-//! - `ttft_ms`: submission to the first generated content token (host monotonic clock).
+//! - `ttft_ms`: submission to the first generated content token (host monotonic clock), of any
+//!   kind: reasoning, answer or tool call.
 //! - `tpot_ms = (e2e - ttft) / (completion_tokens - 1)`: time per output token after the first;
 //!   undefined for fewer than two tokens.
 //! - `itl_ms`: each gap between successive tokens (HTTP: content chunks), pooled over requests.
@@ -9,6 +10,8 @@
 //! - `decode_tok_s = (completion_tokens - 1) / (e2e - ttft)`, i.e. `1000 / tpot_ms`.
 //! - `prefill_tok_s = prompt_tokens / prefill`, where prefill is the engine-marked end of the
 //!   prefill pass when there is one, else TTFT.
+//! - `time_to_first_answer_ms`: submission to the first answer token (content or tool call, not
+//!   reasoning); equal to `ttft_ms` for a reply that did not reason.
 //!
 //! On the device clock (CUDA events on the engine's stream), where a worker records one:
 //! - `device_ttft_ms`: the start mark to the first token's mark.
@@ -59,8 +62,34 @@ pub struct Request {
     /// The sample's `decode_device_ns`, folded.
     pub decode_device: Option<DecodeDevice>,
     pub finish_reason: Option<FinishReason>,
+    /// The sample's reasoning figures, when the reply reasoned.
+    pub reasoning: Option<RequestReasoning>,
     /// Where the generated ids sit in the arena (start, length), when the sample has them.
     pub(crate) ids: Option<(usize, u32)>,
+}
+
+/// A reasoning reply's figures as the summary reads them (the sample's
+/// [`shared_protocol::Reasoning`] without its text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct RequestReasoning {
+    /// Submission to the first answer chunk.
+    #[serde(default)]
+    pub first_answer_ns: Option<u64>,
+    /// Reasoning tokens, and where the count came from.
+    #[serde(default)]
+    pub tokens: Option<u32>,
+    #[serde(default)]
+    pub tokens_source: Option<TokenSource>,
+}
+
+impl RequestReasoning {
+    pub(crate) fn of(r: &shared_protocol::Reasoning) -> RequestReasoning {
+        RequestReasoning {
+            first_answer_ns: r.first_answer_ns,
+            tokens: r.tokens,
+            tokens_source: r.tokens_source,
+        }
+    }
 }
 
 /// A sample's device-clock gaps as the device metrics read them.
@@ -109,6 +138,7 @@ impl Request {
             prefill_device_ns: sample.prefill_device_ns,
             decode_device: sample.decode_device_ns.as_deref().map(DecodeDevice::of),
             finish_reason: sample.finish_reason,
+            reasoning: sample.reasoning.as_ref().map(RequestReasoning::of),
             ids: None,
         }
     }
@@ -122,6 +152,15 @@ impl Request {
 /// Time to first token in milliseconds.
 pub fn ttft_ms(s: &Request) -> Option<f64> {
     s.ttft_ns.map(|t| t as f64 / NS_PER_MS)
+}
+
+/// Time to the first answer token (content or tool call, not reasoning) in milliseconds: TTFT
+/// for a reply that did not reason; `None` for one that reasoned and never answered.
+pub fn time_to_first_answer_ms(s: &Request) -> Option<f64> {
+    match &s.reasoning {
+        Some(r) => r.first_answer_ns.map(|t| t as f64 / NS_PER_MS),
+        None => ttft_ms(s),
+    }
 }
 
 /// End-to-end latency in milliseconds.
@@ -237,6 +276,7 @@ mod tests {
             output_token_ids: None,
             output_text: None,
             engine_metrics: serde_json::Map::new(),
+            reasoning: None,
         }
     }
 
@@ -283,6 +323,23 @@ mod tests {
             ),
             (None, None)
         );
+    }
+
+    #[test]
+    fn first_answer_is_ttft_unless_the_reply_reasoned() {
+        // 20 ms to the first (reasoning) token; the answer began at 45 ms.
+        let mut s = sample(20, 70, 11);
+        assert_eq!(time_to_first_answer_ms(&r(&s)), Some(20.0));
+        s.reasoning = Some(shared_protocol::Reasoning {
+            first_answer_ns: Some(45_000_000),
+            chunks: 4,
+            ..shared_protocol::Reasoning::default()
+        });
+        assert_eq!(ttft_ms(&r(&s)), Some(20.0));
+        assert_eq!(time_to_first_answer_ms(&r(&s)), Some(45.0));
+        // Reasoned and never answered: no time to the first answer.
+        s.reasoning = Some(shared_protocol::Reasoning::default());
+        assert_eq!(time_to_first_answer_ms(&r(&s)), None);
     }
 
     #[test]

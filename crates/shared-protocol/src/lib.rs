@@ -49,7 +49,8 @@ pub use runner::{
     Sampling, Workload,
 };
 pub use sample::{
-    DeviceClockKind, FailureKind, FinishReason, Outcome, Sample, TokenCounts, TokenSource,
+    DeviceClockKind, FailureKind, FinishReason, Outcome, Reasoning, Sample, TokenCounts,
+    TokenSource,
 };
 pub use worker::{
     Capabilities, Done, ErrorMessage, Hello, Loaded, Progress, WorkerMessage, error_text,

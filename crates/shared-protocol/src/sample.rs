@@ -55,6 +55,51 @@ pub struct Sample {
     /// Figures the engine reports about itself (Ollama's `eval_duration`, llama.cpp's `timings`).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub engine_metrics: Map<String, Value>,
+    /// Chat streams that reasoned before answering: when the answer began and how many reasoning
+    /// tokens came first. Absent when the stream carried no reasoning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<Reasoning>,
+}
+
+/// The reasoning part of one reply (`delta.reasoning_content` or `delta.reasoning` chunks).
+/// `Sample::ttft_ns` counts the first token of any kind; the answer's first token is here.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Reasoning {
+    /// Submission to the first answer chunk (`delta.content` or `delta.tool_calls`, not
+    /// reasoning) on the host; `None` when no answer arrived.
+    pub first_answer_ns: Option<u64>,
+    /// Streamed chunks that carried reasoning only.
+    pub chunks: u32,
+    /// Reasoning tokens: the server's count where it gives one, else the tokenizer's.
+    pub tokens: Option<u32>,
+    /// Where `tokens` came from (`server_usage` or `tokenizer`).
+    pub tokens_source: Option<TokenSource>,
+    /// The server's `usage.completion_tokens_details.reasoning_tokens`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_tokens: Option<u32>,
+    /// The model tokenizer over `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenizer_tokens: Option<u32>,
+    /// The reasoning text, in arrival order (`Sample::output_text` holds it too, with the answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl Reasoning {
+    /// Count the reasoning text with `count` (a model tokenizer) where that was not done yet;
+    /// `tokens` takes that count when the server gave none.
+    pub fn count_with(&mut self, count: impl FnOnce(&str) -> Option<u32>) {
+        if self.tokenizer_tokens.is_none() {
+            self.tokenizer_tokens = self.text.as_deref().and_then(count);
+        }
+        if self.tokens.is_none()
+            && let Some(n) = self.tokenizer_tokens
+        {
+            self.tokens = Some(n);
+            self.tokens_source = Some(TokenSource::Tokenizer);
+        }
+    }
 }
 
 /// Success or failure of one request.

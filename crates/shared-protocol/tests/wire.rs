@@ -73,6 +73,7 @@ fn sample() -> Sample {
         output_token_ids: Some(vec![19, 20, 21, 22]),
         output_text: Some("4.".into()),
         engine_metrics,
+        reasoning: None,
     }
 }
 

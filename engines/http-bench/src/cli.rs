@@ -62,6 +62,15 @@ struct MockArgs {
     /// Events written together, at most, when several are due at once.
     #[arg(long, default_value_t = 1)]
     burst: u32,
+    /// Chat: chunks of reasoning (`delta.reasoning_content`) before the answer's.
+    #[arg(long, default_value_t = 0)]
+    reasoning_chunks: u32,
+    /// Chat: the final usage reports `completion_tokens_details.reasoning_tokens`.
+    #[arg(long)]
+    reasoning_usage: bool,
+    /// Chat: the answer streams as a tool call's `function.arguments` fragments.
+    #[arg(long)]
+    tool_calls: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -131,6 +140,9 @@ fn mock(args: &MockArgs) -> anyhow::Result<()> {
         model: args.model.clone(),
         record_bodies: false,
         burst: args.burst.max(1),
+        reasoning_chunks: args.reasoning_chunks,
+        reasoning_usage: args.reasoning_usage,
+        tool_calls: args.tool_calls,
     };
     let server = start_thread(config, args.port, args.threads).context("cannot start the mock")?;
     let mut out = std::io::stdout().lock();

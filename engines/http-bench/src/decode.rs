@@ -1,5 +1,10 @@
 //! Stream decoding: frames events (SSE or NDJSON), classifies each by flavour with lazy field
 //! lookups, and records content chunks, usage, finish reason and the terminator.
+//!
+//! A chunk is reasoning when it carries only `reasoning_content` / `reasoning` (Ollama:
+//! `thinking`), and answer when it carries `content` or a tool call (`tool_calls`, whose
+//! `function.arguments` stream as fragments). Both kinds are generated tokens: TTFT and ITL count
+//! every one; the recorder also keeps when the answer began.
 
 use std::sync::LazyLock;
 
@@ -33,6 +38,9 @@ struct Keys {
     content: Key,
     reasoning_content: Key,
     reasoning: Key,
+    reasoning_tokens: Key,
+    tool_calls: Key,
+    arguments: Key,
     thinking: Key,
     text: Key,
     response: Key,
@@ -54,6 +62,9 @@ static KEYS: LazyLock<Keys> = LazyLock::new(|| Keys {
     content: Key::new("\"content\""),
     reasoning_content: Key::new("\"reasoning_content\""),
     reasoning: Key::new("\"reasoning\""),
+    reasoning_tokens: Key::new("\"reasoning_tokens\""),
+    tool_calls: Key::new("\"tool_calls\""),
+    arguments: Key::new("\"arguments\""),
     thinking: Key::new("\"thinking\""),
     text: Key::new("\"text\""),
     response: Key::new("\"response\""),
@@ -166,14 +177,29 @@ fn openai_event(
         if let Some(n) = k.prompt_tokens.uint_in(usage) {
             rec.server_prompt = Some(n as u32);
         }
+        if let Some(n) = k.reasoning_tokens.uint_in(usage) {
+            rec.server_reasoning = Some(n as u32);
+        }
     }
-    let text = if api == Api::Chat {
-        first_text(data, &[&k.content, &k.reasoning_content, &k.reasoning])?
-    } else {
-        first_text(data, &[&k.text])?
-    };
-    if let Some(raw) = text {
-        rec.content(stamp, raw, tokens.unwrap_or(1));
+    let tokens = tokens.unwrap_or(1);
+    if api == Api::Chat {
+        let answer = match first_text(data, &[&k.content])? {
+            Some(raw) => Some(raw),
+            None => tool_call(data)?,
+        };
+        let reasoning = first_text(data, &[&k.reasoning_content, &k.reasoning])?;
+        match (answer, reasoning) {
+            (Some(raw), reasoning) => {
+                if let Some(r) = reasoning {
+                    rec.reasoning_text(r);
+                }
+                rec.content(stamp, raw, tokens);
+            }
+            (None, Some(r)) => rec.reasoning(stamp, r, tokens),
+            (None, None) => {}
+        }
+    } else if let Some(raw) = first_text(data, &[&k.text])? {
+        rec.content(stamp, raw, tokens);
     }
     if let Some(raw) = k.finish_reason.str_in(data).map_err(|_| malformed(data))? {
         rec.finish = Some(finish_reason(raw));
@@ -199,13 +225,20 @@ fn ollama_line(
     if k.error.non_null_in(data) {
         return Err(StreamError::Engine(error_message(data)));
     }
-    let text = if api == Api::OllamaChat {
-        first_text(data, &[&k.content, &k.thinking])?
+    let answer = if api == Api::OllamaChat {
+        first_text(data, &[&k.content])?
     } else {
-        first_text(data, &[&k.response, &k.thinking])?
+        first_text(data, &[&k.response])?
     };
-    if let Some(raw) = text {
-        rec.content(stamp, raw, 1);
+    match (answer, first_text(data, &[&k.thinking])?) {
+        (Some(raw), thinking) => {
+            if let Some(r) = thinking {
+                rec.reasoning_text(r);
+            }
+            rec.content(stamp, raw, 1);
+        }
+        (None, Some(r)) => rec.reasoning(stamp, r, 1),
+        (None, None) => {}
     }
     if !k.done.is_true_in(data) {
         return Ok(Progress::More);
@@ -273,6 +306,21 @@ fn first_text<'a>(data: &'a [u8], keys: &[&Key]) -> Result<Option<&'a [u8]>, Str
     Ok(None)
 }
 
+/// A chat chunk's tool call: `Some` with its (possibly empty) `function.arguments` fragment when
+/// `tool_calls` holds a non-empty array, `None` otherwise.
+fn tool_call(data: &[u8]) -> Result<Option<&[u8]>, StreamError> {
+    let k = &*KEYS;
+    let Some(at) = k.tool_calls.value_at(data) else {
+        return Ok(None);
+    };
+    let calls = &data[at..];
+    if calls.first() != Some(&b'[') || calls[1..].trim_ascii_start().first() == Some(&b']') {
+        return Ok(None);
+    }
+    let arguments = k.arguments.str_in(calls).map_err(|_| malformed(data))?;
+    Ok(Some(arguments.unwrap_or_default()))
+}
+
 fn parse(data: &[u8]) -> Result<Value, StreamError> {
     serde_json::from_slice(data).map_err(|_| malformed(data))
 }
@@ -303,120 +351,5 @@ pub fn excerpt(data: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use shared_protocol::FinishReason;
-
-    fn run(api: Api, chunks: &[&[u8]]) -> (Recorder, Result<Progress, StreamError>) {
-        let mut d = Decoder::new(api);
-        let mut rec = Recorder::new(16);
-        let mut last = Ok(Progress::More);
-        for (i, c) in chunks.iter().enumerate() {
-            last = d.feed(c, 10 * (i as u64 + 1), &mut rec);
-            if !matches!(last, Ok(Progress::More)) {
-                break;
-            }
-        }
-        (rec, last)
-    }
-
-    #[test]
-    fn chat_latches_on_content_not_the_role_chunk() {
-        let (rec, r) = run(
-            Api::Chat,
-            &[
-                b"data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n",
-                b"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n",
-                b"data: {\"choices\":[{\"delta\":{\"content\":\" there\"},\"finish_reason\":\"length\"}]}\n\n",
-                b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\ndata: [DONE]\n\n",
-            ],
-        );
-        assert_eq!(r, Ok(Progress::Done));
-        assert_eq!(rec.chunks(), 2);
-        assert_eq!(
-            (rec.server_prompt, rec.server_completion),
-            (Some(5), Some(2))
-        );
-        assert_eq!(rec.finish, Some(FinishReason::Length));
-        assert_eq!(rec.done_ns, Some(40));
-    }
-
-    #[test]
-    fn continuous_usage_gives_tokens_per_chunk() {
-        let (rec, _) = run(
-            Api::Completions,
-            &[
-                b"data: {\"choices\":[{\"text\":\"\"}],\"usage\":{\"completion_tokens\":0}}\n\n",
-                b"data: {\"choices\":[{\"text\":\"ab\"}],\"usage\":{\"completion_tokens\":3}}\n\n",
-                b"data: {\"choices\":[{\"text\":\"c\"}],\"usage\":{\"completion_tokens\":4}}\n\n",
-            ],
-        );
-        let s = rec.into_sample(
-            &shared_protocol::Request {
-                id: 0,
-                text: String::new(),
-                prompt_token_ids: None,
-                chat: false,
-                max_tokens: 4,
-                ignore_eos: false,
-                sampling: shared_protocol::Sampling::default(),
-            },
-            shared_protocol::Phase::Measure,
-            shared_protocol::Outcome::Ok,
-            100,
-        );
-        assert_eq!(s.tokens_per_chunk, Some(vec![1]));
-        assert_eq!(s.completion_tokens, 4);
-        assert_eq!(s.output_text.as_deref(), Some("abc"));
-    }
-
-    #[test]
-    fn malformed_and_error_events_fail() {
-        let (_, r) = run(
-            Api::Chat,
-            &[b"data: {\"choices\":[{\"delta\":{\"content\":\"tru\n\n"],
-        );
-        assert!(matches!(r, Err(StreamError::Malformed(_))), "{r:?}");
-        let (_, r) = run(Api::Chat, &[b"data: not json\n\n"]);
-        assert!(matches!(r, Err(StreamError::Malformed(_))), "{r:?}");
-        let (_, r) = run(
-            Api::Chat,
-            &[b"data: {\"error\":{\"message\":\"boom\",\"code\":500}}\n\n"],
-        );
-        assert_eq!(r, Err(StreamError::Engine("boom".into())));
-    }
-
-    #[test]
-    fn ollama_final_line_carries_counts_and_durations() {
-        let (rec, r) = run(
-            Api::OllamaChat,
-            &[
-                b"{\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\n",
-                b"{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":7,\"eval_count\":1,\"eval_duration\":1000,\"prompt_eval_duration\":500,\"load_duration\":9}\n",
-            ],
-        );
-        assert_eq!(r, Ok(Progress::Done));
-        assert_eq!(rec.chunks(), 1);
-        assert_eq!(
-            (rec.server_prompt, rec.server_completion),
-            (Some(7), Some(1))
-        );
-        assert_eq!(rec.engine_metrics["eval_duration"], 1000);
-        assert_eq!(rec.finish, Some(FinishReason::Eos));
-    }
-
-    #[test]
-    fn tgi_skips_special_tokens_and_ends_on_details() {
-        let (rec, r) = run(
-            Api::Tgi,
-            &[
-                b"data:{\"index\":1,\"token\":{\"id\":5,\"text\":\"Hi\",\"special\":false},\"generated_text\":null,\"details\":null}\n\n",
-                b"data:{\"index\":2,\"token\":{\"id\":2,\"text\":\"</s>\",\"special\":true},\"generated_text\":\"Hi\",\"details\":{\"finish_reason\":\"eos_token\",\"generated_tokens\":2}}\n\n",
-            ],
-        );
-        assert_eq!(r, Ok(Progress::Done));
-        assert_eq!(rec.chunks(), 1);
-        assert_eq!(rec.server_completion, Some(2));
-        assert_eq!(rec.finish, Some(FinishReason::Eos));
-    }
-}
+#[path = "decode_tests.rs"]
+mod tests;

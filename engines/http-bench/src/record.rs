@@ -1,7 +1,9 @@
 //! What one request measured as its stream arrived, and the [`Sample`] built from it afterwards.
 
 use serde_json::{Map, Value};
-use shared_protocol::{FinishReason, Outcome, Phase, Request, Sample, TokenCounts, TokenSource};
+use shared_protocol::{
+    FinishReason, Outcome, Phase, Reasoning, Request, Sample, TokenCounts, TokenSource,
+};
 
 /// Per-request measurements. Buffers are sized before the request is sent, so recording a chunk
 /// is two pushes and a short copy.
@@ -11,8 +13,16 @@ pub struct Recorder {
     pub start_ns: u64,
     /// Open loop: the intended send time.
     pub scheduled_ns: Option<u64>,
-    /// Arrival time of each content chunk.
+    /// Arrival time of each content chunk (reasoning and answer alike).
     stamps_ns: Vec<u64>,
+    /// Arrival time of the first answer chunk (not reasoning).
+    first_answer_ns: Option<u64>,
+    /// Chunks that carried reasoning only.
+    reasoning_chunks: u32,
+    /// Reasoning text, still JSON-escaped (empty until a reasoning chunk arrives).
+    reasoning_raw: Vec<u8>,
+    /// The server's `usage.completion_tokens_details.reasoning_tokens`.
+    pub server_reasoning: Option<u32>,
     /// Tokens in each content chunk.
     tokens: Vec<u32>,
     /// Generated text, still JSON-escaped.
@@ -36,6 +46,10 @@ impl Recorder {
             start_ns: 0,
             scheduled_ns: None,
             stamps_ns: Vec::with_capacity(cap),
+            first_answer_ns: None,
+            reasoning_chunks: 0,
+            reasoning_raw: Vec::new(),
+            server_reasoning: None,
             tokens: Vec::with_capacity(cap),
             raw_text: Vec::with_capacity(cap * 6),
             cumulative: None,
@@ -47,9 +61,30 @@ impl Recorder {
         }
     }
 
-    /// A chunk that carries generated text `raw` (escaped), `tokens` tokens of it.
+    /// An answer chunk (content or a tool call) that carries generated text `raw` (escaped),
+    /// `tokens` tokens of it.
     #[inline]
     pub fn content(&mut self, stamp_ns: u64, raw: &[u8], tokens: u32) {
+        self.first_answer_ns.get_or_insert(stamp_ns);
+        self.chunk(stamp_ns, raw, tokens);
+    }
+
+    /// A chunk that carries reasoning only: generated tokens like any other, before the answer.
+    #[inline]
+    pub fn reasoning(&mut self, stamp_ns: u64, raw: &[u8], tokens: u32) {
+        self.reasoning_chunks += 1;
+        self.reasoning_raw.extend_from_slice(raw);
+        self.chunk(stamp_ns, raw, tokens);
+    }
+
+    /// Reasoning text that came in an answer chunk (counted with that chunk).
+    pub fn reasoning_text(&mut self, raw: &[u8]) {
+        self.reasoning_raw.extend_from_slice(raw);
+        self.raw_text.extend_from_slice(raw);
+    }
+
+    #[inline]
+    fn chunk(&mut self, stamp_ns: u64, raw: &[u8], tokens: u32) {
         self.stamps_ns.push(stamp_ns);
         self.tokens.push(tokens);
         self.raw_text.extend_from_slice(raw);
@@ -89,6 +124,16 @@ impl Recorder {
             (None, None) => (None, None),
         };
         let finish_reason = if outcome.is_ok() { self.finish } else { None };
+        let reasoning = (self.reasoning_chunks > 0 || self.server_reasoning.is_some_and(|n| n > 0))
+            .then(|| Reasoning {
+                first_answer_ns: self.first_answer_ns.map(|t| t.saturating_sub(start)),
+                chunks: self.reasoning_chunks,
+                tokens: self.server_reasoning,
+                tokens_source: self.server_reasoning.map(|_| TokenSource::ServerUsage),
+                server_tokens: self.server_reasoning,
+                tokenizer_tokens: None,
+                text: crate::scan::unescape(&self.reasoning_raw),
+            });
         Sample {
             request_id: request.id,
             phase,
@@ -117,6 +162,7 @@ impl Recorder {
             output_token_ids: None,
             output_text: crate::scan::unescape(&self.raw_text),
             engine_metrics: self.engine_metrics,
+            reasoning,
         }
     }
 }

@@ -46,6 +46,7 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
     device_clock_notes(&mut out, summary);
     cost_section(&mut out, summary);
     itl_definitions(&mut out, summary);
+    reasoning_table(&mut out, summary);
     if let Some(v) = &summary.verdicts {
         let _ = writeln!(
             out,
@@ -229,4 +230,43 @@ pub fn figure_list(figures: &[Figure]) -> String {
         );
     }
     out
+}
+
+/// Engines whose replies reasoned: time to the first answer token beside TTFT, and reasoning
+/// tokens per request, in a table of their own (nothing when no reply reasoned).
+fn reasoning_table(out: &mut String, summary: &RunSummary) {
+    let rows: Vec<_> = summary
+        .engines
+        .iter()
+        .filter_map(|(l, e)| Some((l, e, e.reasoning.as_ref()?)))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let p = |s: Option<&bench_stats::Summary>, f: fn(&bench_stats::Summary) -> f64| {
+        s.map_or_else(|| "-".to_owned(), |s| format!("{:.1}", f(s)))
+    };
+    let _ = writeln!(
+        out,
+        "| Engine | Reasoned | TTFT p50 ms | First answer p50 ms | First answer p99 ms | Reasoning tokens p50 | Reasoning tokens mean | Count from |\n|---|---|---|---|---|---|---|---|"
+    );
+    for (label, e, r) in rows {
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | {} | {} | {} | server {}, tokenizer {}, unknown {} |",
+            r.requests,
+            p(e.ttft_ms.as_ref(), |s| s.p50),
+            p(r.time_to_first_answer_ms.as_ref(), |s| s.p50),
+            p(r.time_to_first_answer_ms.as_ref(), |s| s.p99),
+            p(r.reasoning_tokens.as_ref(), |s| s.p50),
+            p(r.reasoning_tokens.as_ref(), |s| s.mean),
+            r.tokens_from_server_usage,
+            r.tokens_from_tokenizer,
+            r.tokens_unknown,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nTTFT counts the first generated token of any kind; the first answer token is the first content or tool-call token after reasoning.\n"
+    );
 }

@@ -9,6 +9,7 @@
 //! - [`cost`]: price and emissions per million tokens.
 //! - [`goodput`], [`regressions`], [`outliers`], [`token_counts`], [`device_clock`]: one
 //!   figure each.
+//! - [`reasoning`]: time to the first answer token and reasoning tokens, where replies reasoned.
 //! - [`verdicts`] and [`agreement`]: each engine against the reference engine.
 //! - [`itl_definitions`]: inter-token latency as vLLM, `aiperf` and `guidellm` define it.
 
@@ -20,6 +21,7 @@ pub mod goodput;
 pub mod itl_definitions;
 pub mod mbu;
 pub mod outliers;
+pub mod reasoning;
 pub mod regressions;
 pub mod requests;
 pub mod token_counts;
@@ -39,6 +41,7 @@ pub use goodput::Goodput;
 pub use itl_definitions::ItlDefinition;
 pub use mbu::MbuFigures;
 pub use outliers::OutlierCounts;
+pub use reasoning::ReasoningFigures;
 pub use regressions::{RegressionPoints, regression_points};
 pub use requests::{RequestCounts, RunFailure, Throughput};
 pub use token_counts::TokenCountCheck;
@@ -165,6 +168,10 @@ pub struct EngineSummary {
     /// The same requests on the device clock, where the worker recorded one (CUDA events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_clock: Option<DeviceClockFigures>,
+    /// Chat replies that reasoned first: time to the first answer token and reasoning tokens
+    /// per request; absent when no request reasoned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<ReasoningFigures>,
     /// Served engines scraped with the `metrics` option: the change of each of the server's own
     /// metric series over the measured workloads, summed over repetitions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -427,6 +434,7 @@ fn summarize_engine(
         token_counts,
         mbu,
         device_clock: device_clock::device_clock_figures(&ok),
+        reasoning: reasoning::reasoning_figures(&ok),
         server_metrics: token_counts::server_metrics(&runs),
         outliers: outliers::outlier_counts(metrics),
         regressions: regressions::regressions(&regression_points(&ok, data.energy, label)),

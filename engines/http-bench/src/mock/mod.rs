@@ -1,6 +1,6 @@
 //! A mock LLM server in the shapes the client speaks (`OpenAI` chat and completions SSE with a
 //! usage chunk, Ollama NDJSON, TGI `/generate_stream` SSE), with configurable delays and fault
-//! modes. Used by the tests and by `calibrate`.
+//! modes; chat replies may reason first and may answer with a tool call. Used by the tests and by `calibrate`.
 //!
 //! A request may also carry its own fault in its text, as `[[mock:FAULT]]` with FAULT spelled as
 //! in [`Fault::parse`], so one workload can mix healthy and failing requests.
@@ -39,6 +39,13 @@ pub struct MockConfig {
     /// Frames written together, at most, when several are due at once (1: every event in its
     /// own write, as a server that flushes per token).
     pub burst: u32,
+    /// Chat: the first this many content chunks carry reasoning (`delta.reasoning_content`),
+    /// the rest the answer.
+    pub reasoning_chunks: u32,
+    /// Chat: the final usage reports `completion_tokens_details.reasoning_tokens`.
+    pub reasoning_usage: bool,
+    /// Chat: the answer streams as a tool call's `function.arguments` fragments, not content.
+    pub tool_calls: bool,
 }
 
 impl Default for MockConfig {
@@ -54,6 +61,9 @@ impl Default for MockConfig {
             model: "mock".to_owned(),
             record_bodies: false,
             burst: 1,
+            reasoning_chunks: 0,
+            reasoning_usage: false,
+            tool_calls: false,
         }
     }
 }

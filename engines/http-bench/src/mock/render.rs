@@ -28,6 +28,7 @@ pub struct Templates {
     text: String,
     chat_role: Bytes,
     chat_content: Bytes,
+    chat_reasoning: Bytes,
     completion_content: Bytes,
     ollama_chat_content: Bytes,
     ollama_generate_content: Bytes,
@@ -43,7 +44,9 @@ const CREATED_AT: &str = r#""created_at":"2024-01-01T00:00:00Z""#;
 impl Templates {
     pub fn new(config: &MockConfig) -> Templates {
         let model = json_str(&config.model);
-        let text = json_str(&"tok ".repeat(config.tokens_per_chunk.max(1) as usize));
+        let k = config.tokens_per_chunk.max(1) as usize;
+        let text = json_str(&"tok ".repeat(k));
+        let reasoning = json_str(&"think ".repeat(k));
         let sse = |json: String| Bytes::from(format!("data: {json}\n\n"));
         Templates {
             chat_role: sse(chat(
@@ -52,9 +55,10 @@ impl Templates {
                 "null",
                 "",
             )),
-            chat_content: sse(chat(
+            chat_content: sse(chat(&model, &answer_delta(config, &text), "null", "")),
+            chat_reasoning: sse(chat(
                 &model,
-                &format!(r#"{{"content":{text}}}"#),
+                &format!(r#"{{"reasoning_content":{reasoning}}}"#),
                 "null",
                 "",
             )),
@@ -72,6 +76,28 @@ impl Templates {
             model,
             text,
         }
+    }
+}
+
+/// A chat answer chunk's delta: content, or a tool call's arguments fragment.
+fn answer_delta(config: &MockConfig, text: &str) -> String {
+    if config.tool_calls {
+        format!(r#"{{"tool_calls":[{{"index":0,"function":{{"arguments":{text}}}}}]}}"#)
+    } else {
+        format!(r#"{{"content":{text}}}"#)
+    }
+}
+
+/// A chat chunk's delta in continuous-usage replies (rendered per chunk).
+fn chat_delta(config: &MockConfig, j: u32) -> String {
+    let k = config.tokens_per_chunk.max(1) as usize;
+    if j < config.reasoning_chunks {
+        format!(
+            r#"{{"reasoning_content":{}}}"#,
+            json_str(&"think ".repeat(k))
+        )
+    } else {
+        answer_delta(config, &json_str(&"tok ".repeat(k)))
     }
 }
 
@@ -94,6 +120,14 @@ fn completion(model: &str, text: &str, finish: &str, usage: &str) -> String {
 fn usage(prompt: u32, completion: u32) -> String {
     format!(
         r#","usage":{{"prompt_tokens":{prompt},"total_tokens":{},"completion_tokens":{completion}}}"#,
+        prompt + completion
+    )
+}
+
+/// [`usage`] with `completion_tokens_details.reasoning_tokens`.
+fn usage_with_reasoning(prompt: u32, completion: u32, reasoning: u32) -> String {
+    format!(
+        r#","usage":{{"prompt_tokens":{prompt},"total_tokens":{},"completion_tokens":{completion},"completion_tokens_details":{{"reasoning_tokens":{reasoning}}}}}"#,
         prompt + completion
     )
 }
@@ -159,7 +193,7 @@ pub fn steps(config: &MockConfig, t: &Templates, ask: &Ask, t0: Instant) -> Vec<
         let bytes = match ask.api {
             Api::Chat if ask.continuous_usage => sse(chat(
                 &t.model,
-                &format!(r#"{{"content":{}}}"#, t.text),
+                &chat_delta(config, j),
                 "null",
                 &usage(ask.prompt_tokens, (j + 1) * k),
             )),
@@ -169,6 +203,7 @@ pub fn steps(config: &MockConfig, t: &Templates, ask: &Ask, t0: Instant) -> Vec<
                 "null",
                 &usage(ask.prompt_tokens, (j + 1) * k),
             )),
+            Api::Chat if j < config.reasoning_chunks => t.chat_reasoning.clone(),
             Api::Chat => t.chat_content.clone(),
             Api::Completions => t.completion_content.clone(),
             Api::OllamaChat => t.ollama_chat_content.clone(),
@@ -202,11 +237,13 @@ fn closing(
         Api::Chat => {
             out.push(now(sse(chat(&t.model, "{}", r#""length""#, ""))));
             if ask.include_usage {
-                let json = format!(
-                    r#"{CHAT_HEAD}{},"choices":[]{}}}"#,
-                    t.model,
+                let usage = if config.reasoning_usage {
+                    let reasoning = config.reasoning_chunks.min(n) * config.tokens_per_chunk.max(1);
+                    usage_with_reasoning(ask.prompt_tokens, completion_tokens, reasoning)
+                } else {
                     usage(ask.prompt_tokens, completion_tokens)
-                );
+                };
+                let json = format!(r#"{CHAT_HEAD}{},"choices":[]{usage}}}"#, t.model);
                 out.push(now(sse(json)));
             }
             out.push(now(t.done.clone()));
