@@ -96,6 +96,11 @@ pub fn report_html(
         headers: HEADERS.iter().map(|s| (*s).to_owned()).collect(),
         rows: comparison_rows(summary),
     }));
+    comparison.extend(
+        super::markdown::mfu_lines(summary)
+            .into_iter()
+            .map(Block::Text),
+    );
     let mut sections = vec![Section::new("Comparison", comparison)];
     if let Some(v) = &summary.verdicts {
         sections.push(Section::new(
