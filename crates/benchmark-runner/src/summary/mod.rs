@@ -377,11 +377,16 @@ fn summarize_engine(
         mean_tokens,
         tpot_ms.as_ref().map(|s| s.p50),
     );
+    let shape = manifest
+        .inputs
+        .model
+        .as_ref()
+        .and_then(|m| m.shape.as_ref());
     let mfu = mfu::mfu(
         device,
         &manifest.host,
         &runs,
-        manifest.inputs.model.as_ref().and_then(|m| m.shape.as_ref()),
+        shape,
         &ok,
         mean_tokens,
         tpot_ms.as_ref().map(|s| s.p50),
