@@ -99,6 +99,21 @@ mod tests {
     }
 
     #[test]
+    fn the_default_model_file_when_fetched() {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../models/smollm2-135m-instruct-q4_1.gguf");
+        if !path.exists() {
+            eprintln!("skipping: {} not present", path.display());
+            return;
+        }
+        let s = ModelShape::read(&path)
+            .expect("a readable GGUF file")
+            .expect("a full shape");
+        let expected = ModelShape::from_metadata(&smollm2()).expect("a full shape");
+        assert_eq!(s, expected);
+    }
+
+    #[test]
     fn vocabulary_from_the_token_list_and_missing_sizes() {
         let mut m = smollm2();
         m.insert("llama.vocab_size", 0u32);
