@@ -16,6 +16,7 @@
 //! - [`dataset`]: [`DatasetSpec`], [`Dataset`], synthetic workloads, [`select()`].
 //! - [`hash`]: file sha256.
 //! - [`synth`]: synthetic models, seeded random weights in the shapes of named architectures.
+//! - [`shape`]: a model's sizes from its GGUF metadata ([`ModelShape`]).
 //! - [`error`](mod@error): the crate's [`Error`].
 
 pub mod dataset;
@@ -24,6 +25,7 @@ pub mod fetch;
 pub mod hash;
 pub mod registry;
 pub mod resolve;
+pub mod shape;
 pub mod synth;
 pub mod tokenizer;
 
@@ -35,5 +37,6 @@ pub use error::{Error, Result};
 pub use fetch::{FetchProgress, fetch, is_intact};
 pub use registry::{DEFAULT_MODEL_ID, Derivation, DeriveMethod, ModelEntry, Registry, Source};
 pub use resolve::{ResolvedModel, resolve};
+pub use shape::ModelShape;
 pub use synth::{Architecture, SynthSpec, SyntheticInfo, WeightType, write_synthetic};
 pub use tokenizer::Tokenizer;

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use bench_inputs::{
-    Dataset, DatasetSpec, Derivation, FetchProgress, Registry, ResolvedModel, Selection,
-    SyntheticInfo, Tokenizer,
+    Dataset, DatasetSpec, Derivation, FetchProgress, ModelShape, Registry, ResolvedModel,
+    Selection, SyntheticInfo, Tokenizer,
 };
 use shared_protocol::{ModelFormat, ModelSpec};
 
@@ -28,6 +28,8 @@ pub struct Inputs {
     pub synthetic: Option<SyntheticInfo>,
     /// Where a derived registry model comes from.
     pub derivation: Option<Derivation>,
+    /// The model's sizes from its GGUF metadata.
+    pub shape: Option<ModelShape>,
 }
 
 impl Inputs {
@@ -44,6 +46,7 @@ impl Inputs {
                     .and_then(|i| i.architecture.clone()),
                 synthetic_seed: self.synthetic.as_ref().and_then(|i| i.seed),
                 derived_from: self.derivation.clone(),
+                shape: self.shape.clone(),
             }),
             dataset: self.dataset.clone(),
         }
@@ -59,6 +62,14 @@ fn synthetic_info(model: &ResolvedModel) -> Option<SyntheticInfo> {
     bench_inputs::synth::read_synthetic_info(&model.path)
         .ok()
         .flatten()
+}
+
+/// The sizes in the model's GGUF metadata (none for other formats or unreadable files).
+fn model_shape(model: &ResolvedModel) -> Option<ModelShape> {
+    if !model.present || model.format != ModelFormat::Gguf {
+        return None;
+    }
+    ModelShape::read(&model.path).ok().flatten()
 }
 
 /// Where the model registry and fetched weights live: `models/` of the workspace, else of the
@@ -206,6 +217,7 @@ pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
         tokenizer,
         dataset: dataset_info,
         synthetic: uses_model.then(|| synthetic_info(&model)).flatten(),
+        shape: uses_model.then(|| model_shape(&model)).flatten(),
         derivation: uses_model
             .then(|| {
                 model

@@ -12,8 +12,8 @@
 //!   process; [`plan`]: settings into a validated [`plan::Plan`].
 //! - [`manifest`], [`store`]: the results directory, typed, written as results arrive;
 //!   [`columns`]: its sample rows read back as the summary uses them.
-//! - [`locate`], [`inputs`], [`workload`], [`synth`], [`bandwidth`], [`calibration`],
-//!   [`progress`]: what a run needs before and while it measures.
+//! - [`locate`], [`inputs`], [`workload`], [`synth`], [`bandwidth`], [`compute`],
+//!   [`calibration`], [`progress`]: what a run needs before and while it measures.
 //! - [`execute`]: preflight, then each engine in each repetition in the planned order.
 //! - [`energy`]: telemetry around a run, energy per engine run and request, validity flags.
 //! - [`diff`]: a candidate run held against a baseline; [`summary`]: pure functions from a
@@ -28,6 +28,7 @@ pub mod catalog;
 pub mod cli;
 pub mod columns;
 pub mod commands;
+pub mod compute;
 pub mod diff;
 pub mod energy;
 pub mod error;

@@ -12,7 +12,7 @@ use crate::cli::{CommandResult, CompareArgs};
 use crate::error::Failure;
 use crate::execute::{self, RunContext};
 use crate::locate::Locator;
-use crate::manifest::{self, Host, MemoryBandwidth, RunRecord, TelemetrySources};
+use crate::manifest::{self, ComputePeak, Host, MemoryBandwidth, RunRecord, TelemetrySources};
 use crate::plan::{self, Device, Plan};
 use crate::progress::Bars;
 use crate::settings::{Settings, layer};
@@ -62,6 +62,7 @@ pub async fn run_plan(
     let local = telemetry::host_info(&sources.roots, &mut sources.collectors);
     let host = Host {
         memory_bandwidth: memory_bandwidth(plan, &local),
+        compute_peak: compute_peak(plan, &local),
         local,
         remote: sources.remote_host.clone(),
         telemetry: TelemetrySources {
@@ -124,19 +125,36 @@ pub async fn run_plan(
     Ok((summary, dir.path().to_path_buf()))
 }
 
-/// Memory bandwidth for MBU when a CPU engine runs (see [`crate::bandwidth::for_run`]).
-fn memory_bandwidth(plan: &Plan, host: &telemetry::HostInfo) -> Option<MemoryBandwidth> {
+/// The threads CPU figures are measured with when a CPU engine runs: one per physical core.
+fn cpu_threads(plan: &Plan, host: &telemetry::HostInfo) -> Option<usize> {
     let cpu_engines = plan
         .engines
         .iter()
         .any(|e| catalog::entry(e.id).kind == EngineKind::InProcess && e.device == Device::Cpu);
-    if !cpu_engines {
-        return None;
-    }
-    let threads = host
-        .cpu_physical_cores
-        .or(host.cpu_logical_cores)
-        .unwrap_or(1);
+    cpu_engines.then(|| {
+        host.cpu_physical_cores
+            .or(host.cpu_logical_cores)
+            .unwrap_or(1)
+    })
+}
+
+/// The f32 matrix-multiply peak for MFU when a CPU engine runs (see
+/// [`crate::compute::for_run`]).
+fn compute_peak(plan: &Plan, host: &telemetry::HostInfo) -> Option<ComputePeak> {
+    let threads = cpu_threads(plan, host)?;
+    Some(
+        match tokio::task::block_in_place(|| crate::compute::for_run(threads)) {
+            Ok(g) => ComputePeak::Measured(g),
+            Err(reason) => ComputePeak::Unavailable {
+                unavailable: reason,
+            },
+        },
+    )
+}
+
+/// Memory bandwidth for MBU when a CPU engine runs (see [`crate::bandwidth::for_run`]).
+fn memory_bandwidth(plan: &Plan, host: &telemetry::HostInfo) -> Option<MemoryBandwidth> {
+    let threads = cpu_threads(plan, host)?;
     Some(
         match tokio::task::block_in_place(|| crate::bandwidth::for_run(threads)) {
             Ok(b) => MemoryBandwidth::Measured(b),

@@ -62,6 +62,10 @@ pub struct Host {
     pub memory_bandwidth: Option<MemoryBandwidth>,
     #[serde(default)]
     pub telemetry: TelemetrySources,
+    /// The host's measured f32 matrix-multiply throughput when a CPU engine ran (MFU's
+    /// denominator on a CPU); absent in older runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_peak: Option<ComputePeak>,
 }
 
 /// The host's measured read bandwidth, or why there is none.
@@ -69,6 +73,14 @@ pub struct Host {
 #[serde(untagged)]
 pub enum MemoryBandwidth {
     Measured(crate::bandwidth::Bandwidth),
+    Unavailable { unavailable: String },
+}
+
+/// The host's measured compute peak, or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ComputePeak {
+    Measured(crate::compute::Gemm),
     Unavailable { unavailable: String },
 }
 
@@ -102,6 +114,10 @@ pub struct ModelRecord {
     /// A registry model written here from another (base id and sha256, method).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived_from: Option<bench_inputs::Derivation>,
+    /// The model's sizes from its GGUF metadata, which FLOPs per token are counted from
+    /// (absent for other formats and in older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<bench_inputs::ModelShape>,
 }
 
 /// The prompts' source.

@@ -207,6 +207,11 @@ pub fn report_html(
         headers: HEADERS.iter().map(|s| (*s).to_owned()).collect(),
         rows: comparison_rows(summary),
     }));
+    comparison.extend(
+        super::markdown::mfu_lines(summary)
+            .into_iter()
+            .map(Block::Text),
+    );
     let mut sections = vec![Section::new("Comparison", comparison)];
     if let Some(block) = itl_definitions_table(summary) {
         sections.push(Section::new(

@@ -43,6 +43,9 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
         summary.clock
     );
     mbu_notes(&mut out, summary);
+    for line in mfu_lines(summary) {
+        let _ = writeln!(out, "{line}\n");
+    }
     device_clock_notes(&mut out, summary);
     cost_section(&mut out, summary);
     itl_definitions(&mut out, summary);
@@ -147,6 +150,32 @@ fn mbu_notes(out: &mut String, summary: &RunSummary) {
                 .map_or_else(|| "-".to_owned(), |f| format!("{f:.3}")),
         );
     }
+}
+
+/// One line per engine with MFU: prefill and decode utilisation, the FLOPs per token they
+/// count, and the peak they are held against with its source.
+pub(super) fn mfu_lines(summary: &RunSummary) -> Vec<String> {
+    let percent = |u: Option<f64>, digits: usize| {
+        u.map_or_else(|| "-".to_owned(), |u| format!("{:.digits$}%", u * 100.0))
+    };
+    summary
+        .engines
+        .iter()
+        .filter_map(|(label, e)| {
+            let m = e.mfu.as_ref()?;
+            Some(format!(
+                "MFU of {label}: prefill {} ({:.1} MFLOP per prompt token at {:.0} tokens), decode {} ({:.1} MFLOP per token at {:.0} positions), against {:.2} TFLOP/s ({}).",
+                percent(m.prefill_mfu, 2),
+                m.flops_per_prefill_token / 1e6,
+                m.mean_prompt_tokens,
+                percent(m.decode_mfu, 3),
+                m.flops_per_decode_token / 1e6,
+                m.mean_decode_context,
+                m.peak_flops_per_s / 1e12,
+                m.peak_source,
+            ))
+        })
+        .collect()
 }
 
 /// One line per engine timed on a device clock: TTFT and TPOT medians on that clock beside the

@@ -122,7 +122,7 @@ fn mbu_figures(
 /// tokens that generates `completion`: the step producing token `j` (2..=n; the first comes
 /// from the prefill) attends over `prompt + j - 1` positions, whose mean is
 /// `prompt + n / 2`.
-fn mean_decode_context(prompt: f64, completion: f64) -> f64 {
+pub(crate) fn mean_decode_context(prompt: f64, completion: f64) -> f64 {
     prompt + completion / 2.0
 }
 

@@ -5,7 +5,8 @@
 //! # Layout
 //!
 //! - [`requests`]: counts, failures, throughput, warnings.
-//! - [`energy`]: energy per channel and validity flags; [`mbu`]: bandwidth utilisation.
+//! - [`energy`]: energy per channel and validity flags; [`mbu`]: bandwidth utilisation;
+//!   [`mfu`]: FLOPs utilisation against the device's peak ([`peaks`]).
 //! - [`cost`]: price and emissions per million tokens.
 //! - [`goodput`], [`regressions`], [`outliers`], [`token_counts`], [`device_clock`]: one
 //!   figure each.
@@ -20,7 +21,9 @@ pub mod energy;
 pub mod goodput;
 pub mod itl_definitions;
 pub mod mbu;
+pub mod mfu;
 pub mod outliers;
+pub mod peaks;
 pub mod reasoning;
 pub mod regressions;
 pub mod requests;
@@ -40,6 +43,7 @@ pub use energy::{ChannelEnergy, EngineEnergy, PhaseFigures};
 pub use goodput::Goodput;
 pub use itl_definitions::ItlDefinition;
 pub use mbu::MbuFigures;
+pub use mfu::MfuFigures;
 pub use outliers::OutlierCounts;
 pub use reasoning::ReasoningFigures;
 pub use regressions::{RegressionPoints, regression_points};
@@ -165,6 +169,11 @@ pub struct EngineSummary {
     /// KV cache) over TPOT over the measured memory bandwidth, and the fastest TPOT that
     /// bandwidth allows.
     pub mbu: Option<MbuFigures>,
+    /// Model FLOPs utilisation: FLOPs per prefill and decode token from the model's shape, the
+    /// FLOP/s achieved and their share of the device's peak (absent where the shape or the
+    /// peak is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfu: Option<MfuFigures>,
     /// The same requests on the device clock, where the worker recorded one (CUDA events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_clock: Option<DeviceClockFigures>,
@@ -382,14 +391,29 @@ fn summarize_engine(
         runs.iter()
             .find_map(|r| r.device.as_deref().and_then(|d| d.parse().ok()))
     });
+    let mean_tokens = prompt_tokens
+        .as_ref()
+        .zip(completion_tokens.as_ref())
+        .map(|(p, c)| (p.mean, c.mean));
     let mbu = mbu::mbu(
         device,
         &manifest.host,
         &runs,
-        prompt_tokens
-            .as_ref()
-            .zip(completion_tokens.as_ref())
-            .map(|(p, c)| (p.mean, c.mean)),
+        mean_tokens,
+        tpot_ms.as_ref().map(|s| s.p50),
+    );
+    let shape = manifest
+        .inputs
+        .model
+        .as_ref()
+        .and_then(|m| m.shape.as_ref());
+    let mfu = mfu::mfu(
+        device,
+        &manifest.host,
+        &runs,
+        shape,
+        &ok,
+        mean_tokens,
         tpot_ms.as_ref().map(|s| s.p50),
     );
     let warnings = requests::warnings(
@@ -433,6 +457,7 @@ fn summarize_engine(
         throughput,
         token_counts,
         mbu,
+        mfu,
         device_clock: device_clock::device_clock_figures(&ok),
         reasoning: reasoning::reasoning_figures(&ok),
         server_metrics: token_counts::server_metrics(&runs),
