@@ -116,6 +116,67 @@ fn server_errors_are_failed_requests_counted_by_reason() {
     );
 }
 
+#[test]
+fn reasoning_streams_count_reasoning_tokens_by_server_usage_or_the_runner_s_tokenizer() {
+    // Three of each reply's eight chunks are reasoning ("think " each), 10 ms apart.
+    for (usage, source) in [(false, "tokenizer"), (true, "server_usage")] {
+        let mut args = vec![
+            "--ttft-ms",
+            "20",
+            "--itl-ms",
+            "10",
+            "--reasoning-chunks",
+            "3",
+        ];
+        if usage {
+            args.push("--reasoning-usage");
+        }
+        let (_mock, url) = mock_server(&args);
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let out = tmp.path().join("run");
+        let res = compare(&out, &url, &[]);
+        assert!(res.status.success(), "{}", stderr(&res));
+        for row in jsonl(&out.join("samples.jsonl")) {
+            let r = &row["reasoning"];
+            assert_eq!(r["chunks"], 3, "{row}");
+            assert_eq!(r["tokens_source"], source, "{row}");
+            if usage {
+                assert_eq!(r["tokens"], 3, "the server's count: {row}");
+            } else {
+                // The model's tokenizer over "think think think ": at least a token a word.
+                let n = r["tokens"].as_u64().expect("a count");
+                assert_eq!(r["tokenizer_tokens"], n, "{row}");
+                assert!((3..=6).contains(&n), "{row}");
+            }
+            // The first answer chunk is the fourth: three gaps after the first token.
+            let ttft = row["ttft_ns"].as_u64().expect("ttft");
+            let answer = r["first_answer_ns"].as_u64().expect("answered");
+            let gaps: u64 = row["itl_ns"].as_array().expect("gaps")[..3]
+                .iter()
+                .map(|g| g.as_u64().expect("gap"))
+                .sum();
+            assert_eq!(answer, ttft + gaps, "{row}");
+        }
+        let e = &summary(&out)["engines"]["vllm"];
+        let figures = &e["reasoning"];
+        assert_eq!(figures["requests"], 24, "{e}");
+        let counted = if usage {
+            "tokens_from_server_usage"
+        } else {
+            "tokens_from_tokenizer"
+        };
+        assert_eq!(figures[counted], 24, "{figures}");
+        let ttft = e["ttft_ms"]["p50"].as_f64().expect("ttft");
+        let answer = figures["time_to_first_answer_ms"]["p50"]
+            .as_f64()
+            .expect("first answer");
+        assert!(
+            (answer - ttft - 30.0).abs() < 12.0,
+            "first answer {answer} ms vs TTFT {ttft} ms + 3 x 10 ms"
+        );
+    }
+}
+
 /// The Python interpreter with xllamacpp (scripts/setup.sh makes `.venv`).
 fn xllamacpp_python() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -88,6 +88,27 @@ pub struct MfuFigures {
     pub peak_source: String,
 }
 
+impl MfuFigures {
+    /// Says so when a utilisation is above 100%: the FLOPs counted or the peak used do not
+    /// fit what ran (another data type, a different device, or timings that are not real).
+    pub fn implausible(&self) -> Option<String> {
+        let over: Vec<String> = [("prefill", self.prefill_mfu), ("decode", self.decode_mfu)]
+            .into_iter()
+            .filter_map(|(phase, mfu)| {
+                mfu.filter(|m| *m > 1.0)
+                    .map(|m| format!("{phase} {:.0}%", m * 100.0))
+            })
+            .collect();
+        (!over.is_empty()).then(|| {
+            format!(
+                "MFU above 100% ({}) against {}: the peak or the FLOPs counted do not fit what ran",
+                over.join(", "),
+                self.peak_source
+            )
+        })
+    }
+}
+
 /// MFU of an engine on `device` for a model of shape `shape` (none when either the shape or
 /// the device's peak is unknown). `ok` are the successful measured requests, `tokens` the mean
 /// prompt and completion tokens, `tpot_ms` the TPOT median.

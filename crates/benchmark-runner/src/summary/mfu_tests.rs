@@ -124,6 +124,23 @@ fn mfu_at_the_medians_against_the_measured_peak() {
         m.peak_source,
         "f32 sgemm (matrixmultiply), measured, 2 threads"
     );
+    assert_eq!(m.implausible(), None);
+    // Against a peak of 0.1 TFLOP/s the prefill would run at 139%: said, not hidden.
+    let over = mfu(
+        Some(Device::Cpu),
+        &host_with_peak(1e11),
+        &[],
+        Some(&s),
+        &ok,
+        Some((128.0, 8.0)),
+        Some(10.0),
+    )
+    .expect("shape and peak known");
+    let warning = over.implausible().expect("above 100%");
+    assert!(
+        warning.starts_with("MFU above 100% (prefill 139%)"),
+        "{warning}"
+    );
 }
 
 #[test]

@@ -416,7 +416,7 @@ fn summarize_engine(
         mean_tokens,
         tpot_ms.as_ref().map(|s| s.p50),
     );
-    let warnings = requests::warnings(
+    let mut warnings = requests::warnings(
         &failures,
         load_ms.len(),
         &requests,
@@ -424,6 +424,7 @@ fn summarize_engine(
         token_counts.as_ref(),
         &validity,
     );
+    warnings.extend(mfu.as_ref().and_then(MfuFigures::implausible));
     EngineSummary {
         engine: id,
         label: label.to_owned(),
