@@ -8,8 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
+
+pub use crate::machine_figure::cpu_model;
+use crate::machine_figure::{self, MachineFigure};
 
 /// Bytes summed per pass: far larger than any cache.
 pub const BUFFER_BYTES: usize = 1 << 30;
@@ -32,22 +34,21 @@ pub struct Bandwidth {
     pub measured_utc: String,
 }
 
+impl MachineFigure for Bandwidth {
+    fn cpu_model(&self) -> &str {
+        &self.cpu_model
+    }
+    fn threads(&self) -> usize {
+        self.threads
+    }
+    fn build_profile(&self) -> &str {
+        &self.build_profile
+    }
+}
+
 /// Where the measurement is kept: `results/bandwidth.json` under the current directory.
 pub fn cache_path() -> PathBuf {
     PathBuf::from("results").join("bandwidth.json")
-}
-
-/// The CPU's model name.
-pub fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Bytes per second that `threads` threads read summing a `buffer_bytes` buffer, best of
@@ -94,12 +95,10 @@ fn measure_with(threads: usize, buffer_bytes: usize, passes: u32) -> Bandwidth {
     }
 }
 
-/// Whether `cached` stands for this machine at `threads` threads: same CPU and threads, and not
-/// a debug build's figure when this is a release build.
-fn still_valid(cached: &Bandwidth, threads: usize) -> bool {
-    cached.cpu_model == cpu_model()
-        && cached.threads == threads
-        && (cached.build_profile == "release" || crate::build_profile() == "debug")
+/// Whether a cached figure measured by a runner of `profile` stands: a release runner takes a
+/// release runner's figure only; a debug runner takes any.
+fn profile_ok(profile: &str) -> bool {
+    profile == "release" || crate::build_profile() == "debug"
 }
 
 /// The cached measurement at `path` when it still stands for this machine, otherwise a new one,
@@ -116,20 +115,7 @@ fn cached_or(
     threads: usize,
     measure: impl FnOnce() -> Bandwidth,
 ) -> anyhow::Result<Bandwidth> {
-    if let Some(cached) = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<Bandwidth>(&t).ok())
-        .filter(|c| still_valid(c, threads))
-    {
-        return Ok(cached);
-    }
-    let b = measure();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let text = serde_json::to_string_pretty(&b).context("serialize bandwidth")?;
-    std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
-    Ok(b)
+    machine_figure::cached_or(path, threads, profile_ok, measure)
 }
 
 /// The fastest time per output token `bytes_per_step` allows at `read_bytes_per_s`, in ms.
@@ -152,14 +138,10 @@ pub fn for_run(threads: usize) -> Result<Bandwidth, String> {
     if crate::build_profile() == "release" {
         return cached_or_measure(&path, threads).map_err(|e| format!("{e:#}"));
     }
-    std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<Bandwidth>(&t).ok())
-        .filter(|c| c.cpu_model == cpu_model() && c.threads == threads)
-        .ok_or_else(|| {
-            "not measured: a debug runner does not measure bandwidth; run a release build once"
-                .to_owned()
-        })
+    machine_figure::cached(&path, threads, |_| true).ok_or_else(|| {
+        "not measured: a debug runner does not measure bandwidth; run a release build once"
+            .to_owned()
+    })
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
+
+use crate::machine_figure::{self, MachineFigure};
 
 /// Side of each thread's square matrices: 2 n^3 FLOPs over 3 n^2 values, so `sgemm`'s blocking
 /// keeps the work in cache and the figure is the arithmetic peak, not a memory bound.
@@ -38,6 +39,18 @@ pub struct Gemm {
     /// Profile of the runner that measured: a debug build's kernels are far from the peak.
     pub build_profile: String,
     pub measured_utc: String,
+}
+
+impl MachineFigure for Gemm {
+    fn cpu_model(&self) -> &str {
+        &self.cpu_model
+    }
+    fn threads(&self) -> usize {
+        self.threads
+    }
+    fn build_profile(&self) -> &str {
+        &self.build_profile
+    }
 }
 
 /// Where the measurement is kept: `results/gemm.json` under the current directory.
@@ -117,7 +130,7 @@ fn measure_with(threads: usize, size: usize, products: u32, passes: u32) -> Gemm
     Gemm {
         flops_per_s: measure_flops(threads, size, products, passes),
         method: "f32 sgemm (matrixmultiply), measured".to_owned(),
-        cpu_model: crate::bandwidth::cpu_model(),
+        cpu_model: machine_figure::cpu_model(),
         threads,
         size,
         products,
@@ -136,28 +149,14 @@ pub fn cached_or_measure(path: &Path, threads: usize) -> anyhow::Result<Gemm> {
     })
 }
 
+/// The cached measurement at `path`, when a release runner measured it on this CPU with
+/// `threads` threads.
 fn cached(path: &Path, threads: usize) -> Option<Gemm> {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<Gemm>(&t).ok())
-        .filter(|c| {
-            c.cpu_model == crate::bandwidth::cpu_model()
-                && c.threads == threads
-                && c.build_profile == "release"
-        })
+    machine_figure::cached(path, threads, |profile| profile == "release")
 }
 
 fn cached_or(path: &Path, threads: usize, measure: impl FnOnce() -> Gemm) -> anyhow::Result<Gemm> {
-    if let Some(c) = cached(path, threads) {
-        return Ok(c);
-    }
-    let g = measure();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let text = serde_json::to_string_pretty(&g).context("serialize gemm")?;
-    std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
-    Ok(g)
+    machine_figure::cached_or(path, threads, |profile| profile == "release", measure)
 }
 
 /// The compute peak for a run with CPU engines: the cached one when it stands for this machine,

@@ -12,8 +12,9 @@
 //!   process; [`plan`]: settings into a validated [`plan::Plan`].
 //! - [`manifest`], [`store`]: the results directory, typed, written as results arrive;
 //!   [`columns`]: its sample rows read back as the summary uses them.
-//! - [`locate`], [`inputs`], [`workload`], [`synth`], [`bandwidth`], [`compute`],
-//!   [`calibration`], [`progress`]: what a run needs before and while it measures.
+//! - [`locate`], [`inputs`], [`workload`], [`synth`], [`bandwidth`], [`compute`] (both cached
+//!   through [`machine_figure`]), [`calibration`], [`progress`]: what a run needs before and
+//!   while it measures.
 //! - [`execute`]: preflight, then each engine in each repetition in the planned order.
 //! - [`energy`]: telemetry around a run, energy per engine run and request, validity flags.
 //! - [`diff`]: a candidate run held against a baseline; [`summary`]: pure functions from a
@@ -35,6 +36,7 @@ pub mod error;
 pub mod execute;
 pub mod inputs;
 pub mod locate;
+pub mod machine_figure;
 pub mod manifest;
 pub mod metrics;
 pub mod nightly;
