@@ -12,16 +12,19 @@
 //!   figure each.
 //! - [`reasoning`]: time to the first answer token and reasoning tokens, where replies reasoned.
 //! - [`verdicts`] and [`agreement`]: each engine against the reference engine.
+//! - [`model`]: the model the run names.
 //! - [`itl_definitions`]: inter-token latency as vLLM, `aiperf` and `guidellm` define it.
 
 pub mod agreement;
 pub mod cost;
 pub mod device_clock;
 pub mod energy;
+mod engine;
 pub mod goodput;
 pub mod itl_definitions;
 pub mod mbu;
 pub mod mfu;
+pub mod model;
 pub mod outliers;
 pub mod peaks;
 pub mod reasoning;
@@ -34,7 +37,7 @@ use std::collections::BTreeMap;
 
 use bench_stats::{Summary, summarize};
 use serde::{Deserialize, Serialize};
-use shared_protocol::{EngineId, Phase};
+use shared_protocol::EngineId;
 
 pub use agreement::Agreement;
 pub use cost::CostFigures;
@@ -44,6 +47,7 @@ pub use goodput::Goodput;
 pub use itl_definitions::ItlDefinition;
 pub use mbu::MbuFigures;
 pub use mfu::MfuFigures;
+pub use model::ModelNote;
 pub use outliers::OutlierCounts;
 pub use reasoning::ReasoningFigures;
 pub use regressions::{RegressionPoints, regression_points};
@@ -54,7 +58,7 @@ pub use verdicts::Verdicts;
 use crate::columns::Columns;
 use crate::energy::EnergyReport;
 use crate::manifest::{Manifest, SCHEMA_VERSION};
-use crate::metrics::{METRICS_VERSION, Metric, MetricSamples, Request};
+use crate::metrics::{METRICS_VERSION, Metric, MetricSamples};
 use crate::store::EngineRun;
 
 /// The clock behind every latency figure of a summary.
@@ -83,45 +87,6 @@ pub struct RunSummary {
     /// The model the in-process engines ran, and whether its weights are synthetic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelNote>,
-}
-
-/// The model of a run as reports name it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelNote {
-    pub id: String,
-    /// Seeded random weights written by `models synth`: timings stand for the architecture,
-    /// generated text means nothing.
-    #[serde(default)]
-    pub synthetic: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub synthetic_architecture: Option<String>,
-}
-
-impl ModelNote {
-    /// The model as the manifest records it.
-    fn from_manifest(manifest: &Manifest) -> Option<ModelNote> {
-        let m = manifest.inputs.model.as_ref()?;
-        Some(ModelNote {
-            id: m.spec.id.clone(),
-            synthetic: m.synthetic,
-            synthetic_architecture: m.synthetic_architecture.clone(),
-        })
-    }
-
-    /// One line for the top of a report.
-    pub fn line(&self) -> String {
-        if self.synthetic {
-            format!(
-                "Model: {} (SYNTHETIC: seeded random weights with the shapes of {}; timings stand for that architecture, generated text means nothing)",
-                self.id,
-                self.synthetic_architecture
-                    .as_deref()
-                    .unwrap_or("a named architecture")
-            )
-        } else {
-            format!("Model: {}", self.id)
-        }
-    }
 }
 
 /// Whether every run of an engine finished.
@@ -302,7 +267,8 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
     let engines = labels
         .into_iter()
         .map(|(label, id)| {
-            let summary = summarize_engine(id, &label, metrics.get(&label).unwrap_or(&empty), data);
+            let summary =
+                engine::summarize_engine(id, &label, metrics.get(&label).unwrap_or(&empty), data);
             (label, summary)
         })
         .collect();
@@ -329,153 +295,6 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
         }),
         agreement: data.agreement.to_vec(),
         model: ModelNote::from_manifest(manifest),
-    }
-}
-
-#[allow(
-    clippy::too_many_lines,
-    reason = "one field per part of the summary, each from its own function"
-)]
-fn summarize_engine(
-    id: EngineId,
-    label: &str,
-    metrics: &MetricSamples,
-    data: RunData<'_>,
-) -> EngineSummary {
-    let manifest = data.manifest;
-    let rows: Vec<&Request> = data.rows.of_label(label).collect();
-    let runs: Vec<&EngineRun> = data.runs.iter().filter(|r| r.label == label).collect();
-    let measured: Vec<&Request> = rows
-        .iter()
-        .copied()
-        .filter(|r| r.phase == Phase::Measure)
-        .collect();
-    let ok: Vec<&Request> = measured
-        .iter()
-        .copied()
-        .filter(|r| r.outcome.is_ok())
-        .collect();
-    let of = |m: Metric| metrics.get(m).map(summarize);
-    let plan = &manifest.plan;
-    let requests = requests::counts(
-        &measured,
-        ok.len(),
-        rows.len() - measured.len(),
-        u64::from(plan.workload.requests),
-        &runs,
-        plan.workload.target_ci().is_some(),
-    );
-    let failures = requests::failures(&runs);
-    let throughput = requests::throughput(&runs, &ok);
-    let ttft_ms = of(Metric::TtftMs);
-    let tpot_ms = of(Metric::TpotMs);
-    let itl_ms = of(Metric::ItlMs);
-    let itl_definitions = itl_definitions::itl_definitions(&ok, itl_ms.as_ref(), tpot_ms.as_ref());
-    let prompt_tokens = stat(
-        ok.iter()
-            .filter_map(|s| s.prompt_tokens.map(f64::from))
-            .collect(),
-    );
-    let completion_tokens = stat(ok.iter().map(|s| f64::from(s.completion_tokens)).collect());
-    let completion_total = completion_tokens
-        .as_ref()
-        .map_or(0.0, |s| s.mean * s.n as f64);
-    let (energy, validity) = energy::engine_energy(label, completion_total, data.energy);
-    let cost = cost::cost_figures(&plan.cost, label, &runs, &ok, &energy);
-    let token_counts = token_counts::token_count_check(&ok);
-    let load_ms: Vec<f64> = runs
-        .iter()
-        .filter_map(|r| r.loaded.as_ref().map(|l| l.load_ns as f64 / 1e6))
-        .collect();
-    let device = plan.engine(label).map(|e| e.device).or_else(|| {
-        runs.iter()
-            .find_map(|r| r.device.as_deref().and_then(|d| d.parse().ok()))
-    });
-    let mean_tokens = prompt_tokens
-        .as_ref()
-        .zip(completion_tokens.as_ref())
-        .map(|(p, c)| (p.mean, c.mean));
-    let mbu = mbu::mbu(
-        device,
-        &manifest.host,
-        &runs,
-        mean_tokens,
-        tpot_ms.as_ref().map(|s| s.p50),
-    );
-    let shape = manifest
-        .inputs
-        .model
-        .as_ref()
-        .and_then(|m| m.shape.as_ref());
-    let mfu = mfu::mfu(
-        device,
-        &manifest.host,
-        &runs,
-        shape,
-        &ok,
-        mean_tokens,
-        tpot_ms.as_ref().map(|s| s.p50),
-    );
-    let mut warnings = requests::warnings(
-        &failures,
-        load_ms.len(),
-        &requests,
-        ttft_ms.as_ref(),
-        token_counts.as_ref(),
-        &validity,
-    );
-    warnings.extend(mfu.as_ref().and_then(MfuFigures::implausible));
-    EngineSummary {
-        engine: id,
-        label: label.to_owned(),
-        engine_version: manifest
-            .engines
-            .get(label)
-            .map(|h| h.engine_version.clone()),
-        device: runs
-            .iter()
-            .find_map(|r| r.hello.as_ref().map(|h| h.device.clone())),
-        status: if failures.is_empty() {
-            EngineStatus::Ok
-        } else {
-            EngineStatus::Failed
-        },
-        failures,
-        ttft_ms,
-        tpot_ms,
-        itl_ms,
-        e2e_ms: of(Metric::E2eMs),
-        decode_tok_s: of(Metric::DecodeTokS),
-        prefill_tok_s: of(Metric::PrefillTokS),
-        prompt_tokens,
-        completion_tokens,
-        schedule_lag_ms: stat(
-            ok.iter()
-                .filter_map(|s| crate::metrics::schedule_lag_ms(s))
-                .collect(),
-        ),
-        goodput: goodput::goodput(&plan.slo, &rows, throughput.wall_s),
-        throughput,
-        token_counts,
-        mbu,
-        mfu,
-        device_clock: device_clock::device_clock_figures(&ok),
-        reasoning: reasoning::reasoning_figures(&ok),
-        server_metrics: token_counts::server_metrics(&runs),
-        outliers: outliers::outlier_counts(metrics),
-        regressions: regressions::regressions(&regression_points(&ok, data.energy, label)),
-        load: plan.engine(label).map(|e| e.load.clone()),
-        load_ms,
-        peak_rss_bytes: runs
-            .iter()
-            .filter_map(|r| r.done.as_ref().and_then(|d| d.peak_rss_bytes))
-            .max(),
-        requests,
-        energy,
-        cost,
-        validity,
-        warnings,
-        itl_definitions,
     }
 }
 

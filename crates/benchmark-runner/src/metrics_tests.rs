@@ -1,0 +1,110 @@
+use super::*;
+
+/// `s` as a request.
+fn r(s: &Sample) -> Request {
+    Request::of(0, EngineId::Sim, 0, s)
+}
+
+fn sample(ttft_ms: u64, e2e_ms: u64, tokens: u32) -> Sample {
+    Sample {
+        request_id: 0,
+        phase: Phase::Measure,
+        outcome: Outcome::Ok,
+        start_mono_ns: 1_000,
+        scheduled_mono_ns: None,
+        prefill_ns: None,
+        ttft_ns: Some(ttft_ms * 1_000_000),
+        e2e_ns: e2e_ms * 1_000_000,
+        itl_ns: vec![],
+        tokens_per_chunk: None,
+        prompt_tokens: Some(100),
+        prompt_tokens_source: Some(TokenSource::Engine),
+        completion_tokens: tokens,
+        completion_tokens_source: TokenSource::Engine,
+        token_counts: TokenCounts::default(),
+        device_clock: None,
+        prefill_device_ns: None,
+        decode_device_ns: None,
+        finish_reason: None,
+        output_token_ids: None,
+        output_text: None,
+        engine_metrics: serde_json::Map::new(),
+        reasoning: None,
+    }
+}
+
+#[test]
+fn tpot_excludes_the_first_token() {
+    // 20 ms to the first token, then 10 more tokens over 50 ms.
+    let s = sample(20, 70, 11);
+    assert_eq!(tpot_ms(&r(&s)), Some(5.0));
+    assert_eq!(decode_tok_s(&r(&s)), Some(200.0));
+    assert_eq!(ttft_ms(&r(&s)), Some(20.0));
+    // 100 prompt tokens in 20 ms.
+    assert_eq!(prefill_tok_s(&r(&s)), Some(5000.0));
+}
+
+#[test]
+fn device_figures_span_what_the_host_figures_span() {
+    // Prefill end marked: 8 ms of prefill, 1 ms to the first token, then 3 gaps of 2 ms.
+    let mut s = sample(10, 16, 4);
+    s.prefill_ns = Some(8_000_000);
+    s.prefill_device_ns = Some(8_000_000);
+    s.decode_device_ns = Some(vec![1_000_000, 2_000_000, 2_000_000, 2_000_000]);
+    assert_eq!(device_ttft_ms(&r(&s)), Some(9.0));
+    assert_eq!(device_tpot_ms(&r(&s)), Some(2.0));
+    assert_eq!(device_prefill_ms(&r(&s)), Some(8.0));
+    // No prefill end marked: prefill and the first gap both span start to first token.
+    s.prefill_ns = None;
+    s.prefill_device_ns = Some(9_000_000);
+    s.decode_device_ns = Some(vec![9_000_000, 2_000_000, 2_000_000, 2_000_000]);
+    assert_eq!(device_ttft_ms(&r(&s)), Some(9.0));
+    assert_eq!(device_tpot_ms(&r(&s)), Some(2.0));
+    // The pass that produced end-of-sequence counts, as it does in the host's e2e.
+    s.completion_tokens = 3;
+    s.decode_device_ns = Some(vec![9_000_000, 2_000_000, 2_000_000, 2_000_000]);
+    assert_eq!(device_tpot_ms(&r(&s)), Some(3.0));
+    // One token: a TTFT, no TPOT; no device clock: nothing.
+    s.decode_device_ns = Some(vec![9_000_000]);
+    assert_eq!(device_tpot_ms(&r(&s)), None);
+    assert_eq!(device_ttft_ms(&r(&s)), Some(9.0));
+    let host_only = sample(10, 16, 4);
+    assert_eq!(
+        (
+            device_ttft_ms(&r(&host_only)),
+            device_tpot_ms(&r(&host_only))
+        ),
+        (None, None)
+    );
+}
+
+#[test]
+fn first_answer_is_ttft_unless_the_reply_reasoned() {
+    // 20 ms to the first (reasoning) token; the answer began at 45 ms.
+    let mut s = sample(20, 70, 11);
+    assert_eq!(time_to_first_answer_ms(&r(&s)), Some(20.0));
+    s.reasoning = Some(shared_protocol::Reasoning {
+        first_answer_ns: Some(45_000_000),
+        chunks: 4,
+        ..shared_protocol::Reasoning::default()
+    });
+    assert_eq!(ttft_ms(&r(&s)), Some(20.0));
+    assert_eq!(time_to_first_answer_ms(&r(&s)), Some(45.0));
+    // Reasoned and never answered: no time to the first answer.
+    s.reasoning = Some(shared_protocol::Reasoning::default());
+    assert_eq!(time_to_first_answer_ms(&r(&s)), None);
+}
+
+#[test]
+fn one_token_has_no_tpot() {
+    let s = sample(20, 20, 1);
+    assert_eq!(tpot_ms(&r(&s)), None);
+    assert_eq!(decode_tok_s(&r(&s)), None);
+}
+
+#[test]
+fn prefill_prefers_the_engine_mark() {
+    let mut s = sample(20, 70, 11);
+    s.prefill_ns = Some(10_000_000);
+    assert_eq!(prefill_tok_s(&r(&s)), Some(10_000.0));
+}

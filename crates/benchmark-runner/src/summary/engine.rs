@@ -1,0 +1,159 @@
+//! One engine's summary: each of its parts from its own module, over the engine's rows.
+
+use bench_stats::summarize;
+use shared_protocol::{EngineId, Phase};
+
+use super::{
+    EngineStatus, EngineSummary, MfuFigures, RunData, cost, device_clock, energy, goodput,
+    itl_definitions, mbu, mfu, outliers, reasoning, regression_points, regressions, requests, stat,
+    token_counts,
+};
+use crate::metrics::{Metric, MetricSamples, Request};
+use crate::store::EngineRun;
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "one field per part of the summary, each from its own function"
+)]
+pub(super) fn summarize_engine(
+    id: EngineId,
+    label: &str,
+    metrics: &MetricSamples,
+    data: RunData<'_>,
+) -> EngineSummary {
+    let manifest = data.manifest;
+    let rows: Vec<&Request> = data.rows.of_label(label).collect();
+    let runs: Vec<&EngineRun> = data.runs.iter().filter(|r| r.label == label).collect();
+    let measured: Vec<&Request> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.phase == Phase::Measure)
+        .collect();
+    let ok: Vec<&Request> = measured
+        .iter()
+        .copied()
+        .filter(|r| r.outcome.is_ok())
+        .collect();
+    let of = |m: Metric| metrics.get(m).map(summarize);
+    let plan = &manifest.plan;
+    let requests = requests::counts(
+        &measured,
+        ok.len(),
+        rows.len() - measured.len(),
+        u64::from(plan.workload.requests),
+        &runs,
+        plan.workload.target_ci().is_some(),
+    );
+    let failures = requests::failures(&runs);
+    let throughput = requests::throughput(&runs, &ok);
+    let ttft_ms = of(Metric::TtftMs);
+    let tpot_ms = of(Metric::TpotMs);
+    let itl_ms = of(Metric::ItlMs);
+    let itl_definitions = itl_definitions::itl_definitions(&ok, itl_ms.as_ref(), tpot_ms.as_ref());
+    let prompt_tokens = stat(
+        ok.iter()
+            .filter_map(|s| s.prompt_tokens.map(f64::from))
+            .collect(),
+    );
+    let completion_tokens = stat(ok.iter().map(|s| f64::from(s.completion_tokens)).collect());
+    let completion_total = completion_tokens
+        .as_ref()
+        .map_or(0.0, |s| s.mean * s.n as f64);
+    let (energy, validity) = energy::engine_energy(label, completion_total, data.energy);
+    let cost = cost::cost_figures(&plan.cost, label, &runs, &ok, &energy);
+    let token_counts = token_counts::token_count_check(&ok);
+    let load_ms: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.loaded.as_ref().map(|l| l.load_ns as f64 / 1e6))
+        .collect();
+    let device = plan.engine(label).map(|e| e.device).or_else(|| {
+        runs.iter()
+            .find_map(|r| r.device.as_deref().and_then(|d| d.parse().ok()))
+    });
+    let mean_tokens = prompt_tokens
+        .as_ref()
+        .zip(completion_tokens.as_ref())
+        .map(|(p, c)| (p.mean, c.mean));
+    let mbu = mbu::mbu(
+        device,
+        &manifest.host,
+        &runs,
+        mean_tokens,
+        tpot_ms.as_ref().map(|s| s.p50),
+    );
+    let shape = manifest
+        .inputs
+        .model
+        .as_ref()
+        .and_then(|m| m.shape.as_ref());
+    let mfu = mfu::mfu(
+        device,
+        &manifest.host,
+        &runs,
+        shape,
+        &ok,
+        mean_tokens,
+        tpot_ms.as_ref().map(|s| s.p50),
+    );
+    let mut warnings = requests::warnings(
+        &failures,
+        load_ms.len(),
+        &requests,
+        ttft_ms.as_ref(),
+        token_counts.as_ref(),
+        &validity,
+    );
+    warnings.extend(mfu.as_ref().and_then(MfuFigures::implausible));
+    EngineSummary {
+        engine: id,
+        label: label.to_owned(),
+        engine_version: manifest
+            .engines
+            .get(label)
+            .map(|h| h.engine_version.clone()),
+        device: runs
+            .iter()
+            .find_map(|r| r.hello.as_ref().map(|h| h.device.clone())),
+        status: if failures.is_empty() {
+            EngineStatus::Ok
+        } else {
+            EngineStatus::Failed
+        },
+        failures,
+        ttft_ms,
+        tpot_ms,
+        itl_ms,
+        e2e_ms: of(Metric::E2eMs),
+        decode_tok_s: of(Metric::DecodeTokS),
+        prefill_tok_s: of(Metric::PrefillTokS),
+        prompt_tokens,
+        completion_tokens,
+        schedule_lag_ms: stat(
+            ok.iter()
+                .filter_map(|s| crate::metrics::schedule_lag_ms(s))
+                .collect(),
+        ),
+        goodput: goodput::goodput(&plan.slo, &rows, throughput.wall_s),
+        throughput,
+        token_counts,
+        mbu,
+        mfu,
+        device_clock: device_clock::device_clock_figures(&ok),
+        reasoning: reasoning::reasoning_figures(&ok),
+        server_metrics: token_counts::server_metrics(&runs),
+        outliers: outliers::outlier_counts(metrics),
+        regressions: regressions::regressions(&regression_points(&ok, data.energy, label)),
+        load: plan.engine(label).map(|e| e.load.clone()),
+        load_ms,
+        peak_rss_bytes: runs
+            .iter()
+            .filter_map(|r| r.done.as_ref().and_then(|d| d.peak_rss_bytes))
+            .max(),
+        requests,
+        energy,
+        cost,
+        validity,
+        warnings,
+        itl_definitions,
+    }
+}
