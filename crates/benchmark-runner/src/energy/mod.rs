@@ -40,7 +40,8 @@ pub fn detect(plan: &TelemetryPlan) -> Result<Sources, Failure> {
     let mut collectors = detected.collectors;
     let mut remote_host = None;
     if let Some(url) = &plan.url {
-        let remote = telemetry::remote::connect(url)
+        let security = remote_security(plan)?;
+        let remote = telemetry::remote::connect(url, &security)
             .map_err(|e| usage(format!("--telemetry-url {url}: {e}")))?;
         collectors.extend(remote.collectors);
         remote_host = Some(remote.host);
@@ -51,6 +52,24 @@ pub fn detect(plan: &TelemetryPlan) -> Result<Sources, Failure> {
         unavailable,
         remote_host,
     })
+}
+
+/// The token (`--telemetry-token-file`, else `$ENERGY_MONITOR_TOKEN`) and the CA certificate
+/// (`--telemetry-ca`) the runner presents to a remote `energy-monitor`.
+fn remote_security(plan: &TelemetryPlan) -> Result<telemetry::remote::ClientSecurity, Failure> {
+    let token = telemetry::remote::Token::from_file_or_env(
+        plan.token_file.as_deref(),
+        "--telemetry-token-file",
+    )
+    .map_err(|e| usage(e.to_string()))?;
+    let ca_pem = match &plan.ca {
+        Some(ca) => Some(
+            std::fs::read(ca)
+                .map_err(|e| usage(format!("--telemetry-ca {}: {e}", ca.display())))?,
+        ),
+        None => None,
+    };
+    Ok(telemetry::remote::ClientSecurity { token, ca_pem })
 }
 
 /// Idle baseline of each collector (empty when skipped or when there are none).

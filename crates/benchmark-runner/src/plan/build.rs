@@ -348,6 +348,8 @@ fn telemetry_plan(s: &Settings) -> Result<TelemetryPlan, Failure> {
         kind: s.telemetry.unwrap_or_default(),
         root: s.telemetry_root.clone(),
         url: s.telemetry_url.clone(),
+        token_file: s.telemetry_token_file.clone(),
+        ca: s.telemetry_ca.clone(),
         interval: Duration::from_millis(interval_ms),
         idle,
     })

@@ -126,6 +126,13 @@ pub struct TelemetryPlan {
     pub root: Option<PathBuf>,
     /// An `energy-monitor` on the host that runs a served engine.
     pub url: Option<String>,
+    /// The file holding the monitor's bearer token (else `$ENERGY_MONITOR_TOKEN`); the token
+    /// itself is never part of the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<PathBuf>,
+    /// CA certificate (PEM) for an `https://` monitor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<PathBuf>,
     pub interval: Duration,
     /// Idle baseline: `None` skips it.
     pub idle: Option<IdleSettings>,

@@ -121,9 +121,16 @@ pub struct Settings {
     /// Read sysfs/procfs from this root instead of / (fixture trees).
     #[arg(long, value_name = "DIR")]
     pub telemetry_root: Option<PathBuf>,
-    /// An energy-monitor on the host that serves the engine (http://HOST:PORT).
+    /// An energy-monitor (gRPC) on the host that serves the engine: https://HOST:PORT, or
+    /// http://127.0.0.1:PORT through a tunnel.
     #[arg(long, value_name = "URL")]
     pub telemetry_url: Option<String>,
+    /// File whose first line is the energy-monitor's bearer token (else `$ENERGY_MONITOR_TOKEN`).
+    #[arg(long, value_name = "FILE")]
+    pub telemetry_token_file: Option<PathBuf>,
+    /// CA certificate (PEM) that signed the energy-monitor's TLS certificate (https:// URLs).
+    #[arg(long, value_name = "PEM")]
+    pub telemetry_ca: Option<PathBuf>,
     /// Telemetry sampling interval in milliseconds.
     #[arg(long, value_name = "MS")]
     pub telemetry_interval_ms: Option<u64>,
@@ -188,6 +195,8 @@ pub fn layer(base: Settings, over: Settings) -> Settings {
         telemetry: over.telemetry.or(base.telemetry),
         telemetry_root: over.telemetry_root.or(base.telemetry_root),
         telemetry_url: over.telemetry_url.or(base.telemetry_url),
+        telemetry_token_file: over.telemetry_token_file.or(base.telemetry_token_file),
+        telemetry_ca: over.telemetry_ca.or(base.telemetry_ca),
         telemetry_interval_ms: over.telemetry_interval_ms.or(base.telemetry_interval_ms),
         idle: over.idle.or(base.idle),
         idle_cooldown_s: over.idle_cooldown_s.or(base.idle_cooldown_s),

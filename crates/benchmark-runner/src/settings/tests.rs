@@ -41,6 +41,8 @@ load_timeout_s = 60.0
 telemetry = "none"
 telemetry_root = "/tmp"
 telemetry_url = "http://127.0.0.1:9100"
+telemetry_token_file = "/tmp/monitor-token"
+telemetry_ca = "/tmp/monitor-ca.pem"
 telemetry_interval_ms = 20
 idle = false
 idle_cooldown_s = 10.0
@@ -90,6 +92,8 @@ const FULL_FLAGS: &[&str] = &[
     "--telemetry=none",
     "--telemetry-root=/tmp",
     "--telemetry-url=http://127.0.0.1:9100",
+    "--telemetry-token-file=/tmp/monitor-token",
+    "--telemetry-ca=/tmp/monitor-ca.pem",
     "--telemetry-interval-ms=20",
     "--no-idle",
     "--idle-cooldown=10",

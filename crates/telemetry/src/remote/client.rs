@@ -1,19 +1,35 @@
 //! The runner's side of a remote telemetry stream: one local collector per remote collector.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use tonic::Request;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 use crate::clock::mono_ns;
 use crate::collector::Collector;
 use crate::host::{DeviceInfo, HostInfo};
 use crate::reading::{Domain, Reading, StaticInfo};
-use crate::remote::RemoteError;
-use crate::series::SampleLine;
+use crate::remote::offset::{self, Probe};
+use crate::remote::proto::energy_monitor_client::EnergyMonitorClient;
+use crate::remote::proto::{InfoRequest, StreamSamplesRequest, TimeRequest};
+use crate::remote::{RemoteError, Token, convert};
 
 /// How long to wait for the monitor to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Round trips used to estimate the clock offset.
+const TIME_PROBES: usize = 8;
+
+/// What the runner presents to a monitor.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSecurity {
+    /// Sent as `authorization: Bearer <token>` on every call.
+    pub token: Option<Token>,
+    /// The CA certificate (PEM) that signed the monitor's certificate; required for `https://`.
+    pub ca_pem: Option<Vec<u8>>,
+}
 
 /// A connected remote monitor.
 pub struct Remote {
@@ -40,108 +56,211 @@ pub struct RemoteCollector {
     inbox: Arc<Mutex<Inbox>>,
 }
 
-/// Connect to an `energy-monitor` at `url` (`http://gpu-host:9464`).
-pub fn connect(url: &str) -> Result<Remote, RemoteError> {
-    let base = url.trim_end_matches('/');
-    let http = |message: String| RemoteError::Http {
-        url: base.to_owned(),
+/// Adds the token to every call.
+type Authorize = Box<dyn FnMut(Request<()>) -> Result<Request<()>, tonic::Status> + Send>;
+
+type Client =
+    EnergyMonitorClient<tonic::service::interceptor::InterceptedService<Channel, Authorize>>;
+
+/// Connect to an `energy-monitor` at `url`: `http://127.0.0.1:9464` on loopback (an SSH
+/// tunnel), or `https://gpu-host:9464` with the CA certificate in `security`. A token is never
+/// sent in plaintext beyond loopback.
+///
+/// The connection and its stream live on a thread of their own, so this may be called from
+/// inside an async runtime or outside one.
+pub fn connect(url: &str, security: &ClientSecurity) -> Result<Remote, RemoteError> {
+    let base = url.trim_end_matches('/').to_owned();
+    let rpc = |message: String| RemoteError::Rpc {
+        url: base.clone(),
         message,
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(CONNECT_TIMEOUT))
-        .build()
-        .into();
-    let host: HostInfo = agent
-        .get(format!("{base}/info"))
-        .call()
-        .map_err(|e| http(format!("GET /info: {e}")))?
-        .into_body()
-        .read_to_string()
-        .map_err(|e| http(format!("GET /info: {e}")))
-        .and_then(|text| {
-            serde_json::from_str(&text).map_err(|e| http(format!("GET /info: bad JSON: {e}")))
-        })?;
-    let offset_ns = clock_offset(&agent, base).map_err(http)?;
-    let stream = agent
-        .get(format!("{base}/samples"))
-        .call()
-        .map_err(|e| http(format!("GET /samples: {e}")))?
-        .into_body()
-        .into_reader();
-
-    let host_name = host.hostname.clone().unwrap_or_else(|| base.to_owned());
-    let mut inboxes = Inboxes::new();
-    let mut collectors: Vec<Box<dyn Collector>> = Vec::new();
-    for device in &host.devices {
-        let inbox = Arc::new(Mutex::new(Inbox::default()));
-        inboxes.insert(device.collector.clone(), Arc::clone(&inbox));
-        collectors.push(Box::new(RemoteCollector {
-            name: format!("remote:{}", device.collector),
-            device: device.clone(),
-            host: host_name.clone(),
-            inbox,
-        }));
-    }
+    let endpoint = endpoint(&base, security).map_err(rpc)?;
+    let token = security.token.clone();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("energy-monitor-client".to_owned())
-        .spawn(move || receive(BufReader::new(stream), offset_ns, &inboxes))?;
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(format!("runtime: {e}")));
+                    return;
+                }
+            };
+            runtime.block_on(run(endpoint, token, ready_tx));
+        })?;
+    let (host, inboxes) = ready_rx
+        .recv()
+        .map_err(|_| rpc("the connection thread ended".to_owned()))?
+        .map_err(rpc)?;
+    let host_name = host.hostname.clone().unwrap_or_else(|| base.clone());
+    let collectors = host
+        .devices
+        .iter()
+        .filter_map(|device| {
+            let inbox = Arc::clone(inboxes.get(&device.collector)?);
+            Some(Box::new(RemoteCollector {
+                name: format!("remote:{}", device.collector),
+                device: device.clone(),
+                host: host_name.clone(),
+                inbox,
+            }) as Box<dyn Collector>)
+        })
+        .collect();
     Ok(Remote { host, collectors })
 }
 
-/// Round trips used to estimate the clock offset.
-const TIME_PROBES: usize = 8;
-
-/// Local minus remote monotonic time, from the `/time` probe with the shortest round trip.
-fn clock_offset(agent: &ureq::Agent, base: &str) -> Result<i128, String> {
-    #[derive(serde::Deserialize)]
-    struct Time {
-        t_ns: u64,
-    }
-    let mut best: Option<(u64, i128)> = None;
-    for _ in 0..TIME_PROBES {
-        let sent = mono_ns();
-        let text = agent
-            .get(format!("{base}/time"))
-            .call()
-            .and_then(|r| r.into_body().read_to_string())
-            .map_err(|e| format!("GET /time: {e}"))?;
-        let received = mono_ns();
-        let remote: Time =
-            serde_json::from_str(&text).map_err(|e| format!("GET /time: bad JSON: {e}"))?;
-        let round_trip = received - sent;
-        let offset = i128::from(sent + round_trip / 2) - i128::from(remote.t_ns);
-        if best.is_none_or(|(rt, _)| round_trip < rt) {
-            best = Some((round_trip, offset));
+/// The endpoint of `base`, with TLS for `https://`; refuses a token over plaintext beyond
+/// loopback.
+fn endpoint(base: &str, security: &ClientSecurity) -> Result<Endpoint, String> {
+    let endpoint = Endpoint::from_shared(base.to_owned())
+        .map_err(|e| format!("not a URL ({e}); expected http://HOST:PORT or https://HOST:PORT"))?
+        .connect_timeout(CONNECT_TIMEOUT);
+    let uri = endpoint.uri().clone();
+    match uri.scheme_str() {
+        Some("https") => {
+            let ca = security.ca_pem.as_ref().ok_or(
+                "https:// needs the CA certificate that signed the monitor's (--telemetry-ca)",
+            )?;
+            let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
+            if let Some(host) = uri.host() {
+                tls = tls.domain_name(host.trim_start_matches('[').trim_end_matches(']'));
+            }
+            endpoint.tls_config(tls).map_err(|e| format!("TLS: {e}"))
         }
+        Some("http") => {
+            let loopback = match uri.host() {
+                Some("localhost") => true,
+                Some(host) => host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback()),
+                None => false,
+            };
+            if security.token.is_some() && !loopback {
+                return Err(
+                    "a token is only sent over TLS beyond loopback: use https:// with --telemetry-ca"
+                        .to_owned(),
+                );
+            }
+            Ok(endpoint)
+        }
+        _ => Err("expected http://HOST:PORT or https://HOST:PORT".to_owned()),
     }
-    best.map(|(_, offset)| offset)
-        .ok_or_else(|| "no /time probe".to_owned())
 }
 
-/// Dispatch stream lines to their collectors, mapping remote time onto the local clock.
-fn receive(reader: impl BufRead, offset_ns: i128, inboxes: &Inboxes) {
-    let mut end = "energy-monitor stream ended".to_owned();
-    for line in reader.lines() {
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                end = format!("energy-monitor stream failed: {e}");
-                break;
-            }
-        };
-        let Ok(sample) = serde_json::from_str::<SampleLine>(&line) else {
-            continue;
-        };
-        let Some(inbox) = inboxes.get(&sample.collector) else {
-            continue;
-        };
-        let mut reading = sample.reading;
-        reading.observed_ns = u64::try_from(i128::from(sample.t_ns) + offset_ns).ok();
-        lock(inbox).readings.push(reading);
+type Ready = Result<(HostInfo, Inboxes), String>;
+
+/// Connect, read the host facts, measure the clock offset, open the stream and report back
+/// through `ready`; then deliver the stream to the collectors until it ends.
+async fn run(endpoint: Endpoint, token: Option<Token>, ready: std::sync::mpsc::Sender<Ready>) {
+    let opened = open(endpoint, token).await;
+    let (host, offset_ns, mut stream) = match opened {
+        Ok(opened) => opened,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let inboxes: Inboxes = host
+        .devices
+        .iter()
+        .map(|d| (d.collector.clone(), Arc::default()))
+        .collect();
+    if ready.send(Ok((host, inboxes.clone()))).is_err() {
+        return;
     }
+    let end = loop {
+        match stream.message().await {
+            Ok(Some(sample)) => {
+                let Some(inbox) = inboxes.get(&sample.collector) else {
+                    continue;
+                };
+                let mut reading = convert::reading(sample.reading.unwrap_or_default());
+                reading.observed_ns = offset::to_local(sample.t_ns, offset_ns);
+                lock(inbox).readings.push(reading);
+            }
+            Ok(None) => break "energy-monitor stream ended".to_owned(),
+            Err(status) => break format!("energy-monitor stream failed: {}", status.message()),
+        }
+    };
     for inbox in inboxes.values() {
         lock(inbox).closed = Some(end.clone());
     }
+}
+
+async fn open(
+    endpoint: Endpoint,
+    token: Option<Token>,
+) -> Result<
+    (
+        HostInfo,
+        i128,
+        tonic::Streaming<crate::remote::proto::Sample>,
+    ),
+    String,
+> {
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| format!("connect: {}", error_chain(&e)))?;
+    let authorize: Authorize = Box::new(move |mut request: Request<()>| {
+        if let Some(token) = &token {
+            request
+                .metadata_mut()
+                .insert("authorization", token.header().clone());
+        }
+        Ok(request)
+    });
+    let mut client: Client = EnergyMonitorClient::with_interceptor(channel, authorize);
+    let host = client
+        .info(InfoRequest {})
+        .await
+        .map_err(|s| format!("Info: {}: {}", code_name(s.code()), s.message()))?
+        .into_inner();
+    let mut probes = Vec::with_capacity(TIME_PROBES);
+    for _ in 0..TIME_PROBES {
+        let sent_ns = mono_ns();
+        let reply = client
+            .time(TimeRequest {})
+            .await
+            .map_err(|s| format!("Time: {}", s.message()))?;
+        probes.push(Probe {
+            sent_ns,
+            received_ns: mono_ns(),
+            remote_ns: reply.into_inner().t_ns,
+        });
+    }
+    let offset_ns = offset::best_offset(&probes).ok_or("no Time probe")?;
+    let stream = client
+        .stream_samples(StreamSamplesRequest {})
+        .await
+        .map_err(|s| format!("StreamSamples: {}", s.message()))?
+        .into_inner();
+    Ok((convert::host_info(host), offset_ns, stream))
+}
+
+fn code_name(code: tonic::Code) -> String {
+    match code {
+        tonic::Code::Unauthenticated => "unauthenticated (check the token)".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// An error with its sources, which carry the reason (refused, certificate unknown).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 fn lock(inbox: &Mutex<Inbox>) -> std::sync::MutexGuard<'_, Inbox> {

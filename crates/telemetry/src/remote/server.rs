@@ -1,56 +1,86 @@
-//! The HTTP side of `energy-monitor`: one sampler, its lines fanned out to every stream client.
+//! The gRPC side of `energy-monitor`: one sampler, its readings fanned out to every stream client.
 
 use std::io::Write;
-use std::net::SocketAddr;
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tiny_http::{Header, Request, Response, Server};
+use tokio::sync::{mpsc, oneshot};
+use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tonic::transport::{Identity, ServerTlsConfig};
+use tonic::{Request, Response, Status};
 
 use crate::clock::mono_ns;
 use crate::collector::Collector;
 use crate::detect::Roots;
 use crate::host::host_info;
-use crate::remote::RemoteError;
+use crate::remote::proto::energy_monitor_server::{EnergyMonitor, EnergyMonitorServer};
+use crate::remote::proto::{
+    HostInfo, InfoRequest, Sample, StreamSamplesRequest, TimeReply, TimeRequest,
+};
+use crate::remote::{RemoteError, Token};
 use crate::sampler::{self, SamplerConfig, SamplerHandle};
+use crate::series::SampleLine;
 
-/// Lines a slow client may fall behind before it is dropped.
+/// Samples a slow client may fall behind before it is dropped.
 const CLIENT_BACKLOG: usize = 4096;
+
+/// A certificate chain and its private key, PEM.
+#[derive(Clone)]
+pub struct TlsIdentity {
+    /// Certificate chain, PEM.
+    pub cert_pem: Vec<u8>,
+    /// Private key, PEM.
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsIdentity(<key redacted>)")
+    }
+}
+
+/// How the server admits clients. Beyond loopback both are required.
+#[derive(Debug, Clone, Default)]
+pub struct ServerSecurity {
+    /// The bearer token every call must carry; `None` admits any caller (loopback only).
+    pub token: Option<Token>,
+    /// Serve TLS with this identity; `None` serves plaintext (loopback only).
+    pub tls: Option<TlsIdentity>,
+}
+
+type Client = mpsc::Sender<Result<Sample, Status>>;
 
 /// The stream clients, each fed through a bounded channel.
 #[derive(Default)]
 struct Hub {
-    clients: Mutex<Vec<SyncSender<Arc<str>>>>,
+    clients: Mutex<Vec<Client>>,
 }
 
 impl Hub {
-    fn subscribe(&self) -> Receiver<Arc<str>> {
-        let (tx, rx) = mpsc::sync_channel(CLIENT_BACKLOG);
+    fn subscribe(&self) -> mpsc::Receiver<Result<Sample, Status>> {
+        let (tx, rx) = mpsc::channel(CLIENT_BACKLOG);
         self.lock().push(tx);
         rx
     }
 
-    fn publish(&self, line: &Arc<str>) {
+    fn publish(&self, sample: &Sample) {
         // A client that is gone or too far behind is dropped; its stream then ends.
         self.lock()
-            .retain(|tx| match tx.try_send(Arc::clone(line)) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
-            });
+            .retain(|tx| tx.try_send(Ok(sample.clone())).is_ok());
     }
 
     fn close(&self) {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<SyncSender<Arc<str>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Client>> {
         self.clients.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// The sampler's sink: splits its output into lines and publishes each.
+/// The sampler's sink: splits its `telemetry.jsonl` output into lines and publishes each.
 struct Broadcast {
     hub: Arc<Hub>,
     pending: Vec<u8>,
@@ -61,8 +91,9 @@ impl Write for Broadcast {
         self.pending.extend_from_slice(buf);
         while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let line: Arc<str> = String::from_utf8_lossy(&line).into();
-            self.hub.publish(&line);
+            if let Ok(sample) = serde_json::from_slice::<SampleLine>(&line) {
+                self.hub.publish(&Sample::from(sample));
+            }
         }
         Ok(buf.len())
     }
@@ -72,35 +103,117 @@ impl Write for Broadcast {
     }
 }
 
+struct Service {
+    info: HostInfo,
+    hub: Arc<Hub>,
+}
+
+#[tonic::async_trait]
+impl EnergyMonitor for Service {
+    async fn info(&self, _: Request<InfoRequest>) -> Result<Response<HostInfo>, Status> {
+        Ok(Response::new(self.info.clone()))
+    }
+
+    async fn time(&self, _: Request<TimeRequest>) -> Result<Response<TimeReply>, Status> {
+        Ok(Response::new(TimeReply { t_ns: mono_ns() }))
+    }
+
+    type StreamSamplesStream = ReceiverStream<Result<Sample, Status>>;
+
+    async fn stream_samples(
+        &self,
+        _: Request<StreamSamplesRequest>,
+    ) -> Result<Response<Self::StreamSamplesStream>, Status> {
+        Ok(Response::new(ReceiverStream::new(self.hub.subscribe())))
+    }
+}
+
 /// A running `energy-monitor` server.
 pub struct Monitor {
     addr: SocketAddr,
-    server: Arc<Server>,
     hub: Arc<Hub>,
     sampler: SamplerHandle,
-    accept: JoinHandle<()>,
+    shutdown: oneshot::Sender<()>,
+    server: JoinHandle<()>,
+}
+
+/// Refuse an address beyond loopback unless `security` has both a token and TLS.
+fn check_exposure(bind: &str, security: &ServerSecurity) -> Result<(), RemoteError> {
+    let bind_error = |message: String| RemoteError::Bind {
+        bind: bind.to_owned(),
+        message,
+    };
+    let addrs: Vec<SocketAddr> = bind
+        .to_socket_addrs()
+        .map_err(|e| bind_error(e.to_string()))?
+        .collect();
+    let beyond_loopback = addrs.iter().any(|a| !a.ip().is_loopback());
+    if beyond_loopback && (security.token.is_none() || security.tls.is_none()) {
+        let mut missing = Vec::new();
+        if security.token.is_none() {
+            missing.push("a bearer token (--token-file or $ENERGY_MONITOR_TOKEN)");
+        }
+        if security.tls.is_none() {
+            missing.push("TLS (--tls-cert and --tls-key)");
+        }
+        return Err(bind_error(format!(
+            "the address reaches beyond loopback, which needs {}",
+            missing.join(" and ")
+        )));
+    }
+    Ok(())
 }
 
 /// Serve `collectors` on `bind` (`127.0.0.1:9464`; port 0 picks a free one), sampling every
-/// `interval`; `roots` locate the host facts served on `/info`.
+/// `interval`; `roots` locate the host facts served by `Info`. An address beyond loopback is
+/// refused unless `security` has both a token and TLS.
 pub fn serve(
     bind: &str,
     mut collectors: Vec<Box<dyn Collector>>,
     roots: &Roots,
     interval: Duration,
+    security: &ServerSecurity,
 ) -> Result<Monitor, RemoteError> {
     let bind_error = |message: String| RemoteError::Bind {
         bind: bind.to_owned(),
         message,
     };
-    let server = Server::http(bind).map_err(|e| bind_error(e.to_string()))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| bind_error("not an IP address".to_owned()))?;
-    let info = serde_json::to_string(&host_info(roots, &mut collectors))
-        .map_err(|e| bind_error(format!("host info: {e}")))?;
+    check_exposure(bind, security)?;
+    let tls = security.tls.as_ref().map(|identity| {
+        ServerTlsConfig::new().identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem))
+    });
+    let listener = TcpListener::bind(bind).map_err(|e| bind_error(e.to_string()))?;
+    let addr = listener.local_addr()?;
+    listener.set_nonblocking(true)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("energy-monitor-grpc")
+        .enable_all()
+        .build()?;
+    let listener = {
+        let _entered = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)?
+    };
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        builder = builder
+            .tls_config(tls)
+            .map_err(|e| bind_error(format!("--tls-cert/--tls-key: {e}")))?;
+    }
+
     let hub = Arc::new(Hub::default());
+    let service = Service {
+        info: HostInfo::from(&host_info(roots, &mut collectors)),
+        hub: Arc::clone(&hub),
+    };
+    let token = security.token.clone();
+    let service =
+        EnergyMonitorServer::with_interceptor(service, move |request: Request<()>| match &token {
+            Some(token) if !token.admits(request.metadata().get("authorization")) => {
+                Err(Status::unauthenticated("a valid bearer token is required"))
+            }
+            _ => Ok(request),
+        });
     let config = SamplerConfig {
         interval,
         keep_in_memory: false,
@@ -110,20 +223,28 @@ pub fn serve(
         pending: Vec::new(),
     };
     let sampler = sampler::start(collectors, &config, Some(Box::new(sink)))?;
-    let server = Arc::new(server);
-    let accept = {
-        let server = Arc::clone(&server);
-        let hub = Arc::clone(&hub);
-        std::thread::Builder::new()
-            .name("energy-monitor-accept".to_owned())
-            .spawn(move || accept_loop(&server, &hub, &info))?
-    };
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let router = builder.add_service(service);
+    let server = std::thread::Builder::new()
+        .name("energy-monitor-server".to_owned())
+        .spawn(move || {
+            let served = runtime.block_on(router.serve_with_incoming_shutdown(
+                TcpListenerStream::new(listener),
+                async {
+                    // A dropped sender stops the server as well.
+                    let _ = stopped.await;
+                },
+            ));
+            if let Err(e) = served {
+                eprintln!("energy-monitor: server stopped: {e}");
+            }
+        })?;
     Ok(Monitor {
         addr,
-        server,
         hub,
         sampler,
-        accept,
+        shutdown,
+        server,
     })
 }
 
@@ -137,70 +258,68 @@ impl Monitor {
     pub fn stop(self) -> Result<(), RemoteError> {
         let stopped = self.sampler.stop();
         self.hub.close();
-        self.server.unblock();
-        // The accept loop only forwards requests; if it panicked there is nothing left to undo.
-        let _ = self.accept.join();
+        // The server may already have stopped on its own; then there is no one to tell.
+        let _ = self.shutdown.send(());
+        // The server thread only serves; if it panicked there is nothing left to undo.
+        let _ = self.server.join();
         stopped.map(|_| ()).map_err(RemoteError::from)
     }
 }
 
-fn accept_loop(server: &Server, hub: &Arc<Hub>, info: &str) {
-    for request in server.incoming_requests() {
-        let path = request
-            .url()
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let result = match path.as_str() {
-            "/info" => request.respond(json(info.to_owned())),
-            "/time" => request.respond(json(format!("{{\"t_ns\":{}}}", mono_ns()))),
-            "/samples" => {
-                let lines = hub.subscribe();
-                // A stream lives as long as its client; it gets its own thread.
-                let spawned = std::thread::Builder::new()
-                    .name("energy-monitor-stream".to_owned())
-                    .spawn(move || stream(request, &lines));
-                spawned.map(|_| ())
-            }
-            _ => request.respond(
-                Response::from_string("not found: try /info, /time or /samples\n")
-                    .with_status_code(404),
-            ),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity() -> TlsIdentity {
+        TlsIdentity {
+            cert_pem: b"cert".to_vec(),
+            key_pem: b"key".to_vec(),
+        }
+    }
+
+    #[test]
+    fn beyond_loopback_needs_both_token_and_tls() {
+        let token = Token::new("t");
+        let open = ServerSecurity::default();
+        let token_only = ServerSecurity {
+            token: token.clone(),
+            tls: None,
         };
-        if let Err(e) = result {
-            eprintln!("energy-monitor: {path}: {e}");
+        let tls_only = ServerSecurity {
+            token: None,
+            tls: Some(identity()),
+        };
+        let both = ServerSecurity {
+            token,
+            tls: Some(identity()),
+        };
+        for bind in ["127.0.0.1:0", "[::1]:0", "localhost:0"] {
+            assert!(check_exposure(bind, &open).is_ok(), "{bind}");
         }
+        let err = check_exposure("0.0.0.0:9464", &open).expect_err("open");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("energy-monitor cannot listen on 0.0.0.0:9464"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--token-file") && text.contains("--tls-cert"),
+            "{text}"
+        );
+        let text = check_exposure("0.0.0.0:9464", &token_only)
+            .expect_err("no tls")
+            .to_string();
+        assert!(
+            text.contains("--tls-cert") && !text.contains("--token-file"),
+            "{text}"
+        );
+        let text = check_exposure("[::]:9464", &tls_only)
+            .expect_err("no token")
+            .to_string();
+        assert!(
+            text.contains("--token-file") && !text.contains("--tls-cert"),
+            "{text}"
+        );
+        assert!(check_exposure("0.0.0.0:9464", &both).is_ok());
     }
-}
-
-fn json(body: String) -> Response<std::io::Cursor<Vec<u8>>> {
-    let response = Response::from_string(body);
-    match Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]) {
-        Ok(h) => response.with_header(h),
-        Err(()) => response,
-    }
-}
-
-/// Write each line as its own HTTP chunk and flush it, so samples arrive as they are taken
-/// (the `tiny_http` chunked chunked writer would hold them back until 8 KiB accumulate).
-fn stream(request: Request, lines: &Receiver<Arc<str>>) {
-    let mut out = request.into_writer();
-    let head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n\
-                Cache-Control: no-store\r\nTransfer-Encoding: chunked\r\n\r\n";
-    let mut send = |bytes: &[u8]| -> std::io::Result<()> {
-        out.write_all(bytes)?;
-        out.flush()
-    };
-    if send(head.as_bytes()).is_err() {
-        return;
-    }
-    while let Ok(line) = lines.recv() {
-        let chunk = format!("{:x}\r\n{line}\r\n", line.len());
-        if send(chunk.as_bytes()).is_err() {
-            return;
-        }
-    }
-    // The hub closed: end the body properly so the client sees a clean end of stream.
-    let _ = send(b"0\r\n\r\n");
 }
