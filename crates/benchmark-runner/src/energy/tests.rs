@@ -1,3 +1,5 @@
+use std::path::PathBuf;
+
 use shared_protocol::{EngineId, Sample};
 use telemetry::{CpuTicks, Reading, Series};
 
@@ -258,4 +260,90 @@ fn phases_outside_the_telemetry_are_left_out_and_counted() {
     let p = phases_of(&report);
     assert_eq!((p.requests, p.unsplit_requests), (1, 1), "{p:?}");
     assert!(close(p.prefill_j, 3.0) && close(p.decode_j, 9.0), "{p:?}");
+}
+
+/// A device that reads 50 W.
+struct Fixed50W;
+
+impl Collector for Fixed50W {
+    fn name(&self) -> &'static str {
+        "fixed:0"
+    }
+    fn domain(&self) -> Domain {
+        Domain::Gpu
+    }
+    fn static_info(&mut self) -> telemetry::StaticInfo {
+        telemetry::StaticInfo::default()
+    }
+    fn read(&mut self) -> Reading {
+        Reading {
+            power_w: Some(50.0),
+            ..Reading::default()
+        }
+    }
+}
+
+fn remote_plan(url: &str, token_file: Option<PathBuf>, ca: Option<PathBuf>) -> TelemetryPlan {
+    TelemetryPlan {
+        kind: telemetry::TelemetryKind::None,
+        root: None,
+        url: Some(url.to_owned()),
+        token_file,
+        ca,
+        interval: Duration::from_millis(10),
+        idle: None,
+    }
+}
+
+#[test]
+fn a_remote_monitor_is_reached_with_the_token_file_and_refused_without() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "runner-token\n").expect("write token");
+    let security = telemetry::remote::ServerSecurity {
+        token: telemetry::remote::Token::new("runner-token"),
+        tls: None,
+    };
+    let monitor = telemetry::remote::serve(
+        "127.0.0.1:0",
+        vec![Box::new(Fixed50W)],
+        &Roots::under(dir.path()),
+        Duration::from_millis(10),
+        &security,
+    )
+    .expect("serve");
+    let url = format!("http://{}", monitor.addr());
+
+    let sources = detect(&remote_plan(&url, Some(token_file), None)).expect("connect");
+    let names: Vec<&str> = sources.collectors.iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["remote:fixed:0"]);
+    assert!(sources.remote_host.is_some());
+
+    let Err(err) = detect(&remote_plan(&url, None, None)) else {
+        panic!("connected without a token");
+    };
+    let text = err.message();
+    assert!(
+        text.starts_with(&format!("--telemetry-url {url}: ")) && text.contains("unauthenticated"),
+        "{text}"
+    );
+    monitor.stop().expect("stop");
+
+    let missing = dir.path().join("missing");
+    let Err(err) = detect(&remote_plan(&url, Some(missing.clone()), None)) else {
+        panic!("a missing token file");
+    };
+    assert!(
+        err.message().contains("--telemetry-token-file"),
+        "{}",
+        err.message()
+    );
+    let Err(err) = detect(&remote_plan("https://localhost:1", None, Some(missing))) else {
+        panic!("a missing CA file");
+    };
+    assert!(
+        err.message().starts_with("--telemetry-ca "),
+        "{}",
+        err.message()
+    );
 }
