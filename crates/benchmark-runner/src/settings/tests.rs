@@ -41,6 +41,7 @@ load_timeout_s = 60.0
 telemetry = "none"
 telemetry_root = "/tmp"
 telemetry_url = "http://127.0.0.1:9100"
+ca_cert = "/etc/ssl/private-ca.pem"
 telemetry_interval_ms = 20
 idle = false
 idle_cooldown_s = 10.0
@@ -90,6 +91,7 @@ const FULL_FLAGS: &[&str] = &[
     "--telemetry=none",
     "--telemetry-root=/tmp",
     "--telemetry-url=http://127.0.0.1:9100",
+    "--ca-cert=/etc/ssl/private-ca.pem",
     "--telemetry-interval-ms=20",
     "--no-idle",
     "--idle-cooldown=10",
