@@ -1,10 +1,14 @@
 //! Harness overhead: the client against a zero-delay mock on its own thread, reporting the
 //! latency the client itself adds (TTFT and ITL percentiles) and the chunk rate it sustains.
+//! With TLS on, the same run is repeated against the mock serving `https`, and the TLS
+//! overhead is reported beside the plain figures: the handshake on its own, and the change in
+//! added TTFT, ITL and chunk rate on kept-alive connections.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bench_worker::mono_ns;
+use rustls::pki_types::pem::PemObject as _;
 use serde::Serialize;
 use shared_protocol::{Phase, Request, Sample, Sampling};
 
@@ -12,7 +16,7 @@ use crate::api::{self, Api};
 use crate::client::{Prepared, Target};
 use crate::engine::client_runtime;
 use crate::load::Plan;
-use crate::mock::{MockConfig, start_thread};
+use crate::mock::{MockConfig, MockTls, start_thread_with};
 use crate::url::BaseUrl;
 
 /// How to calibrate.
@@ -27,6 +31,8 @@ pub struct Settings {
     /// Events the mock writes together, at most.
     pub burst: u32,
     pub api: Api,
+    /// Repeat the run over TLS and report the overhead.
+    pub tls: bool,
 }
 
 /// The figures, as printed.
@@ -65,6 +71,38 @@ pub struct Calibration {
     /// What the machine itself does to a thread that never sleeps, measured just before the
     /// run: a latency tail no client can go below.
     pub host_stalls: HostStalls,
+    /// The same run over TLS (`https`), beside the plain one above; absent with `--no-tls`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsOverhead>,
+}
+
+/// What TLS adds: the handshake, measured alone over fresh connections, and the figures of the
+/// same calibration over `https` with their differences from plain HTTP (https minus http).
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsOverhead {
+    /// The TLS version and cipher suite the connections used.
+    pub protocol: String,
+    pub cipher_suite: String,
+    /// Fresh connections timed, one after another.
+    pub handshakes: usize,
+    /// TCP connect alone (plain), and the TLS handshake after it, per connection.
+    pub tcp_connect_p50_us: f64,
+    pub handshake_p50_us: f64,
+    pub handshake_p99_us: f64,
+    /// The calibration's figures over `https`.
+    pub failed: usize,
+    pub added_ttft_p50_ms: f64,
+    pub added_ttft_p99_ms: f64,
+    pub added_itl_p50_us: f64,
+    pub added_itl_p99_us: f64,
+    pub chunks_per_s: f64,
+    pub arrival_clock: String,
+    /// Per-chunk overhead: https minus http, kept-alive connections (no handshake inside).
+    pub ttft_p50_overhead_ms: f64,
+    pub itl_p50_overhead_us: f64,
+    pub itl_p99_overhead_us: f64,
+    /// https chunk rate over http's (below 1: TLS costs throughput).
+    pub chunks_per_s_ratio: f64,
 }
 
 /// Stalls seen by threads that only read the clock (one per core, for `probe_s` seconds):
@@ -127,30 +165,37 @@ pub enum CalibrateError {
     Connect(String),
     #[error("no request succeeded; first failure: {0}")]
     NothingMeasured(String),
+    #[error("cannot set up the TLS run: {0}")]
+    Tls(String),
 }
 
-/// Run the calibration.
+/// Run the calibration (and again over TLS when `s.tls`).
 pub fn calibrate(s: &Settings) -> Result<Calibration, CalibrateError> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let stalls = host_stalls(cores, 1.0, 50_000);
-    let mock = start_thread(
-        MockConfig {
-            chunks: Some(s.chunks),
-            burst: s.burst,
-            ..MockConfig::default()
-        },
-        0,
-        s.mock_threads,
-    )?;
     let runtime = client_runtime(s.client_threads)?;
-    let base = BaseUrl::parse(&mock.url()).map_err(|e| CalibrateError::Connect(e.to_string()))?;
-    let target = Arc::new(
-        runtime
-            .block_on(Target::resolve(base, None))
-            .map_err(|f| CalibrateError::Connect(f.message))?,
-    );
+    let samples = measure(&runtime, s, None)?;
+    let mut plain = summarize(s, &samples, stalls.clone())?;
+    if s.tls {
+        let certs = MockTls::generate().map_err(CalibrateError::Tls)?;
+        let samples = measure(&runtime, s, Some(&certs))?;
+        let https = summarize(s, &samples, stalls)?;
+        let (handshakes, protocol) = handshakes(&runtime, s, &certs, 50)?;
+        plain.tls = Some(overhead(&plain, &https, &handshakes, protocol));
+    }
+    Ok(plain)
+}
+
+/// The mock, the target and a warm-up, then the measured samples; over TLS with `tls`.
+fn measure(
+    runtime: &tokio::runtime::Runtime,
+    s: &Settings,
+    tls: Option<&MockTls>,
+) -> Result<Vec<Sample>, CalibrateError> {
+    let mock = start_mock(s, tls)?;
+    let target = Arc::new(resolve(runtime, &mock.url(), tls)?);
     let warmup = drain(
-        &runtime,
+        runtime,
         plan(&target, s, s.warmup_requests, Phase::Warmup),
         s.concurrency,
         Duration::ZERO,
@@ -165,13 +210,121 @@ pub fn calibrate(s: &Settings) -> Result<Calibration, CalibrateError> {
         .collect();
     let stagger = Duration::from_nanos(percentile(&mut e2e, 0.5) as u64) / s.concurrency.max(1);
     let samples = drain(
-        &runtime,
+        runtime,
         plan(&target, s, s.requests, Phase::Measure),
         s.concurrency,
         stagger,
     );
     drop(mock);
-    summarize(s, &samples, stalls)
+    Ok(samples)
+}
+
+fn start_mock(s: &Settings, tls: Option<&MockTls>) -> std::io::Result<crate::mock::MockServer> {
+    let config = MockConfig {
+        chunks: Some(s.chunks),
+        burst: s.burst,
+        ..MockConfig::default()
+    };
+    start_thread_with(config, 0, s.mock_threads, tls)
+}
+
+/// The mock's target, trusting the mock's CA over TLS.
+fn resolve(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    tls: Option<&MockTls>,
+) -> Result<Target, CalibrateError> {
+    let base = BaseUrl::parse(url).map_err(|e| CalibrateError::Connect(e.to_string()))?;
+    let config = match tls {
+        Some(t) => {
+            let certs = rustls::pki_types::CertificateDer::pem_slice_iter(t.ca_pem.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CalibrateError::Tls(e.to_string()))?;
+            Some(
+                crate::tls::client_config(&certs, "the mock's CA")
+                    .map_err(|e| CalibrateError::Tls(e.to_string()))?,
+            )
+        }
+        None => None,
+    };
+    runtime
+        .block_on(Target::resolve(base, None, config))
+        .map_err(|f| CalibrateError::Connect(f.message))
+}
+
+/// Time `n` fresh connections one after another, plain and over TLS: the plain connects
+/// (nanoseconds), the TLS handshakes (nanoseconds), and the negotiated version and suite.
+fn handshakes(
+    runtime: &tokio::runtime::Runtime,
+    s: &Settings,
+    tls: &MockTls,
+    n: usize,
+) -> Result<(Handshakes, (String, String)), CalibrateError> {
+    let plain_mock = start_mock(s, None)?;
+    let tls_mock = start_mock(s, Some(tls))?;
+    let plain = resolve(runtime, &plain_mock.url(), None)?;
+    let secure = resolve(runtime, &tls_mock.url(), Some(tls))?;
+    runtime.block_on(async {
+        let mut out = Handshakes::default();
+        let mut protocol = (String::new(), String::new());
+        for _ in 0..n {
+            let t0 = mono_ns();
+            let conn = plain
+                .connect()
+                .await
+                .map_err(|f| CalibrateError::Connect(f.message))?;
+            out.tcp_ns.push(mono_ns() - t0);
+            drop(conn);
+            let conn = secure
+                .connect()
+                .await
+                .map_err(|f| CalibrateError::Connect(f.message))?;
+            out.handshake_ns.push(conn.handshake_ns());
+            protocol = conn.tls_session().unwrap_or_default();
+        }
+        Ok((out, protocol))
+    })
+}
+
+/// Connection set-up times over the handshake probe.
+#[derive(Debug, Clone, Default)]
+struct Handshakes {
+    tcp_ns: Vec<u64>,
+    handshake_ns: Vec<u64>,
+}
+
+/// The TLS figures beside the plain ones.
+fn overhead(
+    plain: &Calibration,
+    https: &Calibration,
+    h: &Handshakes,
+    (protocol, cipher_suite): (String, String),
+) -> TlsOverhead {
+    let mut tcp = h.tcp_ns.clone();
+    let mut hs = h.handshake_ns.clone();
+    TlsOverhead {
+        protocol,
+        cipher_suite,
+        handshakes: hs.len(),
+        tcp_connect_p50_us: percentile(&mut tcp, 0.5) / 1e3,
+        handshake_p50_us: percentile(&mut hs, 0.5) / 1e3,
+        handshake_p99_us: percentile(&mut hs, 0.99) / 1e3,
+        failed: https.failed,
+        added_ttft_p50_ms: https.added_ttft_p50_ms,
+        added_ttft_p99_ms: https.added_ttft_p99_ms,
+        added_itl_p50_us: https.added_itl_p50_us,
+        added_itl_p99_us: https.added_itl_p99_us,
+        chunks_per_s: https.chunks_per_s,
+        arrival_clock: https.arrival_clock.clone(),
+        ttft_p50_overhead_ms: https.added_ttft_p50_ms - plain.added_ttft_p50_ms,
+        itl_p50_overhead_us: https.added_itl_p50_us - plain.added_itl_p50_us,
+        itl_p99_overhead_us: https.added_itl_p99_us - plain.added_itl_p99_us,
+        chunks_per_s_ratio: if plain.chunks_per_s > 0.0 {
+            https.chunks_per_s / plain.chunks_per_s
+        } else {
+            0.0
+        },
+    }
 }
 
 fn plan(target: &Arc<Target>, s: &Settings, n: usize, phase: Phase) -> Plan {
@@ -307,6 +460,7 @@ fn summarize(
         cpu_model: cpu_model(),
         cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         host_stalls,
+        tls: None,
     })
 }
 
@@ -357,16 +511,5 @@ fn cpu_model() -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let mut v: Vec<u64> = (1..=100).rev().collect();
-        let p = |v: &mut [u64], q| percentile(v, q) as u64;
-        assert_eq!(p(&mut v, 0.5), 50);
-        assert_eq!(p(&mut v, 0.99), 99);
-        assert_eq!(p(&mut v, 1.0), 100);
-        assert_eq!(p(&mut [], 0.5), 0);
-    }
-}
+#[path = "calibrate_tests.rs"]
+mod tests;

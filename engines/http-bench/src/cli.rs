@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use http_bench::api::Api;
 use http_bench::calibrate::{Settings, calibrate};
-use http_bench::mock::{Fault, MockConfig, start_thread};
+use http_bench::mock::{Fault, MockConfig, MockTls, start_thread_with};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -71,6 +71,13 @@ struct MockArgs {
     /// Chat: the answer streams as a tool call's `function.arguments` fragments.
     #[arg(long)]
     tool_calls: bool,
+    /// Serve https with a certificate generated at start (a new CA signs it for localhost,
+    /// `127.0.0.1` and `::1`).
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: write the generated CA's certificate (PEM) here, for a client's --ca-cert.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    ca_cert_out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -104,6 +111,9 @@ struct CalibrateArgs {
     /// Events the mock writes together, at most (1: one write per event).
     #[arg(long, default_value_t = 1)]
     burst: u32,
+    /// Skip the second run over TLS (https against the mock) and its overhead figures.
+    #[arg(long)]
+    no_tls: bool,
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -144,7 +154,17 @@ fn mock(args: &MockArgs) -> anyhow::Result<()> {
         reasoning_usage: args.reasoning_usage,
         tool_calls: args.tool_calls,
     };
-    let server = start_thread(config, args.port, args.threads).context("cannot start the mock")?;
+    let tls = if args.tls {
+        Some(MockTls::generate().map_err(anyhow::Error::msg)?)
+    } else {
+        None
+    };
+    if let (Some(path), Some(tls)) = (&args.ca_cert_out, &tls) {
+        std::fs::write(path, &tls.ca_pem)
+            .with_context(|| format!("--ca-cert-out {}: cannot write it", path.display()))?;
+    }
+    let server = start_thread_with(config, args.port, args.threads, tls.as_ref())
+        .context("cannot start the mock")?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", serde_json::json!({"mock": server.url()}))?;
     out.flush()?;
@@ -176,6 +196,7 @@ fn run_calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
             CalibrateApi::OllamaGenerate => Api::OllamaGenerate,
             CalibrateApi::Tgi => Api::Tgi,
         },
+        tls: !args.no_tls,
     };
     let figures = calibrate(&settings)?;
     let mut out = std::io::stdout().lock();

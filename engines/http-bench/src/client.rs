@@ -7,10 +7,12 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bench_worker::mono_ns;
 use bytes::Bytes;
+use rustls::pki_types::ServerName;
 use shared_protocol::FailureKind;
 
 use crate::api::Api;
@@ -29,6 +31,8 @@ pub struct Target {
     pub base: BaseUrl,
     addrs: Vec<SocketAddr>,
     pub api_key: Option<ApiKey>,
+    /// `https` bases: the TLS configuration and the name the certificate must carry.
+    tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
 }
 
 /// A failed request, before it becomes a sample's outcome.
@@ -37,6 +41,9 @@ pub struct Failure {
     pub kind: FailureKind,
     pub message: String,
     pub http_status: Option<u16>,
+    /// The TLS handshake failed (an untrusted certificate, no common protocol): trying again
+    /// will not help.
+    pub handshake: bool,
 }
 
 impl Failure {
@@ -45,6 +52,7 @@ impl Failure {
             kind,
             message: message.into(),
             http_status: None,
+            handshake: false,
         }
     }
 }
@@ -59,8 +67,29 @@ pub struct Prepared {
 }
 
 impl Target {
-    /// Resolve the base URL's host once, so requests never wait on name resolution.
-    pub async fn resolve(base: BaseUrl, api_key: Option<ApiKey>) -> Result<Target, Failure> {
+    /// Resolve the base URL's host once, so requests never wait on name resolution. An
+    /// `https` base connects with `tls` (by default Mozilla's and the platform's roots).
+    pub async fn resolve(
+        base: BaseUrl,
+        api_key: Option<ApiKey>,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Result<Target, Failure> {
+        let tls = if base.is_tls() {
+            let config = match tls {
+                Some(c) => c,
+                None => crate::tls::client_config(&[], "")
+                    .map_err(|e| Failure::new(FailureKind::Connection, e.to_string()))?,
+            };
+            let name = ServerName::try_from(base.host().to_owned()).map_err(|e| {
+                Failure::new(
+                    FailureKind::Connection,
+                    format!("{base}: '{}' cannot be a TLS server name: {e}", base.host()),
+                )
+            })?;
+            Some((config, name))
+        } else {
+            None
+        };
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((base.host(), base.port()))
             .await
             .map_err(|e| {
@@ -80,15 +109,31 @@ impl Target {
             base,
             addrs,
             api_key,
+            tls,
         })
     }
 
-    /// Open a connection (no delay, HTTP/1.1 keep-alive).
+    /// Open a connection (no delay, HTTP/1.1 keep-alive; TLS for an `https` base).
     pub async fn connect(&self) -> Result<Conn, Failure> {
         let mut last = None;
         for addr in &self.addrs {
-            match Conn::connect(*addr).await {
+            let conn = match &self.tls {
+                None => Conn::connect(*addr).await.map_err(H1Error::from),
+                Some((config, name)) => {
+                    Conn::connect_tls(*addr, Arc::clone(config), name.clone()).await
+                }
+            };
+            match conn {
                 Ok(conn) => return Ok(conn),
+                // The server answered and refused the session: another address will not help.
+                Err(H1Error::Tls(e)) => {
+                    let mut f = Failure::new(
+                        FailureKind::Connection,
+                        format!("cannot connect to {}: {}", self.base, H1Error::Tls(e)),
+                    );
+                    f.handshake = true;
+                    return Err(f);
+                }
                 Err(e) => last = Some(e),
             }
         }
@@ -177,6 +222,7 @@ pub async fn stream(
             kind: FailureKind::HttpStatus,
             message: format!("HTTP {}: {text}", head.status),
             http_status: Some(head.status),
+            handshake: false,
         });
     }
     while !decoder.is_done() {

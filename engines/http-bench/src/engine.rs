@@ -134,7 +134,11 @@ impl Engine for HttpBench {
         let config = Config::from_request(request)?;
         let runtime = client_runtime(config.threads).context("cannot start the client runtime")?;
         let target = runtime
-            .block_on(Target::resolve(config.base.clone(), config.api_key.clone()))
+            .block_on(Target::resolve(
+                config.base.clone(),
+                config.api_key.clone(),
+                config.tls.clone(),
+            ))
             .map_err(|f| anyhow::anyhow!(f.message))?;
         let info = runtime.block_on(ready::wait(&target, config.engine, config.ready_timeout))?;
         let requested = request.model.as_ref().map(|m| m.id.as_str());
@@ -142,6 +146,7 @@ impl Engine for HttpBench {
         let mut details = Map::new();
         details.insert("engine".into(), json!(config.engine));
         details.insert("url".into(), json!(config.base.to_string()));
+        details.insert("tls".into(), json!(config.base.is_tls()));
         details.insert(
             "api".into(),
             config.api.map_or_else(|| json!("auto"), |a| json!(a)),

@@ -9,12 +9,19 @@
 //! the last segment of the read reached the socket), so a client thread that was busy or
 //! descheduled does not lengthen any measured latency; how long it took to pick the data up
 //! (the client's lag) is kept per response. Elsewhere it is the time the read returned.
+//!
+//! Over TLS (`https`) the same reads bring ciphertext, which rustls decrypts in the same task
+//! right after the read: the plaintext of every TLS record the read completed joins the buffer
+//! with that read's arrival time, so a record's bytes arrive when its last byte did, as the
+//! server's flush of that record reached the socket.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bench_worker::mono_ns;
 use bytes::{Buf, BytesMut};
-use std::io::Write as _;
+use rustls::pki_types::ServerName;
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 
 use tokio::io::unix::AsyncFd;
@@ -38,6 +45,9 @@ pub enum H1Error {
     Closed { during: &'static str },
     #[error("invalid HTTP response: {0}")]
     Invalid(String),
+    /// The TLS session failed: the handshake (an untrusted certificate) or a later record.
+    #[error("{}", crate::tls::handshake_message(.0))]
+    Tls(rustls::Error),
 }
 
 impl H1Error {
@@ -376,6 +386,44 @@ pub struct Conn {
     keep_alive: bool,
     /// The client's lag over the current response.
     lag: Lag,
+    /// The TLS session of an `https` connection.
+    tls: Option<Box<rustls::ClientConnection>>,
+    /// Ciphertext of the latest read (TLS only).
+    raw: BytesMut,
+    /// The TLS peer has sent `close_notify`: no more data.
+    tls_closed: bool,
+    /// How long the TLS handshake took, nanoseconds (0 without TLS).
+    handshake_ns: u64,
+}
+
+/// One read from the socket into `buf`'s spare room: bytes read and the kernel's arrival time.
+async fn recv_into(
+    io: &AsyncFd<TcpStream>,
+    buf: &mut BytesMut,
+) -> std::io::Result<(usize, Option<u64>)> {
+    buf.reserve(READ_RESERVE);
+    let room = buf.capacity() - buf.len();
+    let (n, kernel) = loop {
+        let mut guard = io.readable().await?;
+        match guard.try_io(|s| rx_stamp::recv(s.get_ref(), buf.spare_capacity_mut())) {
+            Ok(Ok((n, kernel))) => {
+                if n > 0 && n < room {
+                    // A short read drained the socket: mark it not ready now, instead of
+                    // learning so from one more read that would block. The mark is against
+                    // the readiness this read started from, so data whose arrival the
+                    // runtime noticed since keeps the socket ready.
+                    guard.clear_ready();
+                }
+                break (n, kernel);
+            }
+            Ok(Err(e)) => return Err(e),
+            // Would block: readiness was cleared, wait again.
+            Err(_) => {}
+        }
+    };
+    // SAFETY: `recv` initialised the first `n` bytes of the spare capacity.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok((n, kernel))
 }
 
 impl Conn {
@@ -397,13 +445,112 @@ impl Conn {
             stamp: 0,
             keep_alive: true,
             lag: Lag::default(),
+            tls: None,
+            raw: BytesMut::new(),
+            tls_closed: false,
+            handshake_ns: 0,
         })
+    }
+
+    /// Connect to `addr` and complete a TLS handshake with `name` (the URL's host) under
+    /// `config`; the handshake's time is kept ([`Conn::handshake_ns`]).
+    pub async fn connect_tls(
+        addr: SocketAddr,
+        config: Arc<rustls::ClientConfig>,
+        name: ServerName<'static>,
+    ) -> Result<Conn, H1Error> {
+        let mut conn = Conn::connect(addr).await?;
+        let t0 = mono_ns();
+        let session = rustls::ClientConnection::new(config, name).map_err(H1Error::Tls)?;
+        conn.tls = Some(Box::new(session));
+        loop {
+            conn.flush_tls().await?;
+            if !conn.tls.as_ref().is_some_and(|t| t.is_handshaking()) {
+                break;
+            }
+            conn.raw.clear();
+            let (n, _) = recv_into(&conn.io, &mut conn.raw).await?;
+            if n == 0 {
+                return Err(H1Error::Closed {
+                    during: "during the TLS handshake",
+                });
+            }
+            conn.decrypt()?;
+        }
+        conn.handshake_ns = mono_ns() - t0;
+        Ok(conn)
+    }
+
+    /// How long the TLS handshake took, nanoseconds; 0 on a plain connection.
+    pub fn handshake_ns(&self) -> u64 {
+        self.handshake_ns
+    }
+
+    /// Whether the connection is TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The negotiated TLS version and cipher suite, as rustls names them.
+    pub fn tls_session(&self) -> Option<(String, String)> {
+        let tls = self.tls.as_ref()?;
+        Some((
+            format!("{:?}", tls.protocol_version()?),
+            format!("{:?}", tls.negotiated_cipher_suite()?.suite()),
+        ))
+    }
+
+    /// Feed the latest read's ciphertext to the TLS session and move every plaintext byte it
+    /// yields into the buffer; the plaintext bytes added.
+    fn decrypt(&mut self) -> Result<usize, H1Error> {
+        let Some(tls) = self.tls.as_mut() else {
+            return Ok(0);
+        };
+        let mut rest: &[u8] = &self.raw;
+        let mut added = 0;
+        while !rest.is_empty() {
+            tls.read_tls(&mut rest)?;
+            let state = tls.process_new_packets().map_err(H1Error::Tls)?;
+            let ready = state.plaintext_bytes_to_read();
+            if ready > 0 {
+                let at = self.buf.len();
+                self.buf.resize(at + ready, 0);
+                tls.reader().read_exact(&mut self.buf[at..])?;
+                added += ready;
+            }
+            if state.peer_has_closed() {
+                self.tls_closed = true;
+            }
+        }
+        Ok(added)
+    }
+
+    /// Write whatever the TLS session has queued (handshake messages, records, alerts).
+    async fn flush_tls(&mut self) -> Result<(), H1Error> {
+        let Conn { io, tls, .. } = self;
+        let Some(tls) = tls.as_mut() else {
+            return Ok(());
+        };
+        while tls.wants_write() {
+            let mut guard = io.writable().await?;
+            match guard.try_io(|s| tls.write_tls(&mut s.get_ref())) {
+                Ok(Ok(0)) => return Err(std::io::Error::from(std::io::ErrorKind::WriteZero).into()),
+                Ok(Err(e)) => return Err(e.into()),
+                // Written (the loop asks again), or would block: readiness was cleared.
+                Ok(Ok(_)) | Err(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// Whether this connection can no longer carry a request: the last response asked to
     /// close it or was not read to its end, or the server has closed it since.
     pub fn is_closed(&self) -> bool {
-        if !self.keep_alive || self.body.state != State::Done || self.pending != 0 {
+        if !self.keep_alive
+            || self.body.state != State::Done
+            || self.pending != 0
+            || self.tls_closed
+        {
             return true;
         }
         let mut probe = [0u8; 1];
@@ -418,6 +565,10 @@ impl Conn {
 
     /// Write a whole request (head and body).
     pub async fn send(&mut self, request: &[u8]) -> Result<(), H1Error> {
+        if let Some(tls) = self.tls.as_mut() {
+            tls.writer().write_all(request)?;
+            return self.flush_tls().await;
+        }
         let mut sent = 0;
         while sent < request.len() {
             let mut guard = self.io.writable().await?;
@@ -432,29 +583,36 @@ impl Conn {
         Ok(())
     }
 
-    /// Read bytes into the buffer and stamp them; `Ok(false)` at end of file.
+    /// Read bytes into the buffer and stamp them; `Ok(false)` at end of file. Over TLS, reads
+    /// go on until one completes a record with data (or the stream ends).
     async fn fill(&mut self) -> Result<bool, H1Error> {
-        self.buf.reserve(READ_RESERVE);
-        let Conn { io, buf, .. } = self;
-        let room = buf.capacity() - buf.len();
-        let (n, kernel) = loop {
-            let mut guard = io.readable().await?;
-            match guard.try_io(|s| rx_stamp::recv(s.get_ref(), buf.spare_capacity_mut())) {
-                Ok(Ok((n, kernel))) => {
-                    if n > 0 && n < room {
-                        // A short read drained the socket: mark it not ready now, instead of
-                        // learning so from one more read that would block. The mark is against
-                        // the readiness this read started from, so data whose arrival the
-                        // runtime noticed since keeps the socket ready.
-                        guard.clear_ready();
-                    }
-                    break (n, kernel);
-                }
-                Ok(Err(e)) => return Err(e.into()),
-                // Would block: readiness was cleared, wait again.
-                Err(_) => {}
+        if self.tls.is_none() {
+            let (n, kernel) = recv_into(&self.io, &mut self.buf).await?;
+            self.note_read(kernel);
+            return Ok(n > 0);
+        }
+        loop {
+            if self.tls_closed {
+                return Ok(false);
             }
-        };
+            self.raw.clear();
+            let (n, kernel) = recv_into(&self.io, &mut self.raw).await?;
+            self.note_read(kernel);
+            if n == 0 {
+                return Ok(false);
+            }
+            let added = self.decrypt()?;
+            // Post-handshake messages may want an answer (a key update).
+            self.flush_tls().await?;
+            if added > 0 {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Stamp the data of the read that just returned: the kernel's arrival time where it gave
+    /// one (and the client's lag behind it), else now.
+    fn note_read(&mut self, kernel: Option<u64>) {
         let now = mono_ns();
         self.stamp = match kernel {
             Some(k) if k <= now => {
@@ -464,9 +622,6 @@ impl Conn {
             _ => now,
         };
         self.lag.reads += 1;
-        // SAFETY: `recv` initialised the first `n` bytes of the spare capacity.
-        unsafe { self.buf.set_len(self.buf.len() + n) };
-        Ok(n > 0)
     }
 
     /// Read the response head (skipping interim `1xx` ones); the body follows through
@@ -530,208 +685,5 @@ impl Conn {
 }
 
 #[cfg(test)]
-mod tests {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    use super::*;
-
-    /// Decode `wire` fed in pieces of `step` bytes; the body's data and whether it ended.
-    fn decode(state: State, wire: &[u8], step: usize) -> Result<(Vec<u8>, bool), H1Error> {
-        let mut body = Body { state };
-        let mut buf = Vec::new();
-        let mut out = Vec::new();
-        let mut fed = 0;
-        loop {
-            match body.next(&buf)? {
-                Piece::Data { start, end } => {
-                    out.extend_from_slice(&buf[start..end]);
-                    buf.drain(..end);
-                }
-                Piece::End { consumed } => {
-                    buf.drain(..consumed);
-                    return Ok((out, true));
-                }
-                Piece::Need { consumed } => {
-                    buf.drain(..consumed);
-                    if fed == wire.len() {
-                        return Ok((out, false));
-                    }
-                    let n = step.min(wire.len() - fed);
-                    buf.extend_from_slice(&wire[fed..fed + n]);
-                    fed += n;
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn chunked_bodies_decode_whatever_the_read_sizes() {
-        let wire = b"5\r\nhello\r\n1;ext=1\r\n \r\nA\r\n0123456789\r\n0\r\nx-trailer: 1\r\n\r\n";
-        for step in [1, 2, 3, 7, 64] {
-            let (data, ended) = decode(State::Size, wire, step).expect("decodes");
-            assert_eq!(data, b"hello 0123456789", "step {step}");
-            assert!(ended, "step {step}");
-        }
-        // Bare LF line endings, upper-case hex, whitespace before extensions.
-        let (data, ended) = decode(State::Size, b"3 ;x\nabc\nF\n0123456789abcde\n0\n\n", 4)
-            .expect("lenient endings decode");
-        assert_eq!(data, b"abc0123456789abcde");
-        assert!(ended);
-    }
-
-    #[test]
-    fn truncated_chunked_body_needs_more_and_never_ends() {
-        let (data, ended) = decode(State::Size, b"5\r\nhel", 2).expect("partial");
-        assert_eq!(data, b"hel");
-        assert!(!ended);
-        let (_, ended) = decode(State::Size, b"5\r\nhello\r\n", 3).expect("no last chunk");
-        assert!(!ended);
-    }
-
-    #[test]
-    fn malformed_chunk_framing_is_an_error() {
-        for wire in [
-            &b"zz\r\nhello\r\n"[..],
-            b"\r\n",
-            b"5\r\nhelloXX0\r\n\r\n",
-            b"11111111111111111\r\n",
-        ] {
-            assert!(
-                matches!(decode(State::Size, wire, 3), Err(H1Error::Invalid(_))),
-                "{:?} accepted",
-                String::from_utf8_lossy(wire)
-            );
-        }
-        let long = vec![b'1'; MAX_LINE + 10];
-        assert!(decode(State::Size, &long, long.len()).is_err());
-    }
-
-    #[test]
-    fn length_and_close_delimited_bodies() {
-        let (data, ended) = decode(State::Length(5), b"helloEXTRA", 3).expect("length");
-        assert_eq!(data, b"hello");
-        assert!(ended);
-        let (data, ended) = decode(State::Length(0), b"", 1).expect("empty");
-        assert!(data.is_empty() && ended);
-        // A close-delimited body ends only at end of file, which the connection handles.
-        let (data, ended) = decode(State::Close, b"all of it", 4).expect("close");
-        assert_eq!(data, b"all of it");
-        assert!(!ended);
-    }
-
-    fn head(text: &str) -> (usize, Head, State, bool) {
-        parse_head(text.as_bytes())
-            .expect("parses")
-            .expect("complete")
-    }
-
-    #[test]
-    fn heads_decide_framing_and_keep_alive() {
-        let (len, h, state, keep) =
-            head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nbody");
-        assert_eq!((len, h.status, state, keep), (47, 200, State::Size, true));
-        let (_, _, state, keep) = head("HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\n");
-        assert_eq!((state, keep), (State::Length(12), true));
-        // Transfer-Encoding wins over Content-Length.
-        let (_, _, state, _) = head(
-            "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-        );
-        assert_eq!(state, State::Size);
-        let (_, _, state, keep) =
-            head("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n");
-        assert_eq!((state, keep), (State::Length(1), false));
-        // No length: delimited by close, never reused.
-        let (_, _, state, keep) = head("HTTP/1.1 200 OK\r\n\r\n");
-        assert_eq!((state, keep), (State::Close, false));
-        // HTTP/1.0 closes unless it says keep-alive.
-        let (_, _, _, keep) = head("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
-        assert!(!keep);
-        let (_, _, _, keep) =
-            head("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
-        assert!(keep);
-        let (_, h, state, _) = head("HTTP/1.1 204 No Content\r\n\r\n");
-        assert_eq!((h.status, state), (204, State::Length(0)));
-    }
-
-    #[test]
-    fn incomplete_and_invalid_heads() {
-        assert!(
-            parse_head(b"HTTP/1.1 200 OK\r\nContent-")
-                .expect("partial is fine")
-                .is_none()
-        );
-        assert!(parse_head(b"HTTP/1.1 abc\r\n\r\n").is_err());
-        assert!(parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").is_err());
-        assert!(
-            parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
-                .is_err()
-        );
-        let mut huge = b"HTTP/1.1 200 OK\r\nx: ".to_vec();
-        huge.resize(MAX_HEAD + 10, b'a');
-        assert!(parse_head(&huge).is_err());
-    }
-
-    /// A one-shot server on loopback that answers each connection with `replies` in turn.
-    async fn server(replies: Vec<&'static [u8]>) -> SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            let (mut s, _) = listener.accept().await.expect("accept");
-            let mut req = vec![0u8; 4096];
-            for reply in replies {
-                let _ = s.read(&mut req).await.expect("request");
-                s.write_all(reply).await.expect("reply");
-            }
-            // Then close, so the client sees end of file.
-        });
-        addr
-    }
-
-    #[tokio::test]
-    async fn one_connection_carries_requests_until_the_server_closes() {
-        let addr = server(vec![
-            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
-        ])
-        .await;
-        let mut conn = Conn::connect(addr).await.expect("connect");
-        for want in [&b"abc"[..], b"hi"] {
-            conn.send(b"GET / HTTP/1.1\r\n\r\n").await.expect("send");
-            assert_eq!(conn.head().await.expect("head").status, 200);
-            let mut got = Vec::new();
-            let before = mono_ns();
-            while let Some((d, stamp)) = conn.data().await.expect("body") {
-                assert!(stamp > 0 && stamp <= mono_ns() && stamp + 1_000_000_000 > before);
-                got.extend_from_slice(d);
-            }
-            assert_eq!(got, want);
-        }
-        // The server has closed: a third request finds the connection gone.
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        assert!(conn.is_closed());
-        let _ = conn.send(b"GET / HTTP/1.1\r\n\r\n").await;
-        assert!(matches!(
-            conn.head().await,
-            Err(H1Error::Closed { .. } | H1Error::Io(_))
-        ));
-    }
-
-    #[tokio::test]
-    async fn a_body_cut_by_the_server_is_an_error_not_an_end() {
-        let addr = server(vec![
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
-        ])
-        .await;
-        let mut conn = Conn::connect(addr).await.expect("connect");
-        conn.send(b"GET / HTTP/1.1\r\n\r\n").await.expect("send");
-        conn.head().await.expect("head");
-        assert_eq!(
-            conn.data().await.expect("data").map(|d| d.0.to_vec()),
-            Some(b"abc".to_vec())
-        );
-        assert!(matches!(conn.data().await, Err(H1Error::Closed { .. })));
-        assert!(conn.is_closed());
-    }
-}
+#[path = "h1_tests.rs"]
+mod tests;

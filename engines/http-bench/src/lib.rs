@@ -7,9 +7,11 @@
 //! - [`engine`]: [`HttpBench`], the worker's [`bench_worker::Engine`].
 //! - [`options`]: the options the runner sends, validated into a [`options::Config`].
 //! - [`url`], [`secret`]: the server's base URL; the API key, never printed.
+//! - [`tls`]: `https` trust (Mozilla's and the platform's roots, `ca_cert`), driven by [`h1`].
 //! - [`api`]: flavours (`OpenAI` chat/completions, Ollama, TGI), routes and request bodies.
 //! - [`ready`]: readiness wait and what the server says about itself.
-//! - [`h1`]: the client's HTTP/1.1 connection; [`client`]: one streamed, timed request.
+//! - [`h1`]: the client's HTTP/1.1 connection, plain or TLS; [`client`]: one streamed, timed
+//!   request.
 //! - [`sse`], [`ndjson`]: incremental stream framing over byte chunks.
 //! - [`scan`]: lazy JSON field lookup; [`decode`]: events to measurements.
 //! - [`record`]: per-request measurements and the [`shared_protocol::Sample`] built from them.
@@ -44,6 +46,7 @@ pub mod record;
 pub mod scan;
 pub mod secret;
 pub mod sse;
+pub mod tls;
 pub mod url;
 
 pub use engine::HttpBench;

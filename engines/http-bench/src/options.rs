@@ -1,5 +1,7 @@
 //! The worker's options (`LoadRequest.options`), validated into a [`Config`] without network.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -40,6 +42,9 @@ pub struct Options {
     pub metrics: bool,
     /// Client runtime threads (default: the machine's cores).
     pub threads: Option<usize>,
+    /// `https` servers: a PEM file of certificates to trust besides Mozilla's and the
+    /// platform's roots (a private CA, or a self-signed server's own certificate).
+    pub ca_cert: Option<String>,
 }
 
 /// Options resolved and checked.
@@ -53,6 +58,8 @@ pub struct Config {
     pub ready_timeout: Duration,
     pub metrics: bool,
     pub threads: usize,
+    /// The TLS configuration of an `https` base.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// A problem with the options.
@@ -74,6 +81,8 @@ pub enum OptionsError {
     KeyInvalid(String),
     #[error("option ready_timeout_s must be a positive number of seconds, got {0}")]
     ReadyTimeout(f64),
+    #[error("option ca_cert (--ca-cert): {0}")]
+    CaCert(crate::tls::TlsError),
     #[error("option threads must be at least 1")]
     Threads,
     #[error("api {api} does not fit engine {engine}")]
@@ -120,7 +129,21 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
         };
+        // The file is read even for an http base, so a wrong path shows before the run.
+        let extra = match &options.ca_cert {
+            Some(path) => {
+                crate::tls::read_ca_file(Path::new(path)).map_err(OptionsError::CaCert)?
+            }
+            None => Vec::new(),
+        };
+        let tls = if base.is_tls() {
+            let source = options.ca_cert.as_deref().unwrap_or_default();
+            Some(crate::tls::client_config(&extra, source).map_err(OptionsError::CaCert)?)
+        } else {
+            None
+        };
         Ok(Config {
+            tls,
             engine,
             base,
             api: options.api,
@@ -160,6 +183,15 @@ mod tests {
     }
 
     #[test]
+    fn openai_defaults_to_its_https_api() {
+        let c = config(&json!({"engine": "openai"})).expect("valid");
+        assert!(c.base.is_tls() && c.tls.is_some());
+        assert_eq!((c.base.host(), c.base.port()), ("api.openai.com", 443));
+        let c = config(&json!({"engine": "vllm"})).expect("valid");
+        assert!(c.tls.is_none());
+    }
+
+    #[test]
     fn defaults_follow_the_engine() {
         let c = config(&json!({"engine": "sglang"})).expect("valid");
         assert_eq!(c.base.authority(), "127.0.0.1:30000");
@@ -190,6 +222,12 @@ mod tests {
         );
         assert!(config(&json!({"engine": "vllm", "api": "ollama-chat"})).is_err());
         assert!(config(&json!({"engine": "vllm", "ready_timeout_s": 0})).is_err());
+        let e = config(&json!({"engine": "vllm", "ca_cert": "/surely/not/here.pem"}))
+            .expect_err("no such file");
+        assert!(
+            e.contains("option ca_cert (--ca-cert)") && e.contains("/surely/not/here.pem"),
+            "{e}"
+        );
         let e = config(&json!({"engine": "vllm", "api_key_env": "HTTP_BENCH_TEST_SURELY_UNSET"}))
             .expect_err("unset");
         assert!(e.contains("HTTP_BENCH_TEST_SURELY_UNSET"), "{e}");

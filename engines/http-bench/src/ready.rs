@@ -35,6 +35,10 @@ pub enum ReadyError {
     },
     #[error("server at {url} refused the credentials (HTTP {status}); check option api_key_env")]
     Auth { url: String, status: u16 },
+    /// The TLS handshake failed; the message says why (an untrusted certificate names
+    /// `--ca-cert`).
+    #[error("{message}")]
+    Tls { message: String },
 }
 
 const PROBE_LIMIT: usize = 1 << 20;
@@ -59,6 +63,7 @@ pub async fn wait(
                 });
             }
             Err(Probe::NotYet(why)) => last = why,
+            Err(Probe::Tls(message)) => return Err(ReadyError::Tls { message }),
         }
         if started.elapsed() >= timeout {
             return Err(ReadyError::Timeout {
@@ -73,14 +78,22 @@ pub async fn wait(
 
 enum Probe {
     NotYet(String),
+    Tls(String),
     Auth(u16),
 }
 
 async fn get(target: &Target, path: &str) -> Result<(u16, Value), Probe> {
-    let (status, body) = target
-        .get(path, PROBE_LIMIT, PROBE_TIMEOUT)
-        .await
-        .map_err(|f: Failure| Probe::NotYet(f.message))?;
+    let (status, body) =
+        target
+            .get(path, PROBE_LIMIT, PROBE_TIMEOUT)
+            .await
+            .map_err(|f: Failure| {
+                if f.handshake {
+                    Probe::Tls(f.message)
+                } else {
+                    Probe::NotYet(f.message)
+                }
+            })?;
     if status == 401 || status == 403 {
         return Err(Probe::Auth(status));
     }

@@ -9,17 +9,15 @@ pub enum UrlError {
     Parse(String, String),
     #[error("'{0}' has no host")]
     NoHost(String),
-    #[error(
-        "'{0}': https is not supported by this build; put a plain-http proxy in front of the server"
-    )]
-    Https(String),
-    #[error("'{0}': scheme must be http")]
+    #[error("'{0}': scheme must be http or https")]
     Scheme(String),
 }
 
-/// A parsed `http://host[:port][/prefix]` base.
+/// A parsed `http[s]://host[:port][/prefix]` base.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl {
+    /// `https`: the connection is TLS.
+    tls: bool,
     host: String,
     port: u16,
     authority: String,
@@ -33,13 +31,13 @@ impl BaseUrl {
         let uri: Uri = url
             .parse()
             .map_err(|e: http::uri::InvalidUri| UrlError::Parse(url.to_owned(), e.to_string()))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => return Err(UrlError::Https(url.to_owned())),
+        let tls = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
             _ => return Err(UrlError::Scheme(url.to_owned())),
-        }
+        };
         let host = uri.host().ok_or_else(|| UrlError::NoHost(url.to_owned()))?;
-        let port = uri.port_u16().unwrap_or(80);
+        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
         let host = host
             .trim_start_matches('[')
             .trim_end_matches(']')
@@ -56,11 +54,17 @@ impl BaseUrl {
             prefix = p.to_owned();
         }
         Ok(BaseUrl {
+            tls,
             host,
             port,
             authority,
             prefix,
         })
+    }
+
+    /// Whether the base is `https`.
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     pub fn host(&self) -> &str {
@@ -84,7 +88,8 @@ impl BaseUrl {
 
 impl std::fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "http://{}{}", self.authority, self.prefix)
+        let scheme = if self.tls { "https" } else { "http" };
+        write!(f, "{scheme}://{}{}", self.authority, self.prefix)
     }
 }
 
@@ -111,11 +116,25 @@ mod tests {
     }
 
     #[test]
+    fn https_bases_default_to_port_443() {
+        let b = BaseUrl::parse("https://api.openai.com/v1").expect("valid");
+        assert!(b.is_tls());
+        assert_eq!(
+            (b.host(), b.port(), b.authority()),
+            ("api.openai.com", 443, "api.openai.com")
+        );
+        assert_eq!(b.path("/v1/models"), "/v1/models");
+        assert_eq!(b.to_string(), "https://api.openai.com");
+        let b = BaseUrl::parse("https://127.0.0.1:8443").expect("valid");
+        assert_eq!(
+            (b.port(), b.to_string()),
+            (8443, "https://127.0.0.1:8443".into())
+        );
+        assert!(!BaseUrl::parse("http://x").expect("valid").is_tls());
+    }
+
+    #[test]
     fn rejects_what_it_cannot_reach() {
-        assert!(matches!(
-            BaseUrl::parse("https://api.openai.com"),
-            Err(UrlError::Https(_))
-        ));
         assert!(matches!(
             BaseUrl::parse("ftp://x"),
             Err(UrlError::Scheme(_))

@@ -98,7 +98,7 @@ fn refused_connections_are_failed_samples() {
     let base = http_bench::url::BaseUrl::parse(&format!("http://127.0.0.1:{port}")).expect("url");
     let target = Arc::new(
         runtime
-            .block_on(Target::resolve(base, None))
+            .block_on(Target::resolve(base, None, None))
             .expect("resolve"),
     );
     let requests: Vec<_> = (0..3).map(|i| request(i, "x", true, 4)).collect();

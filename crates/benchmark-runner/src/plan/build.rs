@@ -66,6 +66,7 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
     validate_name(&name)?;
 
     let (mut options, urls) = by_label(s, &labels)?;
+    let ca_cert = ca_cert(s)?;
     let points = load_points(s, seed)?;
     let mut engines = Vec::new();
     let mut price_per_hour = BTreeMap::new();
@@ -75,6 +76,7 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
             std::slice::from_ref(l),
             &mut options,
             &urls,
+            ca_cert.as_deref(),
             s.device.unwrap_or(Device::Cpu),
             &points,
         )?;
@@ -207,11 +209,26 @@ fn by_label(
     Ok((options, urls))
 }
 
+/// `--ca-cert` as an absolute path (workers may run elsewhere than the current directory),
+/// checked to be a file.
+fn ca_cert(s: &Settings) -> Result<Option<String>, Failure> {
+    let Some(path) = &s.ca_cert else {
+        return Ok(None);
+    };
+    if !path.is_file() {
+        return Err(usage(format!("--ca-cert {}: no such file", path.display())));
+    }
+    let path = std::path::absolute(path)
+        .map_err(|e| usage(format!("--ca-cert {}: {e}", path.display())))?;
+    Ok(Some(path.display().to_string()))
+}
+
 /// One engine plan per engine label and load point, on the device each can run on.
 fn engine_plans(
     labels: &[EngineLabel],
     options: &mut BTreeMap<String, Map<String, Value>>,
     urls: &BTreeMap<String, String>,
+    ca_cert: Option<&str>,
     device: Device,
     points: &[(Option<String>, LoadPattern)],
 ) -> Result<Vec<EnginePlan>, Failure> {
@@ -232,6 +249,10 @@ fn engine_plans(
             opts.insert("engine".to_owned(), Value::from(l.id.as_str()));
             if let Some(url) = urls.get(&l.label) {
                 opts.insert("url".to_owned(), Value::from(url.clone()));
+            }
+            if let Some(path) = ca_cert {
+                opts.entry("ca_cert".to_owned())
+                    .or_insert_with(|| Value::from(path));
             }
             points.to_vec()
         } else if entry.takes_load() {

@@ -87,6 +87,11 @@ pub struct Settings {
     #[arg(long, value_name = "ENGINE=URL")]
     #[serde(default, deserialize_with = "toml_forms::urls")]
     pub url: Vec<EngineUrl>,
+    /// Served engines over https: a PEM file of certificates to trust besides Mozilla's and the
+    /// platform's roots (a private gateway's CA, a self-signed server's certificate). Sent to
+    /// every served engine as its `ca_cert` option, which `-o ENGINE.ca_cert=FILE` overrides.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Served engines: closed-loop concurrent users; a comma list sweeps (each point becomes
     /// ENGINE@cN).
     #[arg(long, value_delimiter = ',', conflicts_with = "rate")]
@@ -184,6 +189,7 @@ pub fn layer(base: Settings, over: Settings) -> Settings {
         device: over.device.or(base.device),
         engine_options: keyed(base.engine_options, over.engine_options),
         url: keyed(base.url, over.url),
+        ca_cert: over.ca_cert.or(base.ca_cert),
         concurrency: over.concurrency.or(base.concurrency),
         rate: over.rate.or(base.rate),
         arrival: over.arrival.or(base.arrival),

@@ -43,6 +43,7 @@ telemetry_root = "/tmp"
 telemetry_url = "http://127.0.0.1:9100"
 telemetry_token_file = "/tmp/monitor-token"
 telemetry_ca = "/tmp/monitor-ca.pem"
+ca_cert = "/etc/ssl/private-ca.pem"
 telemetry_interval_ms = 20
 idle = false
 idle_cooldown_s = 10.0
@@ -94,6 +95,7 @@ const FULL_FLAGS: &[&str] = &[
     "--telemetry-url=http://127.0.0.1:9100",
     "--telemetry-token-file=/tmp/monitor-token",
     "--telemetry-ca=/tmp/monitor-ca.pem",
+    "--ca-cert=/etc/ssl/private-ca.pem",
     "--telemetry-interval-ms=20",
     "--no-idle",
     "--idle-cooldown=10",

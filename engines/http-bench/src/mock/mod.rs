@@ -9,12 +9,14 @@ mod body;
 mod render;
 mod server;
 mod service;
+mod tls;
 
 use std::time::Duration;
 
 pub use body::MockBody;
-pub use server::{MockServer, serve, start_thread};
+pub use server::{MockServer, serve, start_thread, start_thread_with};
 pub use service::State;
+pub use tls::MockTls;
 
 /// How the mock answers.
 #[derive(Debug, Clone, PartialEq, Eq)]

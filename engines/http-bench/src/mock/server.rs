@@ -6,6 +6,8 @@
 //! and every frame the body has ready go out in one write, then one write per burst of frames
 //! as the body yields them. A new request is answered in the poll that reads it, so under load
 //! it waits for at most one turn of the other connections.
+//!
+//! With [`MockTls`] the listener accepts TLS (`tokio-rustls`) and serves the same way over it.
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -17,19 +19,26 @@ use std::task::Poll;
 use bytes::{Buf, Bytes, BytesMut};
 use http::{Request, Response};
 use http_body::Body as _;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::MockConfig;
 use super::body::MockBody;
 use super::service::{State, handle};
+use super::tls::MockTls;
 
 /// Largest request head or body the mock reads.
 const MAX_REQUEST: usize = 1 << 20;
 
-/// Accept connections on `listener` until `shutdown` completes.
-pub async fn serve(listener: TcpListener, state: Arc<State>, shutdown: impl Future<Output = ()>) {
+/// Accept connections on `listener` until `shutdown` completes; over TLS when `tls` is given.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -40,13 +49,28 @@ pub async fn serve(listener: TcpListener, state: Arc<State>, shutdown: impl Futu
         let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
         // A connection error is the client's business (or a fault on purpose).
-        tokio::spawn(async move { connection(stream, &state).await });
+        match &acceptor {
+            None => {
+                tokio::spawn(async move { connection(stream, &state).await });
+            }
+            Some(acceptor) => {
+                let accept = acceptor.accept(stream);
+                tokio::spawn(async move {
+                    // A refused handshake (a client that does not trust the mock) ends here.
+                    let stream = accept.await?;
+                    connection(stream, &state).await
+                });
+            }
+        }
     }
 }
 
 /// Serve requests on one connection until the client closes it, a request is malformed, or a
 /// fault closes it.
-async fn connection(mut io: TcpStream, state: &State) -> std::io::Result<()> {
+async fn connection(
+    mut io: impl AsyncRead + AsyncWrite + Unpin,
+    state: &State,
+) -> std::io::Result<()> {
     let mut buf = BytesMut::with_capacity(4096);
     let mut out = BytesMut::with_capacity(4096);
     loop {
@@ -59,6 +83,7 @@ async fn connection(mut io: TcpStream, state: &State) -> std::io::Result<()> {
                 let reply =
                     format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
                 io.write_all(reply.as_bytes()).await?;
+                io.flush().await?;
                 return Ok(());
             }
         };
@@ -74,7 +99,7 @@ async fn connection(mut io: TcpStream, state: &State) -> std::io::Result<()> {
 
 /// The next request, `None` at a clean end of the connection, or the status to refuse it with.
 async fn read_request(
-    io: &mut TcpStream,
+    io: &mut (impl AsyncRead + Unpin),
     buf: &mut BytesMut,
 ) -> std::io::Result<Option<Result<Request<Bytes>, &'static str>>> {
     loop {
@@ -125,7 +150,7 @@ async fn read_request(
 
 /// Write `resp` with a chunked body; false when the connection must close (a cut on purpose).
 async fn write_response(
-    io: &mut TcpStream,
+    io: &mut (impl AsyncWrite + Unpin),
     out: &mut BytesMut,
     resp: Response<MockBody>,
 ) -> std::io::Result<bool> {
@@ -156,6 +181,7 @@ async fn write_response(
             Poll::Pending => {
                 if !out.is_empty() {
                     io.write_all(out).await?;
+                    io.flush().await?;
                     out.clear();
                 }
                 // The body is yielding its turn (or waiting for a frame's time): give the turn
@@ -179,12 +205,14 @@ async fn write_response(
                 // without the terminating chunk.
                 if !out.is_empty() {
                     io.write_all(out).await?;
+                    io.flush().await?;
                 }
                 return Ok(false);
             }
             None => {
                 out.extend_from_slice(b"0\r\n\r\n");
                 io.write_all(out).await?;
+                io.flush().await?;
                 out.clear();
                 return Ok(true);
             }
@@ -197,14 +225,19 @@ async fn write_response(
 pub struct MockServer {
     pub addr: SocketAddr,
     pub state: Arc<State>,
+    /// The CA certificate (PEM) a client must trust, when the mock serves TLS.
+    pub ca_pem: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl MockServer {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` over TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.ca_pem {
+            None => format!("http://{}", self.addr),
+            Some(_) => format!("https://{}", self.addr),
+        }
     }
 }
 
@@ -222,6 +255,17 @@ impl Drop for MockServer {
 /// Start a mock on `127.0.0.1:port` (0: any free port) with its own runtime of `threads`
 /// threads (1: a current-thread runtime).
 pub fn start_thread(config: MockConfig, port: u16, threads: usize) -> std::io::Result<MockServer> {
+    start_thread_with(config, port, threads, None)
+}
+
+/// [`start_thread`], serving TLS with `tls`'s certificate when given.
+pub fn start_thread_with(
+    config: MockConfig,
+    port: u16,
+    threads: usize,
+    tls: Option<&MockTls>,
+) -> std::io::Result<MockServer> {
+    let server_config = tls.map(|t| Arc::clone(&t.server));
     let state = Arc::new(State::new(config));
     let runtime = if threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
@@ -241,7 +285,7 @@ pub fn start_thread(config: MockConfig, port: u16, threads: usize) -> std::io::R
     let thread = std::thread::Builder::new()
         .name("http-bench-mock".into())
         .spawn(move || {
-            runtime.block_on(serve(listener, served, async {
+            runtime.block_on(serve(listener, served, server_config, async {
                 let _ = rx.await;
             }));
             // Connections still open (a stalled stream) end with the runtime.
@@ -250,6 +294,7 @@ pub fn start_thread(config: MockConfig, port: u16, threads: usize) -> std::io::R
     Ok(MockServer {
         addr,
         state,
+        ca_pem: tls.map(|t| t.ca_pem.clone()),
         shutdown: Some(tx),
         thread: Some(thread),
     })

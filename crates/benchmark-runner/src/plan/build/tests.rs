@@ -124,6 +124,39 @@ fn engine_options_parse_json_or_string_and_flags_win_over_config() {
 }
 
 #[test]
+fn ca_cert_reaches_every_served_engine_as_an_absolute_path() {
+    let dir = std::env::temp_dir().join(format!("runner-ca-cert-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("ca.pem");
+    std::fs::write(&file, "-----BEGIN CERTIFICATE-----\n").expect("write");
+    let mut s = settings("sim,vllm,openai");
+    s.ca_cert = Some(file.clone());
+    s.engine_options = vec!["openai.ca_cert=/other/ca.pem".parse().expect("opt")];
+    let p = plan(&s).expect("valid");
+    let option = |label: &str| {
+        p.engines
+            .iter()
+            .find(|e| e.label == label)
+            .expect("planned")
+            .options
+            .get("ca_cert")
+            .cloned()
+    };
+    assert_eq!(
+        option("vllm"),
+        Some(Value::from(file.display().to_string()))
+    );
+    // An engine's own option wins; in-process engines get none.
+    assert_eq!(option("openai"), Some(Value::from("/other/ca.pem")));
+    assert_eq!(option("sim"), None);
+    s.ca_cert = Some(dir.join("missing.pem"));
+    let e = plan(&s).expect_err("missing file");
+    assert!(format!("{e}").contains("--ca-cert"), "{e}");
+    assert!(format!("{e}").contains("missing.pem"), "{e}");
+    std::fs::remove_dir_all(&dir).expect("clean");
+}
+
+#[test]
 fn a_configs_seed_drives_open_loop_arrivals() {
     // A config that sets the seed and an open-loop rate: the arrival times must use that seed
     // (they once took the command line's seed alone and fell back to 0).
