@@ -189,6 +189,57 @@ mod tests {
         assert_eq!(host.reason, "vllm and sglang are both timed on host a");
     }
 
+    fn engine(
+        id: shared_protocol::EngineId,
+        device: Device,
+        options: serde_json::Value,
+    ) -> EnginePlan {
+        EnginePlan {
+            id,
+            label: id.as_str().to_owned(),
+            worker: String::new(),
+            device,
+            options: match options {
+                serde_json::Value::Object(map) => map,
+                _ => serde_json::Map::new(),
+            },
+            load: shared_protocol::LoadPattern::Closed { concurrency: 1 },
+        }
+    }
+
+    #[test]
+    fn what_each_engine_is_timed_on_follows_its_kind_device_and_url() {
+        use serde_json::json;
+        use shared_protocol::EngineId;
+        assert_eq!(
+            timed_on(&engine(EngineId::LmRs, Device::Cpu, json!({}))),
+            Timed::HostCores
+        );
+        assert_eq!(
+            timed_on(&engine(EngineId::Candle, Device::Cuda(1), json!({}))),
+            Timed::Device("cuda:1".into())
+        );
+        let remote = json!({"engine": "llamacpp", "url": "http://gpu-box:8080"});
+        assert_eq!(
+            timed_on(&engine(EngineId::Llamacpp, Device::Remote, remote)),
+            Timed::RemoteHost("gpu-box".into())
+        );
+        // No URL: the engine's local default.
+        assert_eq!(
+            timed_on(&engine(EngineId::Llamacpp, Device::Remote, json!({}))),
+            Timed::HostCores
+        );
+        // The synthetic engine spins a core while it waits unless told to sleep.
+        assert_eq!(
+            timed_on(&engine(EngineId::Sim, Device::None, json!({}))),
+            Timed::HostCores
+        );
+        assert_eq!(
+            timed_on(&engine(EngineId::Sim, Device::None, json!({"spin": false}))),
+            Timed::Nothing
+        );
+    }
+
     #[test]
     fn one_engine_races_alone() {
         let d = decide(&[pair("lm-rs", Timed::HostCores)]);
