@@ -9,7 +9,8 @@
 #   scripts/setup-torch.sh;
 # - Debian's chromium, to check report.html in a real headless browser, and Mesa's Vulkan drivers
 #   (lavapipe, a software Vulkan device) so burn-bench's wgpu backend runs its GPU kernels on the
-#   CPU in the tests (both skipped without root).
+#   CPU in the tests, and tmux, which runs `race` in a real terminal in its test (all skipped
+#   without root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +57,9 @@ apt_install() {
 }
 if ! command -v chromium >/dev/null 2>&1; then
     apt_install "the browser test will be skipped" chromium
+fi
+if ! command -v tmux >/dev/null 2>&1; then
+    apt_install "the race view's terminal test will be skipped" tmux
 fi
 if [[ ! -f /usr/share/vulkan/icd.d/lvp_icd.x86_64.json && ! -f /usr/share/vulkan/icd.d/lvp_icd.json ]]; then
     apt_install "burn-bench's wgpu tests need a Vulkan device" mesa-vulkan-drivers libvulkan1

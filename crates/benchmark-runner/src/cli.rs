@@ -8,7 +8,7 @@ use bench_inputs::synth::WeightType;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::Failure;
-use crate::settings::Settings;
+use crate::settings::{Device, EngineLabel, EngineOpt, EngineUrl, Settings};
 
 /// Benchmarks LLM inference engines fairly: one isolated worker process per engine, one set of
 /// metric definitions, statistics that decide.
@@ -36,6 +36,9 @@ pub enum Command {
     /// The model registry: list models, fetch one, write a synthetic one.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Race engines on one prompt side by side in the terminal: a demonstration, not a
+    /// measurement (nothing is written to results unless --out is given).
+    Race(Box<RaceArgs>),
     /// Run a suite, compare each run with the last good one in the history, append to the
     /// history and write the report. Exits like `diff`.
     Nightly(NightlyArgs),
@@ -153,6 +156,62 @@ pub struct CompareArgs {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub settings: Settings,
+    /// Forward each worker's stderr to this terminal.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// `race` options: the engines, model and prompts as `compare` takes them, one prompt.
+#[derive(Debug, Args, Default)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches, as clap reads them"
+)]
+pub struct RaceArgs {
+    /// Comma-separated engine ids, as for `compare` (default: lm-rs,candle).
+    #[arg(long, value_delimiter = ',')]
+    pub engines: Option<Vec<EngineLabel>>,
+    /// Model, as for `compare` (default: the registry's default).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Prompts, as for `compare`; the race takes one (see --pick).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Race on this prompt instead of one from --dataset.
+    #[arg(long, conflicts_with_all = ["dataset", "pick"])]
+    pub prompt: Option<String>,
+    /// Race on prompt N (from 0) of --dataset in the dataset's order (default: one picked
+    /// with --seed, as `compare` picks its first).
+    #[arg(long, value_name = "N")]
+    pub pick: Option<usize>,
+    /// Maximum generated tokens, the same for every engine.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Generate exactly --max-tokens tokens, ignoring end-of-sequence.
+    #[arg(long)]
+    pub ignore_eos: bool,
+    /// Send the prompt as it is, without the model's chat template.
+    #[arg(long)]
+    pub raw_prompts: bool,
+    /// Seed of the prompt pick and of synthetic engines.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Device for in-process engines: cpu, cuda:0, ...
+    #[arg(long)]
+    pub device: Option<Device>,
+    /// Engine option, ENGINE.KEY=VALUE, as for `compare`; repeatable.
+    #[arg(short = 'o', long = "engine-opt", value_name = "ENGINE.KEY=VALUE")]
+    pub engine_options: Vec<EngineOpt>,
+    /// Served engines: base URL, ENGINE=URL, as for `compare`; repeatable.
+    #[arg(long, value_name = "ENGINE=URL")]
+    pub url: Vec<EngineUrl>,
+    /// Write the race's samples to this (new or empty) directory, its manifest marked as a
+    /// race so `report` never takes it for a measurement. Default: nothing is written.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print the plain summary even on a terminal.
+    #[arg(long)]
+    pub plain: bool,
     /// Forward each worker's stderr to this terminal.
     #[arg(long, short)]
     pub verbose: bool,

@@ -16,6 +16,8 @@
 //!   through [`machine_figure`]), [`calibration`], [`progress`]: what a run needs before and
 //!   while it measures.
 //! - [`execute`]: preflight, then each engine in each repetition in the planned order.
+//! - [`race`]: engines generating one prompt side by side, replayed at true speed (a
+//!   demonstration, never a measurement).
 //! - [`energy`]: telemetry around a run, energy per engine run and request, validity flags.
 //! - [`diff`]: a candidate run held against a baseline; [`summary`]: pure functions from a
 //!   run's rows and manifest to its statistics; [`report`]: every output behind one exporter
@@ -42,6 +44,7 @@ pub mod metrics;
 pub mod nightly;
 pub mod plan;
 pub mod progress;
+pub mod race;
 pub mod render;
 pub mod report;
 pub mod settings;

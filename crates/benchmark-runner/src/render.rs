@@ -16,6 +16,12 @@ use crate::summary::{RunData, RunSummary, metric_samples, summarize_run};
 /// output beside them.
 pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
     let manifest = manifest::read(dir)?;
+    if manifest.kind == manifest::RunKind::Race {
+        anyhow::bail!(
+            "{} holds a race (a demonstration, not a measurement); only runs of `compare` and `nightly` are summarised",
+            dir.display()
+        );
+    }
     let mut rows = Columns::read_dir(dir)?;
     let runs: Vec<EngineRun> = if dir.join("runs.jsonl").is_file() {
         store::read_jsonl(&dir.join("runs.jsonl"))?

@@ -6,6 +6,7 @@ mod diff;
 mod list_engines;
 mod models;
 mod nightly;
+mod race;
 mod report;
 
 use std::process::ExitCode;
@@ -42,6 +43,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Nightly(args) => nightly::run(&args),
         Command::Models(command) => models::run(&command),
         Command::Calibrate(args) => calibrate::run(&args),
+        Command::Race(args) => race::run(&args),
     }
 }
 

@@ -14,6 +14,12 @@ pub fn run(args: &ReportArgs) -> CommandResult {
             dir.display()
         )));
     }
+    if crate::manifest::read(dir).is_ok_and(|m| m.kind == crate::manifest::RunKind::Race) {
+        return Err(usage(format!(
+            "{} holds a race (a demonstration, not a measurement); report summarises runs of compare and nightly",
+            dir.display()
+        )));
+    }
     let summary = render::render_dir(dir)?;
     write_stdout(&report::terminal_table(&summary));
     Ok(exit_for(&summary))

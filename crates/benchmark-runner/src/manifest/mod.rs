@@ -26,6 +26,9 @@ pub const SCHEMA_VERSION: u32 = 2;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub schema_version: u32,
+    /// A measurement unless marked as a race (absent in measurements).
+    #[serde(default, skip_serializing_if = "RunKind::is_measurement")]
+    pub kind: RunKind,
     pub metrics_version: u32,
     pub protocol_version: u32,
     pub name: String,
@@ -48,6 +51,24 @@ pub struct Manifest {
     /// re-rendering an old run never picks up newer figures), or why there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub harness: Option<Value>,
+}
+
+/// What a results directory holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// A comparison: what `report`, `diff` and `nightly` read.
+    #[default]
+    Measurement,
+    /// A `race`: a demonstration, never a measurement.
+    Race,
+}
+
+impl RunKind {
+    /// Whether this is a measurement (the kind older manifests leave unsaid).
+    pub fn is_measurement(&self) -> bool {
+        *self == RunKind::Measurement
+    }
 }
 
 /// The machine a run measured on.
@@ -167,6 +188,7 @@ pub fn new_manifest(plan: &Plan, created_utc: &jiff::Timestamp, record: RunRecor
     let git = crate::locate::workspace_root().and_then(|ws| git_info(&ws));
     Manifest {
         schema_version: SCHEMA_VERSION,
+        kind: RunKind::Measurement,
         metrics_version: METRICS_VERSION,
         protocol_version: shared_protocol::PROTOCOL_VERSION,
         name: plan.name.clone(),
