@@ -156,6 +156,11 @@ pub struct CompareArgs {
     /// Forward each worker's stderr to this terminal.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Continue the interrupted run in DIR: its manifest's plan, order and seed; only the
+    /// requests missing from its `samples.jsonl` run (settings given beside it must plan the
+    /// same run).
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
 }
 
 /// A synthetic model's matrix type, by its one name.

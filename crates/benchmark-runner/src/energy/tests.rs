@@ -66,6 +66,7 @@ fn row(label: &str, start_ms: u64, end_ms: u64, ok: bool) -> SampleRow {
         engine: EngineId::LmRs,
         label: label.to_owned(),
         repetition: 0,
+        resume: 0,
         sample,
     }
 }
