@@ -111,6 +111,8 @@ struct WireRow<'a> {
     output_token_ids: Option<Vec<u32>>,
     #[serde(default)]
     reasoning: Option<RequestReasoning>,
+    #[serde(default)]
+    retry: u32,
 }
 
 impl Columns {
@@ -192,6 +194,7 @@ impl Columns {
             decode_device: row.decode_device_ns.as_deref().map(DecodeDevice::of),
             finish_reason: row.finish_reason,
             reasoning: row.reasoning,
+            retry: row.retry,
             ids,
         };
         self.push_request(request, &row.itl_ns);

@@ -435,6 +435,7 @@ fn lost_sample(request: &Request, phase: Phase, sent_ns: u64, failure: &WorkerFa
         output_text: None,
         engine_metrics: serde_json::Map::new(),
         reasoning: None,
+        retry: 0,
     }
 }
 

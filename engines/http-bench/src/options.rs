@@ -40,6 +40,12 @@ pub struct Options {
     pub metrics: bool,
     /// Client runtime threads (default: the machine's cores).
     pub threads: Option<usize>,
+    /// Send a request again up to this many times after a transient failure (429, 5xx,
+    /// connection reset, timeout); default 0.
+    #[serde(default)]
+    pub retries: u32,
+    /// Wait before the first retry, doubled before each next one (default 100 ms).
+    pub retry_backoff_ms: Option<f64>,
 }
 
 /// Options resolved and checked.
@@ -53,6 +59,9 @@ pub struct Config {
     pub ready_timeout: Duration,
     pub metrics: bool,
     pub threads: usize,
+    /// Retries after a transient failure, and the wait before the first (doubled each time).
+    pub retries: u32,
+    pub retry_backoff: Duration,
 }
 
 /// A problem with the options.
@@ -76,6 +85,8 @@ pub enum OptionsError {
     ReadyTimeout(f64),
     #[error("option threads must be at least 1")]
     Threads,
+    #[error("option retry_backoff_ms must be a finite number of milliseconds >= 0, got {0}")]
+    RetryBackoff(f64),
     #[error("api {api} does not fit engine {engine}")]
     ApiMismatch { api: Api, engine: EngineId },
 }
@@ -120,7 +131,13 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
         };
+        let backoff_ms = options.retry_backoff_ms.unwrap_or(100.0);
+        if !(backoff_ms.is_finite() && backoff_ms >= 0.0) {
+            return Err(OptionsError::RetryBackoff(backoff_ms));
+        }
         Ok(Config {
+            retries: options.retries,
+            retry_backoff: Duration::from_secs_f64(backoff_ms / 1000.0),
             engine,
             base,
             api: options.api,
@@ -190,6 +207,9 @@ mod tests {
         );
         assert!(config(&json!({"engine": "vllm", "api": "ollama-chat"})).is_err());
         assert!(config(&json!({"engine": "vllm", "ready_timeout_s": 0})).is_err());
+        let e = config(&json!({"engine": "vllm", "retries": 2, "retry_backoff_ms": -1}))
+            .expect_err("negative backoff");
+        assert!(e.contains("retry_backoff_ms"), "{e}");
         let e = config(&json!({"engine": "vllm", "api_key_env": "HTTP_BENCH_TEST_SURELY_UNSET"}))
             .expect_err("unset");
         assert!(e.contains("HTTP_BENCH_TEST_SURELY_UNSET"), "{e}");

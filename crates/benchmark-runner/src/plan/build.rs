@@ -100,6 +100,16 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
         timeouts.load = seconds("load-timeout", v)?;
     }
 
+    if let Some(n) = s.retries {
+        for e in engines
+            .iter_mut()
+            .filter(|e| catalog::entry(e.id).is_served())
+        {
+            e.options
+                .entry("retries".to_owned())
+                .or_insert(Value::from(n));
+        }
+    }
     let out_dir = match &s.out {
         Some(dir) => dir.clone(),
         None => PathBuf::from("results").join(format!("{}-{name}", now.strftime("%Y%m%dT%H%M%SZ"))),
