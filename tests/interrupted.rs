@@ -44,9 +44,7 @@ fn args(out: &Path) -> Vec<String> {
 
 /// Lines in `samples.jsonl` (0 before it exists).
 fn lines(dir: &Path) -> usize {
-    std::fs::read(dir.join("samples.jsonl"))
-        .map(|t| t.iter().filter(|&&b| b == b'\n').count())
-        .unwrap_or(0)
+    std::fs::read_to_string(dir.join("samples.jsonl")).map_or(0, |t| t.matches('\n').count())
 }
 
 /// Start the runner with `args`, wait until `samples.jsonl` holds at least `at` lines, then
@@ -58,7 +56,7 @@ fn stop_at(args: &[String], dir: &Path, at: usize, signal: &str) -> std::process
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start benchmark-runner");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while lines(dir) < at {
         assert!(Instant::now() < deadline, "no progress to {at} lines");
         assert!(
@@ -152,6 +150,39 @@ fn a_run_killed_at_several_points_and_resumed_holds_every_request_once() {
     assert_eq!(resumed[1]["torn_lines_set_aside"], 1);
     let torn = std::fs::read_to_string(cut.join("samples.jsonl.torn")).expect("set aside");
     assert_eq!(torn, "{\"engine\":\"sim\",\"label\":\"si\n");
+    // A resumed slot's measured wall time adds its earlier rows' span (first submission to last
+    // completion), leaving out the time the runner was down: repetition 0 had rows from the
+    // first run, repetition 1 from the first resume.
+    let rows = jsonl(&cut.join("samples.jsonl"));
+    let span = |rep: u64, resume: u64| {
+        let of: Vec<_> = rows
+            .iter()
+            .filter(|r| {
+                r["repetition"] == rep
+                    && r.get("resume").map_or(0, |v| v.as_u64().expect("resume")) == resume
+            })
+            .map(|r| {
+                let start = r["start_mono_ns"].as_u64().expect("start");
+                (start, start + r["e2e_ns"].as_u64().expect("e2e"))
+            })
+            .collect();
+        assert!(!of.is_empty(), "rows of repetition {rep} from run {resume}");
+        of.iter().map(|w| w.1).max().expect("end") - of.iter().map(|w| w.0).min().expect("start")
+    };
+    let runs = jsonl(&cut.join("runs.jsonl"));
+    assert_eq!(runs.len(), 2, "one record per slot");
+    for (rep, earlier_run) in [(0, 0), (1, 1)] {
+        let rec = runs
+            .iter()
+            .find(|r| r["repetition"] == rep)
+            .expect("slot record");
+        assert_eq!(
+            rec["earlier_measure_ns"],
+            span(rep, earlier_run),
+            "repetition {rep}"
+        );
+    }
+
     // The warm-up was redone by each resume for each slot it ran, and recorded as such: the
     // first resume ran both slots (killed in the second), the second resume the second slot.
     let warm = jsonl(&cut.join("warmup.jsonl"));

@@ -102,6 +102,9 @@ pub struct Already {
     pub finished: BTreeSet<(String, u32)>,
     /// Measured request ids per slot (label, repetition) in `samples.jsonl`.
     pub measured: BTreeMap<(String, u32), BTreeSet<u64>>,
+    /// Per slot with measured rows: their wall time, each earlier run's rows from first
+    /// submission to last completion, summed (see [`EngineRun::earlier_measure_ns`]).
+    pub earlier_ns: BTreeMap<(String, u32), u64>,
 }
 
 impl Already {
@@ -193,6 +196,11 @@ async fn run_engine(
         measure_start_mono_ns: None,
         measure_end_mono_ns: None,
         server_metrics: None,
+        earlier_measure_ns: ctx
+            .already
+            .earlier_ns
+            .get(&(label.clone(), repetition))
+            .copied(),
     };
     bar.set_message(format!("rep {repetition}: starting"));
     let mut worker = match WorkerProcess::spawn(&engine.path, id, timeouts, ctx.plan.verbose).await

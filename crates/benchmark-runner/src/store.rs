@@ -84,6 +84,25 @@ pub struct EngineRun {
     /// metrics over the measured workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_metrics: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A slot continued by `compare --resume`: the measured wall time of its rows written
+    /// before (per earlier run of the directory, first submission to last completion, summed),
+    /// so the time the runner was down is not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier_measure_ns: Option<u64>,
+}
+
+impl EngineRun {
+    /// Measured wall time: this record's window plus [`EngineRun::earlier_measure_ns`].
+    pub fn measured_ns(&self) -> Option<u64> {
+        let window = self
+            .measure_end_mono_ns
+            .zip(self.measure_start_mono_ns)
+            .map(|(end, start)| end.saturating_sub(start));
+        match (window, self.earlier_measure_ns) {
+            (None, None) => None,
+            (w, e) => Some(w.unwrap_or(0) + e.unwrap_or(0)),
+        }
+    }
 }
 
 /// Whether an engine run finished.

@@ -254,12 +254,26 @@ fn reopen(
     for r in &runs {
         already.finished.insert((r.label.clone(), r.repetition));
     }
+    // Each earlier run's window per slot: (first submission, last completion).
+    let mut windows: BTreeMap<(String, u32, u32), (u64, u64)> = BTreeMap::new();
     for row in &rows {
+        let slot = (row.label.clone(), row.repetition);
         already
             .measured
-            .entry((row.label.clone(), row.repetition))
+            .entry(slot)
             .or_default()
             .insert(row.sample.request_id);
+        let (start, end) = (
+            row.sample.start_mono_ns,
+            row.sample.start_mono_ns + row.sample.e2e_ns,
+        );
+        windows
+            .entry((row.label.clone(), row.repetition, row.resume))
+            .and_modify(|w| *w = (w.0.min(start), w.1.max(end)))
+            .or_insert((start, end));
+    }
+    for ((label, repetition, _), (start, end)) in windows {
+        *already.earlier_ns.entry((label, repetition)).or_default() += end - start;
     }
     let slots_done = plan
         .order

@@ -41,6 +41,7 @@ fn run(engine: EngineId, label: &str, device: &str, window_ms: (u64, u64)) -> En
         measure_start_mono_ns: Some(window_ms.0 * MS),
         measure_end_mono_ns: Some(window_ms.1 * MS),
         server_metrics: None,
+        earlier_measure_ns: None,
     }
 }
 

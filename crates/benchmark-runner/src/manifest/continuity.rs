@@ -142,4 +142,30 @@ mod tests {
             Some(r#"plan.engines: ["sim"] recorded, ["sim","lm-rs"] now"#)
         );
     }
+
+    #[test]
+    fn a_changed_worker_or_dataset_is_named() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-sim-run");
+        let manifest = crate::manifest::read(&dir).expect("fixture manifest");
+        let mut hellos = manifest.engines.clone();
+        assert_eq!(
+            workers_difference(&manifest, &hellos, &manifest.workers),
+            None
+        );
+        let sim = hellos.get_mut("sim").expect("sim's handshake");
+        let was = sim.worker_version.clone();
+        sim.worker_version = "9.9.9".to_owned();
+        assert_eq!(
+            workers_difference(&manifest, &hellos, &manifest.workers),
+            Some(format!(
+                "engines.sim.worker_version: \"{was}\" recorded, \"9.9.9\" now"
+            ))
+        );
+        let mut inputs = manifest.inputs.clone();
+        assert_eq!(inputs_difference(&manifest.inputs, &inputs), None);
+        inputs.dataset.sha256 = "0".repeat(64);
+        let d = inputs_difference(&manifest.inputs, &inputs).expect("a difference");
+        assert!(d.starts_with("inputs.dataset.sha256: "), "{d}");
+    }
 }

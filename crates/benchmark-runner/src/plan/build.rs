@@ -100,16 +100,7 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
         timeouts.load = seconds("load-timeout", v)?;
     }
 
-    if let Some(n) = s.retries {
-        for e in engines
-            .iter_mut()
-            .filter(|e| catalog::entry(e.id).is_served())
-        {
-            e.options
-                .entry("retries".to_owned())
-                .or_insert(Value::from(n));
-        }
-    }
+    set_retries(&mut engines, s.retries);
     let out_dir = match &s.out {
         Some(dir) => dir.clone(),
         None => PathBuf::from("results").join(format!("{}-{name}", now.strftime("%Y%m%dT%H%M%SZ"))),
@@ -215,6 +206,19 @@ fn by_label(
     }
 
     Ok((options, urls))
+}
+
+/// `--retries N`: the `retries` option of each served engine that does not set its own.
+fn set_retries(engines: &mut [EnginePlan], retries: Option<u32>) {
+    let Some(n) = retries else { return };
+    for e in engines
+        .iter_mut()
+        .filter(|e| catalog::entry(e.id).is_served())
+    {
+        e.options
+            .entry("retries".to_owned())
+            .or_insert(Value::from(n));
+    }
 }
 
 /// One engine plan per engine label and load point, on the device each can run on.

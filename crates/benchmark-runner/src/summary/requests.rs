@@ -122,7 +122,7 @@ pub fn failures(runs: &[&EngineRun]) -> Vec<RunFailure> {
 pub fn throughput(runs: &[&EngineRun], ok: &[&Request]) -> Throughput {
     let wall_s: f64 = runs
         .iter()
-        .filter_map(|r| Some((r.measure_end_mono_ns? - r.measure_start_mono_ns?) as f64 / 1e9))
+        .filter_map(|r| Some(r.measured_ns()? as f64 / 1e9))
         .sum();
     let output_tokens: u64 = ok.iter().map(|s| u64::from(s.completion_tokens)).sum();
     Throughput {
