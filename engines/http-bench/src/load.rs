@@ -26,9 +26,9 @@ pub struct Plan {
     pub retry_backoff: Duration,
 }
 
-/// Run one request (see [`attempt`]), sent again after a transient failure up to
-/// `plan.retries` times, waiting `retry_backoff`, then twice that, and so on. The sample
-/// returned is the last attempt's, its `retry` the number of attempts before it; each failed
+/// Run one request (each attempt on `conn` or a new connection), sent again after a transient
+/// failure up to `plan.retries` times, waiting `retry_backoff`, then twice that, and so on. The
+/// sample returned is the last attempt's, its `retry` the number of attempts before it; each failed
 /// attempt is kept in its `engine_metrics.failed_attempts` (start, duration, failure).
 pub async fn one(
     plan: &Plan,
