@@ -300,6 +300,7 @@ impl TokenSink {
             output_text: None,
             engine_metrics: std::mem::take(&mut self.engine_metrics),
             reasoning: None,
+            retry: 0,
         };
         (sample, device_err)
     }

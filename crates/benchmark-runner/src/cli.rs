@@ -159,6 +159,11 @@ pub struct CompareArgs {
     /// Forward each worker's stderr to this terminal.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Continue the interrupted run in DIR: its manifest's plan, order and seed; only the
+    /// requests missing from its `samples.jsonl` run (settings given beside it must plan the
+    /// same run).
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
 }
 
 /// `race` options: the engines, model and prompts as `compare` takes them, one prompt.

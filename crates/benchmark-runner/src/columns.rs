@@ -35,6 +35,8 @@ pub struct Columns {
     ids: Vec<u32>,
     /// Per label: the inter-token gaps of its successful measured requests.
     itl: Vec<GapPool>,
+    /// Torn last lines set aside while reading (a writer killed mid-line), by file name.
+    pub torn_lines: Vec<String>,
 }
 
 /// Gaps in nanoseconds, in 32 bits until one needs more.
@@ -109,6 +111,8 @@ struct WireRow<'a> {
     output_token_ids: Option<Vec<u32>>,
     #[serde(default)]
     reasoning: Option<RequestReasoning>,
+    #[serde(default)]
+    retry: u32,
 }
 
 impl Columns {
@@ -131,10 +135,18 @@ impl Columns {
     }
 
     fn read_more(&mut self, path: &Path) -> anyhow::Result<()> {
-        store::for_each_line_batch(path, store::READ_BATCH_BYTES, |batch| {
+        let torn = store::for_each_line_batch(path, store::READ_BATCH_BYTES, |batch| {
             let parsed = batch.parse(&|line| serde_json::from_slice::<WireRow<'_>>(line));
             batch.keep(parsed, |row| self.push_wire(row))
-        })
+        })?;
+        if torn > 0 {
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            self.torn_lines.push(name);
+        }
+        Ok(())
     }
 
     /// In-memory rows, as reading them from a file would give.
@@ -182,6 +194,7 @@ impl Columns {
             decode_device: row.decode_device_ns.as_deref().map(DecodeDevice::of),
             finish_reason: row.finish_reason,
             reasoning: row.reasoning,
+            retry: row.retry,
             ids,
         };
         self.push_request(request, &row.itl_ns);

@@ -299,6 +299,7 @@ mod tests {
                     engine: EngineId::Sim,
                     label: label.to_owned(),
                     repetition: 0,
+                    resume: 0,
                     sample,
                 }
             })

@@ -1,6 +1,8 @@
 //! Running a plan: preflight every engine, then each engine in each repetition in the planned
 //! order, one worker process at a time, persisting every sample as it arrives.
 
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -86,6 +88,49 @@ pub struct RunContext<'a> {
     /// Counts the tokens of returned text (served engines), beside the server's own count.
     pub tokenizer: Option<&'a bench_inputs::Tokenizer>,
     pub bars: &'a Bars,
+    /// What the run directory already holds (`compare --resume`); empty for a fresh run.
+    pub already: &'a Already,
+}
+
+/// What a run directory already holds when a run is resumed: the slots that finished and the
+/// measured requests of the others, which are not run again.
+#[derive(Debug, Clone, Default)]
+pub struct Already {
+    /// Which `compare --resume` this is (0: a fresh run); written into every row.
+    pub resume: u32,
+    /// Slots (label, repetition) with a record in `runs.jsonl`: skipped.
+    pub finished: BTreeSet<(String, u32)>,
+    /// Measured request ids per slot (label, repetition) in `samples.jsonl`.
+    pub measured: BTreeMap<(String, u32), BTreeSet<u64>>,
+    /// Per slot with measured rows: their wall time, each earlier run's rows from first
+    /// submission to last completion, summed (see [`EngineRun::earlier_measure_ns`]).
+    pub earlier_ns: BTreeMap<(String, u32), u64>,
+}
+
+impl Already {
+    /// Whether the slot finished in an earlier run.
+    pub fn finished(&self, label: &str, repetition: u32) -> bool {
+        self.finished.contains(&(label.to_owned(), repetition))
+    }
+
+    /// The measured requests of a slot still to run, in planned order.
+    pub fn missing<'r>(
+        &self,
+        label: &str,
+        repetition: u32,
+        requests: &'r [Request],
+    ) -> Cow<'r, [Request]> {
+        match self.measured.get(&(label.to_owned(), repetition)) {
+            Some(done) if !done.is_empty() => Cow::Owned(
+                requests
+                    .iter()
+                    .filter(|r| !done.contains(&r.id))
+                    .cloned()
+                    .collect(),
+            ),
+            _ => Cow::Borrowed(requests),
+        }
+    }
 }
 
 /// Run every slot of the plan's order; returns the engine-run records (also appended to
@@ -100,6 +145,9 @@ pub async fn execute(
         let Some(engine) = prepared.iter().find(|p| p.plan.label == slot.label) else {
             continue;
         };
+        if ctx.already.finished(&slot.label, slot.repetition) {
+            continue;
+        }
         let run = run_engine(ctx, engine, slot.repetition, dir).await?;
         dir.append_run(&run)?;
         let outcome = match &run.status {
@@ -148,6 +196,11 @@ async fn run_engine(
         measure_start_mono_ns: None,
         measure_end_mono_ns: None,
         server_metrics: None,
+        earlier_measure_ns: ctx
+            .already
+            .earlier_ns
+            .get(&(label.clone(), repetition))
+            .copied(),
     };
     bar.set_message(format!("rep {repetition}: starting"));
     let mut worker = match WorkerProcess::spawn(&engine.path, id, timeouts, ctx.plan.verbose).await
@@ -203,12 +256,18 @@ async fn run_engine(
                 engine: id,
                 label: label.clone(),
                 repetition,
+                resume: ctx.already.resume,
                 sample: row,
             })
         };
+    // The warm-up always runs whole (a restarted worker is cold again); measured requests
+    // already in `samples.jsonl` are not run again.
+    let measure = ctx
+        .already
+        .missing(&label, repetition, &ctx.requests.measure);
     let phases = [
-        (Phase::Warmup, &ctx.requests.warmup),
-        (Phase::Measure, &ctx.requests.measure),
+        (Phase::Warmup, &ctx.requests.warmup[..]),
+        (Phase::Measure, &measure[..]),
     ];
     for (phase, requests) in phases {
         if requests.is_empty() {
@@ -384,6 +443,7 @@ fn lost_sample(request: &Request, phase: Phase, sent_ns: u64, failure: &WorkerFa
         output_text: None,
         engine_metrics: serde_json::Map::new(),
         reasoning: None,
+        retry: 0,
     }
 }
 

@@ -66,6 +66,8 @@ pub struct Request {
     pub reasoning: Option<RequestReasoning>,
     /// Where the generated ids sit in the arena (start, length), when the sample has them.
     pub(crate) ids: Option<(usize, u32)>,
+    /// Failed attempts before this one (served engines with `--retries`): 0 for a first attempt.
+    pub retry: u32,
 }
 
 /// A reasoning reply's figures as the summary reads them (the sample's
@@ -139,6 +141,7 @@ impl Request {
             decode_device: sample.decode_device_ns.as_deref().map(DecodeDevice::of),
             finish_reason: sample.finish_reason,
             reasoning: sample.reasoning.as_ref().map(RequestReasoning::of),
+            retry: sample.retry,
             ids: None,
         }
     }

@@ -30,6 +30,7 @@ fn sample(ttft_ms: u64, e2e_ms: u64, tokens: u32) -> Sample {
         output_text: None,
         engine_metrics: serde_json::Map::new(),
         reasoning: None,
+        retry: 0,
     }
 }
 

@@ -18,8 +18,19 @@ pub struct SampleRow {
     /// The engine's label in this run (its id, or `ID@VARIANT`).
     pub label: String,
     pub repetition: u32,
+    /// Which run of the directory wrote the row: 0 the first, `n` the `n`th `compare --resume`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resume: u32,
     #[serde(flatten)]
     pub sample: Sample,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl SampleRow {
@@ -33,12 +44,15 @@ impl SampleRow {
             engine: EngineId,
             label: String,
             repetition: u32,
+            #[serde(default)]
+            resume: u32,
         }
         let fields: RowFields = serde_json::from_slice(line)?;
         Ok(SampleRow {
             engine: fields.engine,
             label: fields.label,
             repetition: fields.repetition,
+            resume: fields.resume,
             sample: serde_json::from_slice(line)?,
         })
     }
@@ -70,6 +84,25 @@ pub struct EngineRun {
     /// metrics over the measured workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_metrics: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A slot continued by `compare --resume`: the measured wall time of its rows written
+    /// before (per earlier run of the directory, first submission to last completion, summed),
+    /// so the time the runner was down is not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier_measure_ns: Option<u64>,
+}
+
+impl EngineRun {
+    /// Measured wall time: this record's window plus [`EngineRun::earlier_measure_ns`].
+    pub fn measured_ns(&self) -> Option<u64> {
+        let window = self
+            .measure_end_mono_ns
+            .zip(self.measure_start_mono_ns)
+            .map(|(end, start)| end.saturating_sub(start));
+        match (window, self.earlier_measure_ns) {
+            (None, None) => None,
+            (w, e) => Some(w.unwrap_or(0) + e.unwrap_or(0)),
+        }
+    }
 }
 
 /// Whether an engine run finished.
@@ -109,6 +142,33 @@ impl RunDir {
         })
     }
 
+    /// Open the existing run directory `dir` to append to it (`compare --resume`): a torn last
+    /// line of each results file is first set aside ([`set_aside_torn_tail`]). Returns the
+    /// directory and how many torn lines were set aside.
+    pub fn reopen(dir: &Path) -> anyhow::Result<(RunDir, usize)> {
+        let mut torn = 0;
+        for name in ["samples.jsonl", "warmup.jsonl", "runs.jsonl"] {
+            let path = dir.join(name);
+            if path.is_file() && set_aside_torn_tail(&path)? {
+                torn += 1;
+            }
+        }
+        let open = |name: &str| {
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(name))
+                .with_context(|| format!("cannot open {}", dir.join(name).display()))
+        };
+        let run_dir = RunDir {
+            dir: dir.to_path_buf(),
+            samples: open("samples.jsonl")?,
+            warmup: open("warmup.jsonl")?,
+            runs: open("runs.jsonl")?,
+        };
+        Ok((run_dir, torn))
+    }
+
     pub fn path(&self) -> &Path {
         &self.dir
     }
@@ -138,6 +198,44 @@ fn append_line<T: Serialize>(file: &mut File, value: &T) -> std::io::Result<()> 
     // One write per row: a reader never sees half a row unless the process dies mid-write.
     file.write_all(&line)?;
     file.flush()
+}
+
+/// When `path` does not end with a line end (the writer was killed mid-line), move the bytes
+/// after its last line end to `PATH.torn` (appended, so nothing written is ever lost) and cut
+/// the file there, so rows appended next start on a line of their own. Returns whether a torn
+/// tail was set aside.
+pub fn set_aside_torn_tail(path: &Path) -> anyhow::Result<bool> {
+    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if text.is_empty() || text.ends_with(b"\n") {
+        return Ok(false);
+    }
+    let keep = memchr::memrchr(b'\n', &text).map_or(0, |i| i + 1);
+    if serde_json::from_slice::<serde_json::Value>(&text[keep..]).is_ok() {
+        // Whole but for its line end: a row, completed.
+        OpenOptions::new()
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(b"\n"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(false);
+    }
+    let mut aside_name = path.as_os_str().to_owned();
+    aside_name.push(".torn");
+    let aside = PathBuf::from(aside_name);
+    let mut tail = text[keep..].to_vec();
+    tail.push(b'\n');
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&aside)
+        .and_then(|mut f| f.write_all(&tail).and_then(|()| f.sync_all()))
+        .with_context(|| format!("cannot write {}", aside.display()))?;
+    OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_len(keep as u64).and_then(|()| f.sync_all()))
+        .with_context(|| format!("cannot cut the torn last line of {}", path.display()))?;
+    Ok(true)
 }
 
 /// Write JSON through a temporary file and a rename, so a reader never sees half a file.
@@ -192,6 +290,8 @@ pub(crate) struct LineBatch<'a> {
     first_line: usize,
     /// Whether it holds the file's last line.
     at_end: bool,
+    /// Torn last lines met by [`LineBatch::keep`] (0 or 1).
+    torn: std::cell::Cell<usize>,
 }
 
 /// A parsed line of a [`LineBatch`]: where it starts in the batch's text, and what it parsed to.
@@ -263,6 +363,7 @@ impl<'a> LineBatch<'a> {
                             .is_none_or(|i| start + i + 1 == self.text.len());
                     if last {
                         eprintln!("{}: skipping a torn last line ({e})", self.path.display());
+                        self.torn.set(self.torn.get() + 1);
                     } else {
                         return Err(anyhow::anyhow!("{}:{line_no}: {e}", self.path.display()));
                     }
@@ -275,12 +376,12 @@ impl<'a> LineBatch<'a> {
 
 /// Streams a JSON Lines file in batches of whole lines of about `batch_bytes`, in file order, so
 /// memory holds one batch of text, never the whole file's; `each` returns the batch's line
-/// count ([`LineBatch::keep`] does).
+/// count ([`LineBatch::keep`] does). Returns how many torn last lines were set aside (0 or 1).
 pub(crate) fn for_each_line_batch(
     path: &Path,
     batch_bytes: usize,
     mut each: impl FnMut(&LineBatch<'_>) -> anyhow::Result<usize>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let cannot_read = || format!("cannot read {}", path.display());
@@ -316,10 +417,11 @@ pub(crate) fn for_each_line_batch(
             text: &text,
             first_line,
             at_end,
+            torn: std::cell::Cell::new(0),
         };
         let lines = each(&batch)?;
         if at_end {
-            return Ok(());
+            return Ok(batch.torn.get());
         }
         first_line += lines;
     }

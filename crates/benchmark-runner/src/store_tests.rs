@@ -113,3 +113,65 @@ fn json_is_replaced_whole() {
         "no temporary file left"
     );
 }
+
+#[test]
+fn a_torn_tail_is_moved_aside_and_a_whole_row_missing_its_line_end_is_completed() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("samples.jsonl");
+    let whole = serde_json::to_string(&row(0, "measure")).expect("serialize");
+    std::fs::write(&path, format!("{whole}\n{}", &whole[..7])).expect("write");
+    assert!(set_aside_torn_tail(&path).expect("set aside"));
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        format!("{whole}\n")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("samples.jsonl.torn")).expect("torn file"),
+        format!("{}\n", &whole[..7])
+    );
+    // Nothing to do the second time; a row cut just before its line end is whole data.
+    assert!(!set_aside_torn_tail(&path).expect("again"));
+    std::fs::write(&path, format!("{whole}\n{whole}")).expect("write");
+    assert!(!set_aside_torn_tail(&path).expect("complete"));
+    let rows = read_sample_rows(&path).expect("read");
+    assert_eq!(rows.len(), 2);
+}
+
+#[test]
+fn torn_last_lines_are_counted_per_file_when_read_into_columns() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let whole = serde_json::to_string(&row(0, "measure")).expect("serialize");
+    let warm = serde_json::to_string(&row(1, "warmup")).expect("serialize");
+    std::fs::write(
+        dir.path().join("samples.jsonl"),
+        format!("{whole}\n{}", &whole[..20]),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("warmup.jsonl"), format!("{warm}\n")).expect("write");
+    let columns = crate::columns::Columns::read_dir(dir.path()).expect("read");
+    assert_eq!(
+        columns.requests.len(),
+        2,
+        "one measured and one warm-up row"
+    );
+    assert_eq!(columns.torn_lines, ["samples.jsonl"]);
+}
+
+#[test]
+fn reopening_a_run_directory_appends_after_its_whole_lines() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let whole = serde_json::to_string(&row(0, "measure")).expect("serialize");
+    std::fs::write(
+        dir.path().join("samples.jsonl"),
+        format!("{whole}\n{}", &whole[..9]),
+    )
+    .expect("write");
+    let (mut files, torn) = RunDir::reopen(dir.path()).expect("reopen");
+    assert_eq!(torn, 1);
+    let mut next = row(1, "measure");
+    next.resume = 1;
+    files.append_sample(&next).expect("append");
+    let rows = read_sample_rows(&dir.path().join("samples.jsonl")).expect("read");
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].resume, rows[1].resume), (0, 1));
+}

@@ -59,6 +59,19 @@ pub struct Sample {
     /// tokens came first. Absent when the stream carried no reasoning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<Reasoning>,
+    /// Attempts of this request that failed transiently (429, 5xx, connection reset, timeout)
+    /// and were sent again before this one: 0 for a first attempt. The failed attempts are
+    /// listed in `engine_metrics.failed_attempts`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retry: u32,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The reasoning part of one reply (`delta.reasoning_content` or `delta.reasoning` chunks).

@@ -74,6 +74,7 @@ fn sample() -> Sample {
         output_text: Some("4.".into()),
         engine_metrics,
         reasoning: None,
+        retry: 0,
     }
 }
 

@@ -355,6 +355,8 @@ fn plan(target: &Arc<Target>, s: &Settings, n: usize, phase: Phase) -> Plan {
         prepared,
         phase,
         timeout: Duration::from_mins(1),
+        retries: 0,
+        retry_backoff: Duration::ZERO,
     }
 }
 

@@ -84,6 +84,8 @@ impl HttpBench {
             prepared,
             phase: workload.phase,
             timeout: Duration::from_millis(workload.request_timeout_ms.max(1)),
+            retries: config.retries,
+            retry_backoff: config.retry_backoff,
         })
     }
 

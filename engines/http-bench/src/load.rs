@@ -20,11 +20,65 @@ pub struct Plan {
     pub prepared: Vec<Prepared>,
     pub phase: Phase,
     pub timeout: Duration,
+    /// Retries after a transient failure (429, 5xx, connection reset, timeout).
+    pub retries: u32,
+    /// Wait before the first retry, doubled before each next one.
+    pub retry_backoff: Duration,
 }
 
-/// Run one request on `conn` (or a new connection), returning its sample and the connection
-/// when it can carry another request.
+/// Run one request (each attempt on `conn` or a new connection), sent again after a transient
+/// failure up to `plan.retries` times, waiting `retry_backoff`, then twice that, and so on. The
+/// sample returned is the last attempt's, its `retry` the number of attempts before it; each failed
+/// attempt is kept in its `engine_metrics.failed_attempts` (start, duration, failure).
 pub async fn one(
+    plan: &Plan,
+    index: usize,
+    mut conn: Option<Conn>,
+    scheduled_ns: Option<u64>,
+) -> (Sample, Option<Conn>) {
+    let mut failed_attempts = Vec::new();
+    let mut retry = 0;
+    loop {
+        let (mut sample, c) = attempt(plan, index, conn.take(), scheduled_ns).await;
+        if retry < plan.retries && transient(&sample.outcome) {
+            failed_attempts.push(serde_json::json!({
+                "start_mono_ns": sample.start_mono_ns,
+                "e2e_ns": sample.e2e_ns,
+                "outcome": sample.outcome,
+            }));
+            tokio::time::sleep(plan.retry_backoff.saturating_mul(1 << retry.min(16))).await;
+            retry += 1;
+            conn = c;
+            continue;
+        }
+        sample.retry = retry;
+        if !failed_attempts.is_empty() {
+            sample
+                .engine_metrics
+                .insert("failed_attempts".into(), Value::Array(failed_attempts));
+        }
+        return (sample, c);
+    }
+}
+
+/// Whether a failure may pass if the request is sent again: HTTP 429 or 5xx, a connection
+/// refused or reset, a timeout.
+pub fn transient(outcome: &Outcome) -> bool {
+    match outcome {
+        Outcome::Failed {
+            http_status: Some(s),
+            ..
+        } => *s == 429 || (500..600).contains(s),
+        Outcome::Failed { kind, .. } => {
+            matches!(kind, FailureKind::Connection | FailureKind::Timeout)
+        }
+        Outcome::Ok => false,
+    }
+}
+
+/// Run one attempt of a request on `conn` (or a new connection), returning its sample and the
+/// connection when it can carry another request.
+async fn attempt(
     plan: &Plan,
     index: usize,
     mut conn: Option<Conn>,

@@ -45,6 +45,12 @@ pub struct Options {
     /// `https` servers: a PEM file of certificates to trust besides Mozilla's and the
     /// platform's roots (a private CA, or a self-signed server's own certificate).
     pub ca_cert: Option<String>,
+    /// Send a request again up to this many times after a transient failure (429, 5xx,
+    /// connection reset, timeout); default 0.
+    #[serde(default)]
+    pub retries: u32,
+    /// Wait before the first retry, doubled before each next one (default 100 ms).
+    pub retry_backoff_ms: Option<f64>,
 }
 
 /// Options resolved and checked.
@@ -60,6 +66,9 @@ pub struct Config {
     pub threads: usize,
     /// The TLS configuration of an `https` base.
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// Retries after a transient failure, and the wait before the first (doubled each time).
+    pub retries: u32,
+    pub retry_backoff: Duration,
 }
 
 /// A problem with the options.
@@ -85,6 +94,8 @@ pub enum OptionsError {
     CaCert(crate::tls::TlsError),
     #[error("option threads must be at least 1")]
     Threads,
+    #[error("option retry_backoff_ms must be a finite number of milliseconds >= 0, got {0}")]
+    RetryBackoff(f64),
     #[error("api {api} does not fit engine {engine}")]
     ApiMismatch { api: Api, engine: EngineId },
 }
@@ -142,8 +153,14 @@ impl Config {
         } else {
             None
         };
+        let backoff_ms = options.retry_backoff_ms.unwrap_or(100.0);
+        if !(backoff_ms.is_finite() && backoff_ms >= 0.0) {
+            return Err(OptionsError::RetryBackoff(backoff_ms));
+        }
         Ok(Config {
             tls,
+            retries: options.retries,
+            retry_backoff: Duration::from_secs_f64(backoff_ms / 1000.0),
             engine,
             base,
             api: options.api,
@@ -228,6 +245,9 @@ mod tests {
             e.contains("option ca_cert (--ca-cert)") && e.contains("/surely/not/here.pem"),
             "{e}"
         );
+        let e = config(&json!({"engine": "vllm", "retries": 2, "retry_backoff_ms": -1}))
+            .expect_err("negative backoff");
+        assert!(e.contains("retry_backoff_ms"), "{e}");
         let e = config(&json!({"engine": "vllm", "api_key_env": "HTTP_BENCH_TEST_SURELY_UNSET"}))
             .expect_err("unset");
         assert!(e.contains("HTTP_BENCH_TEST_SURELY_UNSET"), "{e}");

@@ -163,6 +163,7 @@ impl Recorder {
             output_text: crate::scan::unescape(&self.raw_text),
             engine_metrics: self.engine_metrics,
             reasoning,
+            retry: 0,
         }
     }
 }

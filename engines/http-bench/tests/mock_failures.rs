@@ -124,6 +124,8 @@ fn refused_connections_are_failed_samples() {
         prepared,
         phase: shared_protocol::Phase::Measure,
         timeout: std::time::Duration::from_secs(2),
+        retries: 0,
+        retry_backoff: std::time::Duration::ZERO,
     };
     let rx = start(
         Arc::new(plan),

@@ -18,7 +18,8 @@ use crate::error::{Failure, exit_code};
 use crate::summary::{EngineStatus, RunSummary};
 
 /// Parse the command line, run the command, map the outcome to an exit status: 0 success, 1
-/// something measured failed (results are still written), 2 bad input.
+/// something measured failed (results are still written), 2 bad input, 130/143 a `compare`
+/// stopped by `SIGINT`/`SIGTERM` (what was measured is written and summarised).
 pub fn main() -> ExitCode {
     let cli = match cli::parse() {
         Ok(cli) => cli,
@@ -70,9 +71,16 @@ pub fn all_ok(summary: &RunSummary) -> bool {
         .all(|e| e.status == EngineStatus::Ok)
 }
 
-/// Exit status of a run: 1 when an engine failed.
+/// Exit status of a run: 128 + the signal's number when a signal stopped it (130 `SIGINT`, 143
+/// `SIGTERM`), else 1 when an engine failed.
 fn exit_for(summary: &RunSummary) -> ExitCode {
-    if all_ok(summary) {
+    if let Some(i) = summary
+        .continuity
+        .as_ref()
+        .and_then(|c| c.interrupted.as_ref())
+    {
+        ExitCode::from(i.exit_code)
+    } else if all_ok(summary) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

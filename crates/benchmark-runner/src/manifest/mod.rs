@@ -3,6 +3,7 @@
 //! Written and read as one type; directories of older layouts are upgraded on reading
 //! ([`read`]).
 
+pub mod continuity;
 mod v1;
 
 use std::collections::BTreeMap;
@@ -51,6 +52,13 @@ pub struct Manifest {
     /// re-rendering an old run never picks up newer figures), or why there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub harness: Option<Value>,
+    /// Set when the run was stopped by `SIGINT`/`SIGTERM` (cleared by a resume, which keeps it
+    /// in its [`continuity::Resumption`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<continuity::Interruption>,
+    /// Each `compare --resume` that continued the run, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resumes: Vec<continuity::Resumption>,
 }
 
 /// What a results directory holds.
@@ -202,12 +210,14 @@ pub fn new_manifest(plan: &Plan, created_utc: &jiff::Timestamp, record: RunRecor
         plan: plan.clone(),
         inputs: record.inputs,
         harness: record.harness,
+        interrupted: None,
+        resumes: Vec::new(),
     }
 }
 
 /// The binary each engine of `plan` runs and what built it. Preflight has just located (and
 /// where needed built) them; looking again finds the same files.
-fn workers(plan: &Plan) -> BTreeMap<String, WorkerBinary> {
+pub fn workers(plan: &Plan) -> BTreeMap<String, WorkerBinary> {
     let locator = crate::locate::Locator::from_env();
     plan.engines
         .iter()

@@ -102,6 +102,7 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
         timeouts.load = seconds("load-timeout", v)?;
     }
 
+    set_retries(&mut engines, s.retries);
     let out_dir = match &s.out {
         Some(dir) => dir.clone(),
         None => PathBuf::from("results").join(format!("{}-{name}", now.strftime("%Y%m%dT%H%M%SZ"))),
@@ -221,6 +222,19 @@ fn ca_cert(s: &Settings) -> Result<Option<String>, Failure> {
     let path = std::path::absolute(path)
         .map_err(|e| usage(format!("--ca-cert {}: {e}", path.display())))?;
     Ok(Some(path.display().to_string()))
+}
+
+/// `--retries N`: the `retries` option of each served engine that does not set its own.
+fn set_retries(engines: &mut [EnginePlan], retries: Option<u32>) {
+    let Some(n) = retries else { return };
+    for e in engines
+        .iter_mut()
+        .filter(|e| catalog::entry(e.id).is_served())
+    {
+        e.options
+            .entry("retries".to_owned())
+            .or_insert(Value::from(n));
+    }
 }
 
 /// One engine plan per engine label and load point, on the device each can run on.

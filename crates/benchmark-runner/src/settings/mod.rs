@@ -71,6 +71,11 @@ pub struct Settings {
     /// Seed for request order, engine order, arrival times, sampling and synthetic engines.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Served engines: send a request again up to N times after a transient failure (429, 5xx,
+    /// connection reset, timeout), waiting 100 ms, then 200 ms, and so on (the `retries`
+    /// engine option; `-o ENGINE.retry_backoff_ms=MS` sets the first wait).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
     /// Results directory (default: `results/<utc-timestamp>-<name>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -185,6 +190,7 @@ pub fn layer(base: Settings, over: Settings) -> Settings {
         warmup_cv: over.warmup_cv.or(base.warmup_cv),
         target_ci: over.target_ci.or(base.target_ci),
         seed: over.seed.or(base.seed),
+        retries: over.retries.or(base.retries),
         out: over.out.or(base.out),
         device: over.device.or(base.device),
         engine_options: keyed(base.engine_options, over.engine_options),

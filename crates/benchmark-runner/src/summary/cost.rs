@@ -169,9 +169,7 @@ pub fn throughput_ci(runs: &[&EngineRun], ok: &[&Request]) -> Option<ThroughputC
     let windows: Vec<(u32, f64)> = runs
         .iter()
         .filter_map(|r| {
-            let ns = r
-                .measure_end_mono_ns?
-                .checked_sub(r.measure_start_mono_ns?)?;
+            let ns = r.measured_ns()?;
             Some((r.repetition, ns as f64 / 1e9))
         })
         .collect();

@@ -16,6 +16,7 @@
 //! - [`itl_definitions`]: inter-token latency as vLLM, `aiperf` and `guidellm` define it.
 
 pub mod agreement;
+pub mod continuity;
 pub mod cost;
 pub mod device_clock;
 pub mod energy;
@@ -40,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use shared_protocol::EngineId;
 
 pub use agreement::Agreement;
+pub use continuity::Continuity;
 pub use cost::CostFigures;
 pub use device_clock::DeviceClockFigures;
 pub use energy::{ChannelEnergy, EngineEnergy, PhaseFigures};
@@ -87,6 +89,10 @@ pub struct RunSummary {
     /// The model the in-process engines ran, and whether its weights are synthetic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelNote>,
+    /// Present when the run did not go in one piece: interrupted (then `complete` is false),
+    /// slots never finished, resumed, or a torn last line set aside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continuity: Option<Continuity>,
 }
 
 /// Whether every run of an engine finished.
@@ -295,6 +301,7 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
         }),
         agreement: data.agreement.to_vec(),
         model: ModelNote::from_manifest(manifest),
+        continuity: continuity::continuity(manifest, runs, rows),
     }
 }
 

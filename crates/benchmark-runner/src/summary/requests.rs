@@ -32,6 +32,22 @@ pub struct RequestCounts {
     /// Planned but not needed: adaptive stopping reached its target precision first.
     pub stopped_early: u64,
     pub warmup: u64,
+    /// Measured requests sent again after a transient failure (`--retries`); their figures are
+    /// their last attempt's.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retried: u64,
+    /// With retries: measured requests whose first attempt failed (retried, or failed with no
+    /// retry left), over every measured request: the failure rate retries hide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_failure_rate: Option<f64>,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if signature"
+)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Aggregate rates over the measured wall time of each repetition.
@@ -59,7 +75,14 @@ pub fn counts(
         planned: planned_per_rep * runs.len().max(1) as u64,
         ..RequestCounts::default()
     };
+    let mut first_failed = 0_u64;
     for r in measured {
+        if r.retry > 0 {
+            counts.retried += 1;
+        }
+        if r.retry > 0 || !r.outcome.is_ok() {
+            first_failed += 1;
+        }
         if let Outcome::Failed { kind, .. } = &r.outcome {
             counts.failed += 1;
             *counts
@@ -67,6 +90,9 @@ pub fn counts(
                 .entry(kind.as_str().to_owned())
                 .or_default() += 1;
         }
+    }
+    if counts.retried > 0 {
+        counts.first_attempt_failure_rate = Some(first_failed as f64 / measured.len() as f64);
     }
     let unanswered = counts.planned.saturating_sub(measured.len() as u64);
     let failed_runs = runs.iter().any(|r| r.status != RunStatus::Ok);
@@ -96,7 +122,7 @@ pub fn failures(runs: &[&EngineRun]) -> Vec<RunFailure> {
 pub fn throughput(runs: &[&EngineRun], ok: &[&Request]) -> Throughput {
     let wall_s: f64 = runs
         .iter()
-        .filter_map(|r| Some((r.measure_end_mono_ns? - r.measure_start_mono_ns?) as f64 / 1e9))
+        .filter_map(|r| Some(r.measured_ns()? as f64 / 1e9))
         .sum();
     let output_tokens: u64 = ok.iter().map(|s| u64::from(s.completion_tokens)).sum();
     Throughput {

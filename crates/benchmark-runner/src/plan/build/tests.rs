@@ -243,3 +243,21 @@ fn hourly_prices_go_to_each_planned_engine_the_engines_own_first() {
     let back: Plan = serde_json::from_value(old).expect("an older plan reads");
     assert!(back.cost.is_empty());
 }
+
+#[test]
+fn retries_become_each_served_engines_option_unless_it_sets_its_own() {
+    let mut s = settings("sim,vllm,llamacpp");
+    s.retries = Some(3);
+    s.engine_options = vec!["llamacpp.retries=1".parse().expect("option")];
+    let p = plan(&s).expect("valid");
+    let retries = |label: &str| {
+        p.engine(label)
+            .expect("engine")
+            .options
+            .get("retries")
+            .cloned()
+    };
+    assert_eq!(retries("sim"), None, "in-process engines take no retries");
+    assert_eq!(retries("vllm"), Some(Value::from(3)));
+    assert_eq!(retries("llamacpp"), Some(Value::from(1)));
+}
