@@ -220,6 +220,7 @@ fn write_race(
                     engine: lane.engine,
                     label: lane.label.clone(),
                     repetition: 0,
+                    resume: 0,
                     sample: sample.clone(),
                 })?;
             }

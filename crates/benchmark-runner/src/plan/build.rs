@@ -36,22 +36,7 @@ pub mod defaults {
 /// Validate `s` (already layered) into a plan. `now` names the results directory when `out`
 /// is unset; `verbose` only changes what the terminal shows.
 pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan, Failure> {
-    let labels: Vec<EngineLabel> = match &s.engines {
-        Some(l) => l.clone(),
-        None => defaults::ENGINES
-            .iter()
-            .map(|e| e.parse().map_err(usage))
-            .collect::<Result<_, _>>()?,
-    };
-    if labels.is_empty() {
-        return Err(usage("no engines given (--engines a,b,...)"));
-    }
-    for (i, l) in labels.iter().enumerate() {
-        if labels[..i].iter().any(|m| m.label == l.label) {
-            return Err(usage(format!("engine {} is listed twice", l.label)));
-        }
-    }
-
+    let labels = engine_labels(s)?;
     let requests = positive("requests", s.requests, defaults::REQUESTS)?;
     let max_tokens = positive("max-tokens", s.max_tokens, defaults::MAX_TOKENS)?;
     let repetitions = positive("repetitions", s.repetitions, defaults::REPETITIONS)?;
@@ -208,6 +193,26 @@ fn by_label(
     }
 
     Ok((options, urls))
+}
+
+/// `--engines`, or the default engines: at least one, no label twice.
+fn engine_labels(s: &Settings) -> Result<Vec<EngineLabel>, Failure> {
+    let labels: Vec<EngineLabel> = match &s.engines {
+        Some(l) => l.clone(),
+        None => defaults::ENGINES
+            .iter()
+            .map(|e| e.parse().map_err(usage))
+            .collect::<Result<_, _>>()?,
+    };
+    if labels.is_empty() {
+        return Err(usage("no engines given (--engines a,b,...)"));
+    }
+    for (i, l) in labels.iter().enumerate() {
+        if labels[..i].iter().any(|m| m.label == l.label) {
+            return Err(usage(format!("engine {} is listed twice", l.label)));
+        }
+    }
+    Ok(labels)
 }
 
 /// `--ca-cert` as an absolute path (workers may run elsewhere than the current directory),

@@ -31,6 +31,7 @@ fn sample(ttft_ms: u64, itl_ms: &[u64], e2e_ms: u64, completion_tokens: u32) -> 
         output_text: None,
         engine_metrics: serde_json::Map::new(),
         reasoning: None,
+        retry: 0,
     }
 }
 

@@ -124,6 +124,7 @@ mod tests {
             output_text: None,
             engine_metrics: serde_json::Map::new(),
             reasoning: None,
+            retry: 0,
         }
     }
 
