@@ -4,10 +4,9 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
-use support::{Child, jsonl, mock_server, runner, stderr, summary};
+use support::{jsonl, llamacpp_server, mock_server, runner, stderr, summary};
 
 fn compare(out: &Path, url: &str, extra: &[&str]) -> std::process::Output {
     let url_arg = format!("vllm={url}");
@@ -178,65 +177,6 @@ fn reasoning_streams_count_reasoning_tokens_by_server_usage_or_the_runner_s_toke
 }
 
 /// The Python interpreter with xllamacpp (scripts/setup.sh makes `.venv`).
-fn xllamacpp_python() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        std::env::var_os("XLLAMACPP_PYTHON").map(PathBuf::from),
-        Some(root.join(".venv/bin/python")),
-    ];
-    candidates.into_iter().flatten().find(|p| {
-        Command::new(p)
-            .args(["-c", "import xllamacpp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
-}
-
-fn llamacpp_server() -> Option<(Child, String)> {
-    use std::io::BufRead;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let model = root.join("models/smollm2-135m-instruct-q4_1.gguf");
-    let Some(python) = xllamacpp_python() else {
-        eprintln!("skipping: no Python with xllamacpp (run scripts/setup.sh)");
-        return None;
-    };
-    if !model.is_file() {
-        eprintln!(
-            "skipping: {} is missing (benchmark-runner models fetch)",
-            model.display()
-        );
-        return None;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut child = Command::new(python)
-        .arg(root.join("scripts/llamacpp-server.py"))
-        .args([
-            "--model",
-            model.to_str().expect("utf-8"),
-            "--port",
-            &port.to_string(),
-        ])
-        .args(["--parallel", "4", "--ctx", "4096"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start llama.cpp server");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("server line");
-    let v: serde_json::Value = serde_json::from_str(&line).expect("server prints its URL");
-    Some((
-        Child(child),
-        v["listening"].as_str().expect("url").to_owned(),
-    ))
-}
-
 #[test]
 fn real_llamacpp_server_closed_and_open_loop() {
     let Some((_server, url)) = llamacpp_server() else {

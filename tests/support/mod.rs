@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// The directory holding this profile's binaries (`target/debug`), after building the runner
@@ -99,4 +99,66 @@ pub fn mock_server(args: &[&str]) -> (Child, String) {
     let v: serde_json::Value = serde_json::from_str(&line).expect("mock URL line is JSON");
     let url = v["mock"].as_str().expect("mock URL").to_owned();
     (Child(child), url)
+}
+
+/// A Python with `xllamacpp` (`XLLAMACPP_PYTHON`, else `.venv/bin/python`), if any.
+pub fn xllamacpp_python() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var_os("XLLAMACPP_PYTHON").map(PathBuf::from),
+        Some(root.join(".venv/bin/python")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import xllamacpp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// A llama.cpp server on the default model (4 slots, 4096 context) and its URL, or `None`
+/// (with the reason printed) when xllamacpp or the model is missing.
+pub fn llamacpp_server() -> Option<(Child, String)> {
+    use std::io::BufRead;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = root.join("models/smollm2-135m-instruct-q4_1.gguf");
+    let Some(python) = xllamacpp_python() else {
+        eprintln!("skipping: no Python with xllamacpp (run scripts/setup.sh)");
+        return None;
+    };
+    if !model.is_file() {
+        eprintln!(
+            "skipping: {} is missing (benchmark-runner models fetch)",
+            model.display()
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut child = Command::new(python)
+        .arg(root.join("scripts/llamacpp-server.py"))
+        .args([
+            "--model",
+            model.to_str().expect("utf-8"),
+            "--port",
+            &port.to_string(),
+        ])
+        .args(["--parallel", "4", "--ctx", "4096"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start llama.cpp server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("server line");
+    let v: serde_json::Value = serde_json::from_str(&line).expect("server prints its URL");
+    Some((
+        Child(child),
+        v["listening"].as_str().expect("url").to_owned(),
+    ))
 }

@@ -161,6 +161,9 @@ fn prompt(index: usize, text: &str) -> Prompt {
         text: text.to_owned(),
         reference: None,
         expected_output_tokens: None,
+        group: None,
+        conversation: None,
+        turn: None,
     }
 }
 
@@ -233,5 +236,120 @@ fn selection_filters_by_length_samples_with_a_seed_and_cycles() {
     assert_eq!(
         c[0].token_ids,
         tok.encode_prompt(" ab", true).expect("encodes")
+    );
+}
+
+#[test]
+fn shared_prefix_prompts_share_exactly_l_tokens_within_a_group() {
+    let (_d, tok) = tokenizer("smollm");
+    let spec: DatasetSpec =
+        "shared-prefix:groups=3,prefix=20,suffix=4..9,output=5,requests=9,seed=4"
+            .parse()
+            .expect("spec");
+    let a = Dataset::load(&spec, Path::new("."), Some(&tok)).expect("generates");
+    assert_eq!(
+        a,
+        Dataset::load(&spec, Path::new("."), Some(&tok)).expect("again")
+    );
+    let groups: Vec<u32> = a.prompts.iter().map(|p| p.group.expect("group")).collect();
+    assert_eq!(groups, [0, 1, 2, 0, 1, 2, 0, 1, 2]);
+    let ids: Vec<Vec<u32>> = a
+        .prompts
+        .iter()
+        .map(|p| tok.encode(&p.text).expect("encodes"))
+        .collect();
+    for (i, p) in a.prompts.iter().enumerate() {
+        // 20 shared tokens and a suffix of 4 to 9, counted by the tokenizer.
+        assert!((24..=29).contains(&ids[i].len()), "{}", ids[i].len());
+        assert_eq!(p.expected_output_tokens, Some(5));
+        let first = groups
+            .iter()
+            .position(|g| Some(*g) == p.group)
+            .expect("group seen");
+        assert_eq!(ids[i][..20], ids[first][..20], "prompt {i}");
+    }
+    // Different groups open differently, and suffixes differ within a group.
+    assert_ne!(ids[0][..20], ids[1][..20]);
+    assert_ne!(ids[0][20..], ids[3][20..]);
+    // A group's prefix does not depend on how many requests there are.
+    let more: DatasetSpec =
+        "shared-prefix:groups=3,prefix=20,suffix=4..9,output=5,requests=30,seed=4"
+            .parse()
+            .expect("spec");
+    let b = Dataset::load(&more, Path::new("."), Some(&tok)).expect("generates");
+    assert_eq!(
+        tok.encode(&b.prompts[2].text).expect("encodes")[..20],
+        ids[2][..20]
+    );
+    assert!(Dataset::load(&spec, Path::new("."), None).is_err());
+}
+
+#[test]
+fn multiturn_prompts_carry_the_recorded_history() {
+    let (_d, tok) = tokenizer("smollm");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/multiturn-sharegpt.json");
+    let spec: DatasetSpec = format!("multiturn:{}", path.display())
+        .parse()
+        .expect("spec");
+    let ds = Dataset::load(&spec, Path::new("."), Some(&tok)).expect("loads");
+    let shape: Vec<(Option<u32>, Option<u32>)> = ds
+        .prompts
+        .iter()
+        .map(|p| (p.conversation, p.turn))
+        .collect();
+    // c0 has 3 user turns, c1 one (its opening answer dropped), c2 two, c3 none (skipped).
+    assert_eq!(
+        shape,
+        [
+            (Some(0), Some(0)),
+            (Some(0), Some(1)),
+            (Some(0), Some(2)),
+            (Some(1), Some(0)),
+            (Some(2), Some(0)),
+            (Some(2), Some(1)),
+        ]
+    );
+    let turn = |m: &str, role: &str| format!("<|im_start|>{role}\n{m}<|im_end|>\n");
+    let gen_prompt = "<|im_start|>assistant\n";
+    assert_eq!(
+        ds.prompts[1].text,
+        format!(
+            "{}{}{}{gen_prompt}",
+            turn("hello there", "user"),
+            turn("hi how can i help", "assistant"),
+            turn("tell me a joke", "user")
+        )
+    );
+    // Each turn's prompt opens with the previous one's history (less its generation prompt).
+    for k in [1, 2] {
+        let before = ds.prompts[k - 1].text.trim_end_matches(gen_prompt);
+        assert!(ds.prompts[k].text.starts_with(before), "turn {k}");
+    }
+    assert_eq!(
+        ds.prompts[4].text,
+        format!(
+            "{}{}{gen_prompt}",
+            turn("be brief", "system"),
+            turn("name a colour", "user")
+        )
+    );
+    // The recorded answer's length in tokens is the expected output; its text the reference.
+    assert_eq!(
+        ds.prompts[1].expected_output_tokens,
+        Some(tok.count("a cat walked into a bar").expect("counts") as u32)
+    );
+    assert_eq!(
+        ds.prompts[1].reference.as_deref(),
+        Some("a cat walked into a bar")
+    );
+    let capped: DatasetSpec = format!("multiturn:{},turns=1", path.display())
+        .parse()
+        .expect("spec");
+    assert_eq!(
+        Dataset::load(&capped, Path::new("."), Some(&tok))
+            .expect("loads")
+            .prompts
+            .len(),
+        3
     );
 }

@@ -51,6 +51,8 @@ pub trait Requester: Send + Sync + 'static {
 pub enum LoadError {
     #[error("open loop: {0}")]
     Schedule(#[from] crate::arrivals::ScheduleError),
+    #[error("trace replay: the trace has {offsets} arrival times for {requests} requests")]
+    TraceShort { offsets: usize, requests: usize },
     #[error("cannot start the pacing thread: {0}")]
     Thread(std::io::Error),
 }
@@ -87,6 +89,66 @@ pub async fn closed<R: Requester>(
                 slot = back;
                 if tx.send(sample).is_err() {
                     break;
+                }
+            }
+        });
+    }
+    while set.join_next().await.is_some() {}
+}
+
+/// Conversations as ranges of request indices: `turns[c]` consecutive requests each, then one
+/// request per conversation for any requests left; cut at `n`.
+pub fn conversation_ranges(turns: &[u32], n: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    for &t in turns {
+        if at >= n {
+            break;
+        }
+        let end = (at + t.max(1) as usize).min(n);
+        out.push(at..end);
+        at = end;
+    }
+    out.extend((at..n).map(|i| i..i + 1));
+    out
+}
+
+/// Multi-turn: `concurrency` users, each taking the next conversation and running its turns in
+/// order, `think` between the end of one turn and the start of the next.
+pub async fn conversations<R: Requester>(
+    req: Arc<R>,
+    concurrency: usize,
+    think: Duration,
+    turns: &[u32],
+    tx: mpsc::Sender<Sample>,
+) {
+    let convs = Arc::new(conversation_ranges(turns, req.len()));
+    let users = concurrency.min(convs.len());
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..users {
+        let mut slot = req.open_slot().await.ok();
+        let (req, next, tx, convs) = (
+            Arc::clone(&req),
+            Arc::clone(&next),
+            tx.clone(),
+            Arc::clone(&convs),
+        );
+        set.spawn(async move {
+            loop {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                let Some(range) = convs.get(c) else {
+                    break;
+                };
+                for (k, i) in range.clone().enumerate() {
+                    if k > 0 && !think.is_zero() {
+                        tokio::time::sleep(think).await;
+                    }
+                    let (sample, back) = Arc::clone(&req).run(i, slot.take(), None).await;
+                    slot = back;
+                    if tx.send(sample).is_err() {
+                        return;
+                    }
                 }
             }
         });
@@ -184,6 +246,44 @@ pub fn start<R: Requester>(
     match *load {
         LoadPattern::Closed { concurrency } => {
             handle.spawn(closed(req, concurrency.max(1) as usize, Duration::ZERO, tx));
+        }
+        LoadPattern::MultiTurn {
+            concurrency,
+            think_time_ms,
+            ref turns,
+        } => {
+            let turns = turns.clone();
+            handle.spawn(async move {
+                conversations(
+                    req,
+                    concurrency.max(1) as usize,
+                    Duration::from_millis(think_time_ms),
+                    &turns,
+                    tx,
+                )
+                .await;
+            });
+        }
+        LoadPattern::Trace {
+            ref offsets_ns,
+            max_concurrency,
+            ..
+        } => {
+            // A workload longer than its trace is refused rather than sent at invented times.
+            if offsets_ns.len() < req.len() {
+                return Err(LoadError::TraceShort {
+                    offsets: offsets_ns.len(),
+                    requests: req.len(),
+                });
+            }
+            let offsets = offsets_ns[..req.len()].to_vec();
+            let handle = handle.clone();
+            let max = max_concurrency.map(|m| m.max(1) as usize);
+            let name = worker.to_owned();
+            std::thread::Builder::new()
+                .name(format!("{worker}-pacer"))
+                .spawn(move || open(&req, &handle, &offsets, max, &tx, &name))
+                .map_err(LoadError::Thread)?;
         }
         LoadPattern::Open {
             rate_rps,
@@ -344,6 +444,73 @@ mod tests {
             .max()
             .unwrap_or(0);
         assert!(lag > 50_000_000, "max lag {lag} ns");
+    }
+
+    #[test]
+    fn conversations_are_ranges_of_requests_cut_at_the_workload() {
+        assert_eq!(conversation_ranges(&[3, 1, 2], 6), [0..3, 3..4, 4..6]);
+        assert_eq!(conversation_ranges(&[3, 4], 5), [0..3, 3..5]);
+        assert_eq!(conversation_ranges(&[2], 4), [0..2, 2..3, 3..4]);
+    }
+
+    #[test]
+    fn multi_turn_runs_each_conversations_turns_in_order_after_the_think_time() {
+        let rt = runtime();
+        // Turns of 20 ms; conversations of 3, 1 and 2 turns; two users; 30 ms think time.
+        let req = sleeper(6, 20);
+        let load = LoadPattern::MultiTurn {
+            concurrency: 2,
+            think_time_ms: 30,
+            turns: vec![3, 1, 2],
+        };
+        let rx = start(Arc::clone(&req), rt.handle(), &load, "test").expect("start");
+        let samples: Vec<Sample> = rx.iter().collect();
+        assert_eq!(samples.len(), 6);
+        assert_eq!(req.peak.load(Ordering::SeqCst), 2);
+        let start_of = |i: u64| {
+            samples
+                .iter()
+                .find(|s| s.request_id == i)
+                .map(|s| (s.start_mono_ns, s.start_mono_ns + s.e2e_ns))
+                .expect("sample")
+        };
+        for conv in [[0u64, 1, 2].as_slice(), &[4, 5]] {
+            for w in conv.windows(2) {
+                let (_, end) = start_of(w[0]);
+                let (next_start, _) = start_of(w[1]);
+                // The next turn starts no earlier than the think time after the last ended.
+                assert!(next_start >= end + 30_000_000, "{w:?}");
+            }
+        }
+        assert!(samples.iter().all(|s| s.scheduled_mono_ns.is_none()));
+    }
+
+    #[test]
+    fn trace_replay_sends_at_the_traces_offsets() {
+        let rt = runtime();
+        let req = sleeper(4, 1);
+        // Offsets 0, 0, 20 ms, 45 ms: scheduled times keep those gaps exactly.
+        let load = LoadPattern::Trace {
+            offsets_ns: vec![0, 0, 20_000_000, 45_000_000, 99_000_000],
+            time_scale: 1.0,
+            max_concurrency: None,
+        };
+        let rx = start(Arc::clone(&req), rt.handle(), &load, "test").expect("start");
+        let mut samples: Vec<Sample> = rx.iter().collect();
+        samples.sort_by_key(|s| s.request_id);
+        let at: Vec<u64> = samples
+            .iter()
+            .map(|s| s.scheduled_mono_ns.expect("scheduled"))
+            .collect();
+        let rel: Vec<u64> = at.iter().map(|t| t - at[0]).collect();
+        assert_eq!(rel, [0, 0, 20_000_000, 45_000_000]);
+        let short = LoadPattern::Trace {
+            offsets_ns: vec![0],
+            time_scale: 1.0,
+            max_concurrency: None,
+        };
+        let err = start(sleeper(2, 1), rt.handle(), &short, "test").expect_err("short");
+        assert!(err.to_string().contains("1 arrival times for 2"), "{err}");
     }
 
     #[test]

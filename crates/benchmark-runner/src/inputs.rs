@@ -165,13 +165,23 @@ pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
         .dataset
         .parse()
         .map_err(|e: bench_inputs::Error| usage(e.to_string()))?;
-    let chat = !w.raw_prompts && !matches!(dataset_spec, DatasetSpec::Synthetic(_));
+    // Synthetic text (synthetic, shared-prefix, trace) is sent raw: its lengths are exact;
+    // multi-turn prompts are already rendered with the chat template.
+    let chat = !w.raw_prompts
+        && !matches!(
+            dataset_spec,
+            DatasetSpec::Synthetic(_)
+                | DatasetSpec::SharedPrefix(_)
+                | DatasetSpec::Trace { .. }
+                | DatasetSpec::MultiTurn { .. }
+        );
     let dataset = Dataset::load(&dataset_spec, &datasets_dir(), tokenizer.as_ref())
         .map_err(|e| usage(e.to_string()))?;
     let count = (w.requests + w.warmup) as usize;
     let prompts: Vec<Prompt> = if let Some(tok) = &tokenizer {
         let selection = Selection {
-            count: Some(count),
+            // A trace or conversations keep their order (see `workload::build`).
+            count: (!w.in_source_order()).then_some(count),
             min_prompt_tokens: w.min_prompt_tokens,
             max_prompt_tokens: w.max_prompt_tokens,
             seed: plan.seed,

@@ -22,10 +22,17 @@ pub struct Requests {
 }
 
 /// Pick prompts for `plan` with `seed` (without replacement while the pool lasts) and build
-/// requests. Measured requests get ids `0..requests`, warm-up ones the ids after them.
+/// requests. Measured requests get ids `0..requests`, warm-up ones the ids after them. A trace's
+/// prompts and multi-turn conversations are taken in their order: measured request `i` is the
+/// trace's row `i` (sent at that row's time), or the `i`-th turn counting conversation by
+/// conversation.
 pub fn build(plan: &WorkloadPlan, prompts: &[Prompt], chat: bool, seed: u64) -> Requests {
     let total = (plan.requests + plan.warmup) as usize;
-    let picks = pick(prompts.len(), total, seed);
+    let picks = if plan.in_source_order() {
+        (0..total).map(|i| i % prompts.len().max(1)).collect()
+    } else {
+        pick(prompts.len(), total, seed)
+    };
     let make = |id: u64, index: usize| {
         let p = &prompts[index];
         Request {

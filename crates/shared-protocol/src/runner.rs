@@ -145,6 +145,26 @@ pub enum LoadPattern {
         #[serde(default)]
         ramp_up_s: f64,
     },
+    /// Multi-turn conversations: the requests are conversations' turns in order, conversation
+    /// `c` the next `turns[c]` requests. `concurrency` users each take the next conversation
+    /// and send its turns one after another, waiting `think_time_ms` between the end of a turn
+    /// and the start of the next. Requests past the listed conversations are conversations of
+    /// one turn each.
+    MultiTurn {
+        concurrency: u32,
+        think_time_ms: u64,
+        turns: Vec<u32>,
+    },
+    /// Trace replay: request `i` sent at `offsets_ns[i]` after the start (a recorded trace's
+    /// arrival times, already multiplied by `time_scale`), regardless of completions.
+    Trace {
+        offsets_ns: Vec<u64>,
+        /// The factor the trace's gaps were multiplied by (recorded for the report).
+        time_scale: f64,
+        /// Optional cap on requests in flight, as for the open loop.
+        #[serde(default)]
+        max_concurrency: Option<u32>,
+    },
 }
 
 /// Inter-arrival distribution of an open-loop load.

@@ -1,16 +1,21 @@
 //! Prompts for a run: the bundled dataset, user files, `ShareGPT`, synthetic workloads; then
 //! length filtering and seeded sampling ([`select()`]).
 
+mod multiturn;
 mod records;
 mod select;
+mod shared_prefix;
 mod spec;
 mod synthetic;
+mod trace;
 
 use std::path::Path;
 
+pub use multiturn::multiturn_turns;
 pub use records::PROMPT_FIELDS;
 pub use select::{Selection, TokenizedPrompt, select};
-pub use spec::{DEFAULT_SYNTHETIC_REQUESTS, DatasetSpec, LengthDist, Synthetic};
+pub use spec::{DEFAULT_SYNTHETIC_REQUESTS, DatasetSpec, LengthDist, SharedPrefix, Synthetic};
+pub use trace::{TraceRow, read_trace, trace_offsets_ns};
 
 use crate::error::{Error, Result, io_err};
 use crate::hash::sha256_file;
@@ -30,6 +35,12 @@ pub struct Prompt {
     pub reference: Option<String>,
     /// Output length the workload asks for (synthetic, or a per-row field).
     pub expected_output_tokens: Option<u32>,
+    /// The prefix group of a shared-prefix workload's prompt.
+    pub group: Option<u32>,
+    /// The conversation of a multi-turn workload's prompt (0-based, in file order).
+    pub conversation: Option<u32>,
+    /// The 0-based user turn within its conversation.
+    pub turn: Option<u32>,
 }
 
 /// A loaded dataset.
@@ -78,6 +89,33 @@ impl Dataset {
                     message: "synthetic prompts need the model's tokenizer".to_owned(),
                 })?;
                 (synthetic::generate(s, tokenizer)?, None)
+            }
+            DatasetSpec::SharedPrefix(s) => {
+                let tokenizer = tokenizer.ok_or_else(|| Error::Dataset {
+                    source_name: "shared-prefix".to_owned(),
+                    message: "shared-prefix prompts need the model's tokenizer".to_owned(),
+                })?;
+                (shared_prefix::generate(s, tokenizer)?, None)
+            }
+            DatasetSpec::MultiTurn {
+                path, max_turns, ..
+            } => {
+                let tokenizer = tokenizer.ok_or_else(|| Error::Dataset {
+                    source_name: path.display().to_string(),
+                    message: "multi-turn prompts need the model's tokenizer and chat template"
+                        .to_owned(),
+                })?;
+                (
+                    multiturn::load(path, *max_turns, tokenizer)?,
+                    Some(path.clone()),
+                )
+            }
+            DatasetSpec::Trace { path, seed, .. } => {
+                let tokenizer = tokenizer.ok_or_else(|| Error::Dataset {
+                    source_name: path.display().to_string(),
+                    message: "a trace's prompts need the model's tokenizer".to_owned(),
+                })?;
+                (trace::prompts(path, *seed, tokenizer)?, Some(path.clone()))
             }
         };
         Ok(Dataset {

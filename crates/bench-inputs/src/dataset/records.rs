@@ -30,7 +30,7 @@ fn data_err(path: &Path, message: impl Into<String>) -> Error {
 }
 
 /// Rows of a JSONL file, a JSON array of objects, or a CSV file with a header, as JSON objects.
-fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>> {
+pub(crate) fn read_rows(path: &Path) -> Result<Vec<Map<String, Value>>> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -136,6 +136,9 @@ pub(crate) fn load_file(path: &Path, field: Option<&str>) -> Result<Vec<Prompt>>
                 expected_output_tokens: OUTPUT_FIELDS
                     .iter()
                     .find_map(|f| row.get(*f).and_then(as_count)),
+                group: None,
+                conversation: None,
+                turn: None,
             })
         })
         .collect()
@@ -182,6 +185,9 @@ pub(crate) fn load_sharegpt(path: &Path, tokenizer: Option<&Tokenizer>) -> Resul
             text: turns[pos].1.to_owned(),
             reference: None,
             expected_output_tokens,
+            group: None,
+            conversation: None,
+            turn: None,
         });
     }
     if prompts.is_empty() {

@@ -21,6 +21,38 @@ pub enum DatasetSpec {
     ShareGpt(PathBuf),
     /// Prompts of controlled token lengths.
     Synthetic(Synthetic),
+    /// Groups of synthetic prompts, each group's prompts opening with the same prefix.
+    SharedPrefix(SharedPrefix),
+    /// Multi-turn `ShareGPT` conversations, one request per user turn sent with the history
+    /// of the earlier turns (their recorded answers), `think_time_ms` between a conversation's
+    /// turns, at most `max_turns` user turns per conversation.
+    MultiTurn {
+        path: PathBuf,
+        max_turns: Option<u32>,
+        think_time_ms: u64,
+    },
+    /// A request trace (Mooncake or BurstGPT): synthetic prompts of the trace's lengths, sent
+    /// at its arrival times multiplied by `time_scale`.
+    Trace {
+        path: PathBuf,
+        time_scale: f64,
+        seed: u64,
+    },
+}
+
+/// A shared-prefix workload: `requests` prompts in `groups` groups (request `i` in group
+/// `i % groups`); every prompt of a group opens with the group's `prefix` tokens (a synthetic
+/// system prompt) followed by its own suffix of `suffix` tokens; outputs of `output` tokens;
+/// all reproducible from `seed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedPrefix {
+    pub groups: u32,
+    /// Prefix length `L` in tokens, shared within a group.
+    pub prefix: u32,
+    pub suffix: LengthDist,
+    pub output: LengthDist,
+    pub requests: usize,
+    pub seed: u64,
 }
 
 /// A synthetic workload: `requests` prompts with input and output lengths drawn from the given
@@ -64,6 +96,15 @@ impl FromStr for DatasetSpec {
         if let Some(rest) = s.strip_prefix("synthetic:") {
             return parse_synthetic(s, rest).map(DatasetSpec::Synthetic);
         }
+        if let Some(rest) = s.strip_prefix("shared-prefix:") {
+            return parse_shared_prefix(s, rest).map(DatasetSpec::SharedPrefix);
+        }
+        if let Some(rest) = s.strip_prefix("multiturn:") {
+            return parse_multiturn(s, rest);
+        }
+        if let Some(rest) = s.strip_prefix("trace:") {
+            return parse_trace(s, rest);
+        }
         if let Some(path) = s.strip_prefix("sharegpt:") {
             if path.is_empty() {
                 return Err(spec_err(s, "sharegpt: needs a path"));
@@ -91,7 +132,7 @@ impl FromStr for DatasetSpec {
         if !valid {
             return Err(spec_err(
                 s,
-                "expected a bundled dataset name, PATH.jsonl|.json|.csv[#FIELD], sharegpt:PATH or synthetic:input=LEN,output=LEN",
+                "expected a bundled dataset name, PATH.jsonl|.json|.csv[#FIELD], sharegpt:PATH, synthetic:input=LEN,output=LEN or shared-prefix:groups=N,prefix=L,suffix=LEN,output=LEN",
             ));
         }
         Ok(DatasetSpec::Bundled(s.to_owned()))
@@ -130,6 +171,137 @@ fn parse_synthetic(spec: &str, rest: &str) -> Result<Synthetic, Error> {
         requests: requests.unwrap_or(DEFAULT_SYNTHETIC_REQUESTS),
         input: input.ok_or_else(|| spec_err(spec, "input=LEN is required"))?,
         output: output.ok_or_else(|| spec_err(spec, "output=LEN is required"))?,
+        seed,
+    })
+}
+
+/// `multiturn:PATH[,turns=K][,think-ms=MS]`.
+fn parse_multiturn(spec: &str, rest: &str) -> Result<DatasetSpec, Error> {
+    let mut parts = rest.split(',');
+    let path = parts.next().unwrap_or_default();
+    if path.is_empty() {
+        return Err(spec_err(spec, "multiturn: needs a path"));
+    }
+    let (mut max_turns, mut think_time_ms) = (None, 0u64);
+    for part in parts.filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some(("turns", v)) => {
+                max_turns = Some(v.parse().ok().filter(|n: &u32| *n > 0).ok_or_else(|| {
+                    spec_err(spec, format!("turns '{v}' is not a positive count"))
+                })?);
+            }
+            Some(("think-ms" | "think_ms", v)) => {
+                think_time_ms = v.parse().map_err(|_| {
+                    spec_err(
+                        spec,
+                        format!("think-ms '{v}' is not a whole number of milliseconds"),
+                    )
+                })?;
+            }
+            _ => {
+                return Err(spec_err(
+                    spec,
+                    format!("'{part}' is not turns=K or think-ms=MS"),
+                ));
+            }
+        }
+    }
+    Ok(DatasetSpec::MultiTurn {
+        path: PathBuf::from(path),
+        max_turns,
+        think_time_ms,
+    })
+}
+
+/// `trace:PATH[,time-scale=X][,seed=S]`.
+fn parse_trace(spec: &str, rest: &str) -> Result<DatasetSpec, Error> {
+    let mut parts = rest.split(',');
+    let path = parts.next().unwrap_or_default();
+    if path.is_empty() {
+        return Err(spec_err(spec, "trace: needs a path"));
+    }
+    let (mut time_scale, mut seed) = (1.0f64, 0u64);
+    for part in parts.filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some(("time-scale" | "time_scale", v)) => {
+                time_scale = v
+                    .parse()
+                    .ok()
+                    .filter(|x: &f64| x.is_finite() && *x > 0.0)
+                    .ok_or_else(|| {
+                        spec_err(spec, format!("time-scale '{v}' is not a positive number"))
+                    })?;
+            }
+            Some(("seed", v)) => {
+                seed = v
+                    .parse()
+                    .map_err(|_| spec_err(spec, format!("seed '{v}' is not an integer")))?;
+            }
+            _ => {
+                return Err(spec_err(
+                    spec,
+                    format!("'{part}' is not time-scale=X or seed=S"),
+                ));
+            }
+        }
+    }
+    Ok(DatasetSpec::Trace {
+        path: PathBuf::from(path),
+        time_scale,
+        seed,
+    })
+}
+
+fn parse_shared_prefix(spec: &str, rest: &str) -> Result<SharedPrefix, Error> {
+    let (mut groups, mut prefix, mut suffix, mut output, mut requests, mut seed) =
+        (None, None, None, None, None, 0u64);
+    let count = |key: &str, value: &str| {
+        value
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| spec_err(spec, format!("{key} '{value}' is not a positive count")))
+    };
+    for part in rest.split(',').filter(|p| !p.is_empty()) {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| spec_err(spec, format!("'{part}' is not key=value")))?;
+        match key {
+            "groups" => groups = Some(count(key, value)?),
+            "prefix" => prefix = Some(count(key, value)?),
+            "suffix" => suffix = Some(parse_length(spec, value)?),
+            "output" | "out" => output = Some(parse_length(spec, value)?),
+            "requests" | "n" => requests = Some(count(key, value)?),
+            "seed" => {
+                seed = value
+                    .parse()
+                    .map_err(|_| spec_err(spec, format!("seed '{value}' is not an integer")))?;
+            }
+            _ => {
+                return Err(spec_err(
+                    spec,
+                    format!(
+                        "unknown key '{key}' (known: groups, prefix, suffix, output, requests, seed)"
+                    ),
+                ));
+            }
+        }
+    }
+    let too_big = |key: &str, n: u64| {
+        u32::try_from(n).map_err(|_| spec_err(spec, format!("{key} {n} is too large")))
+    };
+    Ok(SharedPrefix {
+        groups: too_big(
+            "groups",
+            groups.ok_or_else(|| spec_err(spec, "groups=N is required"))?,
+        )?,
+        prefix: too_big(
+            "prefix",
+            prefix.ok_or_else(|| spec_err(spec, "prefix=L is required"))?,
+        )?,
+        suffix: suffix.ok_or_else(|| spec_err(spec, "suffix=LEN is required"))?,
+        output: output.ok_or_else(|| spec_err(spec, "output=LEN is required"))?,
+        requests: requests.map_or(DEFAULT_SYNTHETIC_REQUESTS, |n| n as usize),
         seed,
     })
 }
@@ -193,6 +365,31 @@ impl fmt::Display for DatasetSpec {
                 "synthetic:input={},output={},requests={},seed={}",
                 s.input, s.output, s.requests, s.seed
             ),
+            DatasetSpec::MultiTurn {
+                path,
+                max_turns,
+                think_time_ms,
+            } => {
+                write!(f, "multiturn:{}", path.display())?;
+                if let Some(k) = max_turns {
+                    write!(f, ",turns={k}")?;
+                }
+                write!(f, ",think-ms={think_time_ms}")
+            }
+            DatasetSpec::Trace {
+                path,
+                time_scale,
+                seed,
+            } => write!(
+                f,
+                "trace:{},time-scale={time_scale},seed={seed}",
+                path.display()
+            ),
+            DatasetSpec::SharedPrefix(s) => write!(
+                f,
+                "shared-prefix:groups={},prefix={},suffix={},output={},requests={},seed={}",
+                s.groups, s.prefix, s.suffix, s.output, s.requests, s.seed
+            ),
         }
     }
 }
@@ -243,6 +440,40 @@ mod tests {
             })
         );
         assert_eq!(parse(&s.to_string()), s);
+        let sp =
+            parse("shared-prefix:groups=4,prefix=256,suffix=16..32,output=8,requests=40,seed=2");
+        assert_eq!(
+            sp,
+            DatasetSpec::SharedPrefix(SharedPrefix {
+                groups: 4,
+                prefix: 256,
+                suffix: LengthDist::Uniform { min: 16, max: 32 },
+                output: LengthDist::Fixed(8),
+                requests: 40,
+                seed: 2,
+            })
+        );
+        assert_eq!(parse(&sp.to_string()), sp);
+        let mt = parse("multiturn:sg.json,turns=3,think-ms=250");
+        assert_eq!(
+            mt,
+            DatasetSpec::MultiTurn {
+                path: "sg.json".into(),
+                max_turns: Some(3),
+                think_time_ms: 250
+            }
+        );
+        assert_eq!(parse(&mt.to_string()), mt);
+        let tr = parse("trace:t/mooncake.jsonl,time-scale=0.5");
+        assert_eq!(
+            tr,
+            DatasetSpec::Trace {
+                path: "t/mooncake.jsonl".into(),
+                time_scale: 0.5,
+                seed: 0
+            }
+        );
+        assert_eq!(parse(&tr.to_string()), tr);
         let fixed = parse("synthetic:input=128,output=32");
         assert!(matches!(
             fixed,
@@ -263,6 +494,22 @@ mod tests {
             ("synthetic:input=3,output=3,colour=red", "unknown key"),
             ("Some Name", "bundled dataset name"),
             ("sharegpt:", "needs a path"),
+            ("trace:", "needs a path"),
+            ("multiturn:", "needs a path"),
+            ("multiturn:a.json,turns=0", "turns '0'"),
+            ("multiturn:a.json,think=3", "think-ms=MS"),
+            ("trace:t.csv,time-scale=0", "time-scale '0'"),
+            ("trace:t.csv,speed=2", "time-scale=X"),
+            ("shared-prefix:prefix=8,suffix=2,output=2", "groups=N"),
+            (
+                "shared-prefix:groups=0,prefix=8,suffix=2,output=2",
+                "groups '0'",
+            ),
+            ("shared-prefix:groups=2,suffix=2,output=2", "prefix=L"),
+            (
+                "shared-prefix:groups=2,prefix=8,suffix=2,output=2,size=3",
+                "unknown key",
+            ),
         ] {
             let err = spec.parse::<DatasetSpec>().expect_err(spec).to_string();
             assert!(err.contains(needle), "{spec}: {err}");

@@ -50,7 +50,7 @@ pub(crate) fn word_tokens(tokenizer: &Tokenizer) -> Result<Vec<String>> {
     Ok(words)
 }
 
-fn sample(dist: LengthDist, rng: &mut ChaCha8Rng) -> Result<u32> {
+pub(crate) fn sample(dist: LengthDist, rng: &mut ChaCha8Rng) -> Result<u32> {
     Ok(match dist {
         LengthDist::Fixed(n) => n,
         LengthDist::Uniform { min, max } => rng.random_range(min..=max),
@@ -87,6 +87,9 @@ pub(crate) fn generate(spec: &Synthetic, tokenizer: &Tokenizer) -> Result<Vec<Pr
             text,
             reference: None,
             expected_output_tokens: Some(output),
+            group: None,
+            conversation: None,
+            turn: None,
         });
     }
     Ok(prompts)

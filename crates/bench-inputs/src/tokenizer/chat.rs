@@ -42,6 +42,29 @@ impl ChatTemplate {
         Ok(ChatTemplate { env })
     }
 
+    /// Render `messages` (`(role, content)`: `system`, `user`, `assistant`) followed by the
+    /// assistant's generation prompt.
+    pub fn render_messages(
+        &self,
+        messages: &[(&str, &str)],
+        bos_token: &str,
+        eos_token: &str,
+    ) -> Result<String> {
+        let template = self.env.get_template(NAME).map_err(|e| template_err(&e))?;
+        let messages: Vec<_> = messages
+            .iter()
+            .map(|(role, content)| context! { role => role, content => content })
+            .collect();
+        template
+            .render(context! {
+                messages => messages,
+                add_generation_prompt => true,
+                bos_token => bos_token,
+                eos_token => eos_token,
+            })
+            .map_err(|e| template_err(&e))
+    }
+
     /// Render one user turn followed by the assistant's generation prompt.
     pub fn render_user(&self, text: &str, bos_token: &str, eos_token: &str) -> Result<String> {
         let template = self.env.get_template(NAME).map_err(|e| template_err(&e))?;

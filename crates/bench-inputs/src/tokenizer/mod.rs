@@ -115,6 +115,21 @@ impl Tokenizer {
         )
     }
 
+    /// A conversation (`(role, content)` messages, the last one the user's) in the model's chat
+    /// template, with the generation prompt.
+    pub fn apply_chat_template_messages(&self, messages: &[(&str, &str)]) -> Result<String> {
+        let template = self.template.as_ref().ok_or_else(|| {
+            Error::Template(
+                "the model has no chat template; multi-turn prompts need one".to_owned(),
+            )
+        })?;
+        template.render_messages(
+            messages,
+            self.specials.bos_token.as_deref().unwrap_or(""),
+            self.specials.eos_token.as_deref().unwrap_or(""),
+        )
+    }
+
     /// Ids of `text` with special-token strings (`<|im_start|>`) parsed as special tokens and no
     /// BOS added: llama.cpp's `tokenize(text, add_special = false, parse_special = true)`.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {

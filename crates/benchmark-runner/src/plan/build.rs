@@ -52,7 +52,11 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
 
     let (mut options, urls) = by_label(s, &labels)?;
     let ca_cert = ca_cert(s)?;
-    let points = load_points(s, seed)?;
+    let dataset = s
+        .dataset
+        .clone()
+        .unwrap_or_else(|| defaults::DATASET.to_owned());
+    let (points, warmup) = points_and_warmup(s, &dataset, requests, seed)?;
     let mut engines = Vec::new();
     let mut price_per_hour = BTreeMap::new();
     // One label at a time, so each of its planned engines (sweep points) gets its price.
@@ -106,13 +110,10 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
         engines,
         workload: WorkloadPlan {
             requests,
-            warmup: s.warmup.unwrap_or(defaults::WARMUP),
+            warmup,
             max_tokens,
             ignore_eos: s.ignore_eos.unwrap_or(false),
-            dataset: s
-                .dataset
-                .clone()
-                .unwrap_or_else(|| defaults::DATASET.to_owned()),
+            dataset,
             model: s.model.clone(),
             min_prompt_tokens: s.min_prompt_tokens,
             max_prompt_tokens: s.max_prompt_tokens,
@@ -297,6 +298,45 @@ fn engine_plans(
         }
     }
     Ok(engines)
+}
+
+/// The load points and the warm-up count: a dataset that sets its own load (a trace, multi-turn
+/// conversations, which take no warm-up) or the settings' load.
+fn points_and_warmup(
+    s: &Settings,
+    dataset: &str,
+    requests: u32,
+    seed: u64,
+) -> Result<(super::trace::Points, u32), Failure> {
+    let multiturn = super::trace::multiturn_loads(dataset, requests, s.concurrency.as_deref())?;
+    // A warm-up would be turns of conversations of their own, filling the prefix cache the
+    // later turns are measured against: conversations run cold.
+    if multiturn.is_some() && s.warmup.is_some_and(|w| w > 0) {
+        return Err(usage(
+            "multi-turn conversations take no warm-up (--warmup 0): it would fill the prefix cache the turns are measured against",
+        ));
+    }
+    let warmup = if multiturn.is_some() {
+        0
+    } else {
+        s.warmup.unwrap_or(defaults::WARMUP)
+    };
+    if multiturn.is_some() && (s.rate.is_some() || s.max_concurrency.is_some()) {
+        return Err(usage(
+            "multi-turn conversations run closed loop: leave out --rate and --max-concurrency",
+        ));
+    }
+    let points = match super::trace::trace_load(dataset, requests, warmup, s.max_concurrency)? {
+        _ if multiturn.is_some() => multiturn.unwrap_or_default(),
+        Some(_) if s.rate.is_some() || s.concurrency.is_some() => {
+            return Err(usage(
+                "a trace dataset sets its own arrival times: leave out --rate and --concurrency",
+            ));
+        }
+        Some(trace) => vec![(Some("trace".to_owned()), trace)],
+        None => load_points(s, seed)?,
+    };
+    Ok((points, warmup))
 }
 
 /// The load points of served engines: one closed-loop point by default, a sweep when a list is

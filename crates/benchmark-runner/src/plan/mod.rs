@@ -4,6 +4,7 @@
 
 mod build;
 mod order;
+mod trace;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -114,6 +115,27 @@ impl WorkloadPlan {
         match self.stop {
             StopRule::Count => None,
             StopRule::TargetCi { half_width } => Some(half_width),
+        }
+    }
+
+    /// Whether the dataset's prompts are sent in their order (request `i` is prompt `i`) rather
+    /// than sampled: a request trace (arrival order), multi-turn conversations (turns of a
+    /// conversation in order, conversations in file order) and shared-prefix groups (request
+    /// `i` in group `i % groups`).
+    pub fn in_source_order(&self) -> bool {
+        matches!(
+            self.dataset.parse::<bench_inputs::DatasetSpec>(),
+            Ok(bench_inputs::DatasetSpec::Trace { .. }
+                | bench_inputs::DatasetSpec::MultiTurn { .. }
+                | bench_inputs::DatasetSpec::SharedPrefix(_))
+        )
+    }
+
+    /// The number of prefix groups of a shared-prefix dataset.
+    pub fn prefix_groups(&self) -> Option<u32> {
+        match self.dataset.parse::<bench_inputs::DatasetSpec>() {
+            Ok(bench_inputs::DatasetSpec::SharedPrefix(s)) => Some(s.groups),
+            _ => None,
         }
     }
 }

@@ -50,6 +50,7 @@ pub fn report_md(summary: &RunSummary, manifest: &Manifest) -> String {
     cost_section(&mut out, summary);
     itl_definitions(&mut out, summary);
     reasoning_table(&mut out, summary);
+    super::workloads::workload_sections(&mut out, summary);
     if let Some(v) = &summary.verdicts {
         let _ = writeln!(
             out,

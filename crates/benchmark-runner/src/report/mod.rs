@@ -12,6 +12,7 @@ mod table;
 pub mod tradeoff;
 #[cfg(test)]
 mod tradeoff_tests;
+mod workloads;
 
 pub use csv::summary_csv;
 pub use html::report_html;

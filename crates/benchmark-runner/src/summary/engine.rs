@@ -133,6 +133,12 @@ pub(super) fn summarize_engine(
                 .filter_map(|s| crate::metrics::schedule_lag_ms(s))
                 .collect(),
         ),
+        arrival_rates: super::arrival_rates::arrival_rates(&measured),
+        turns: super::turns::turn_figures(
+            plan.engine(label).map(|e| &e.load),
+            plan.workload.prefix_groups(),
+            &ok,
+        ),
         goodput: goodput::goodput(&plan.slo, &rows, throughput.wall_s),
         throughput,
         token_counts,

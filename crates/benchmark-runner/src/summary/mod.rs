@@ -10,12 +10,15 @@
 //! - [`cost`]: price and emissions per million tokens.
 //! - [`goodput`], [`regressions`], [`outliers`], [`token_counts`], [`device_clock`]: one
 //!   figure each.
+//! - [`arrival_rates`]: offered against achieved send rate (open loop, trace replay).
+//! - [`turns`]: TTFT by turn of multi-turn conversations and by visit of shared-prefix groups.
 //! - [`reasoning`]: time to the first answer token and reasoning tokens, where replies reasoned.
 //! - [`verdicts`] and [`agreement`]: each engine against the reference engine.
 //! - [`model`]: the model the run names.
 //! - [`itl_definitions`]: inter-token latency as vLLM, `aiperf` and `guidellm` define it.
 
 pub mod agreement;
+pub mod arrival_rates;
 pub mod continuity;
 pub mod cost;
 pub mod device_clock;
@@ -32,6 +35,7 @@ pub mod reasoning;
 pub mod regressions;
 pub mod requests;
 pub mod token_counts;
+pub mod turns;
 pub mod verdicts;
 
 use std::collections::BTreeMap;
@@ -133,6 +137,13 @@ pub struct EngineSummary {
     pub prompt_tokens: Option<Summary>,
     pub completion_tokens: Option<Summary>,
     pub schedule_lag_ms: Option<Summary>,
+    /// Offered against achieved send rate, where requests had send times (open loop, trace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrival_rates: Option<arrival_rates::ArrivalRates>,
+    /// TTFT by turn index of multi-turn conversations, or by visit of shared-prefix groups
+    /// (empty for other workloads).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turns: Vec<turns::TurnFigures>,
     pub throughput: Throughput,
     /// Served engines: where `completion_tokens` came from, and how the other counts agree.
     pub token_counts: Option<TokenCountCheck>,

@@ -175,7 +175,7 @@ fn a_configs_seed_drives_open_loop_arrivals() {
             assert_eq!(*seed, 42);
             assert_eq!(*arrival, shared_protocol::Arrival::Gamma { shape: 0.5 });
         }
-        other @ LoadPattern::Closed { .. } => panic!("expected an open loop, got {other:?}"),
+        other => panic!("expected an open loop, got {other:?}"),
     }
     assert_eq!(p.seed, 42);
 }
@@ -260,4 +260,58 @@ fn retries_become_each_served_engines_option_unless_it_sets_its_own() {
     assert_eq!(retries("sim"), None, "in-process engines take no retries");
     assert_eq!(retries("vllm"), Some(Value::from(3)));
     assert_eq!(retries("llamacpp"), Some(Value::from(1)));
+}
+
+#[test]
+fn trace_and_multiturn_datasets_set_their_own_load() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench-inputs/tests/fixtures");
+    let mut s = settings("vllm");
+    s.dataset = Some(format!(
+        "trace:{},time-scale=0.5",
+        fixtures.join("trace-mooncake.jsonl").display()
+    ));
+    s.requests = Some(3);
+    s.warmup = Some(1);
+    let p = plan(&s).expect("valid");
+    // Mooncake 0, 0, 3000, 3500 ms at half scale: the 3 measured rows and 1 warm-up row.
+    assert_eq!(
+        p.engines[0].load,
+        LoadPattern::Trace {
+            offsets_ns: vec![0, 0, 1_500_000_000, 1_750_000_000],
+            time_scale: 0.5,
+            max_concurrency: None,
+        }
+    );
+    s.requests = Some(4);
+    let err = plan(&s).expect_err("4 + 1 rows needed").to_string();
+    assert!(err.contains("4 rows"), "{err}");
+    s.requests = Some(2);
+    s.rate = Some(vec![1.0]);
+    assert!(plan(&s).expect_err("rate").to_string().contains("--rate"));
+
+    let mut m = settings("vllm");
+    m.dataset = Some(format!(
+        "multiturn:{},think-ms=20",
+        fixtures.join("multiturn-sharegpt.json").display()
+    ));
+    // 5 requests cover conversations of 3 and 1 turns and the first turn of the third.
+    m.requests = Some(5);
+    m.concurrency = Some(vec![2]);
+    let p = plan(&m).expect("valid");
+    assert_eq!(p.workload.warmup, 0);
+    assert_eq!(
+        p.engines[0].load,
+        LoadPattern::MultiTurn {
+            concurrency: 2,
+            think_time_ms: 20,
+            turns: vec![3, 1, 1],
+        }
+    );
+    m.warmup = Some(2);
+    assert!(
+        plan(&m)
+            .expect_err("warm-up")
+            .to_string()
+            .contains("--warmup 0")
+    );
 }
