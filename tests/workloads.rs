@@ -118,6 +118,8 @@ fn trace_replay_sends_at_the_traces_times_scaled() {
         assert_eq!(e["schedule_lag_ms"]["n"], 4, "{name}: {e}");
         let report = std::fs::read_to_string(out.join("report.md")).expect("report");
         assert!(report.contains("Send rate of vllm: offered"), "{name}");
+        let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+        assert!(html.contains("Send rate of vllm: offered"), "{name}");
     }
 }
 
@@ -170,6 +172,9 @@ fn multi_turn_runs_turns_in_order_with_their_history_and_think_time() {
     }
     let report = std::fs::read_to_string(out.join("report.md")).expect("report");
     assert!(report.contains("## TTFT by turn: vllm"), "{report}");
+    assert!(report.contains("| Turn | Requests |"), "{report}");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("TTFT by turn: vllm"), "report.html");
 }
 
 /// Against a real llama.cpp server (which keeps a prefix cache per slot): prints TTFT by visit

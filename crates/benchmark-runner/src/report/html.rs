@@ -188,6 +188,24 @@ fn cost_section(summary: &RunSummary) -> Option<Section> {
     Some(Section::new("Cost", blocks))
 }
 
+/// Send rates and TTFT by turn (or prefix-group visit) of the workload kinds; none for a
+/// closed-loop run of independent prompts.
+fn workload_section(summary: &RunSummary) -> Option<Section> {
+    let mut blocks: Vec<Block> = super::workloads::send_rate_lines(summary)
+        .into_iter()
+        .map(Block::Text)
+        .collect();
+    for t in super::workloads::turn_tables(summary) {
+        blocks.push(Block::Table(Table {
+            caption: t.title,
+            headers: t.headers,
+            rows: t.rows,
+        }));
+        blocks.push(Block::Text(t.note.to_owned()));
+    }
+    (!blocks.is_empty()).then(|| Section::new("Workload", blocks))
+}
+
 /// Render the HTML report.
 pub fn report_html(
     summary: &RunSummary,
@@ -231,6 +249,7 @@ pub fn report_html(
             ],
         ));
     }
+    sections.extend(workload_section(summary));
     let warnings = warnings(summary);
     if !warnings.is_empty() {
         sections.push(Section::new("Warnings", vec![Block::Verdicts(warnings)]));
