@@ -309,7 +309,7 @@ pub fn start<R: Requester>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared_protocol::{Arrival, Outcome, Phase, TokenCounts};
+    use shared_protocol::{Arrival, Outcome, Phase};
     use std::sync::atomic::AtomicU32;
 
     /// Requests that take `ms` each and count how many run at once.
@@ -323,30 +323,14 @@ mod tests {
 
     fn sample(index: usize, start: u64, scheduled: Option<u64>) -> Sample {
         Sample {
-            request_id: index as u64,
-            phase: Phase::Measure,
-            outcome: Outcome::Ok,
-            start_mono_ns: start,
             scheduled_mono_ns: scheduled,
-            prefill_ns: None,
-            ttft_ns: None,
-            e2e_ns: mono_ns() - start,
-            itl_ns: vec![],
-            tokens_per_chunk: None,
-            prompt_tokens: None,
-            prompt_tokens_source: None,
-            completion_tokens: 0,
-            completion_tokens_source: shared_protocol::TokenSource::Engine,
-            token_counts: TokenCounts::default(),
-            device_clock: None,
-            prefill_device_ns: None,
-            decode_device_ns: None,
-            finish_reason: None,
-            output_token_ids: None,
-            output_text: None,
-            engine_metrics: serde_json::Map::new(),
-            reasoning: None,
-            retry: 0,
+            ..Sample::new(
+                index as u64,
+                Phase::Measure,
+                Outcome::Ok,
+                start,
+                mono_ns() - start,
+            )
         }
     }
 

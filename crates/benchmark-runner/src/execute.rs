@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use shared_protocol::{
     Done, FailureKind, GenerateRequest, Hello, LoadPattern, LoadRequest, ModelSpec, Outcome, Phase,
-    Request, Sample, TokenCounts, TokenSource, WorkerMessage, Workload,
+    Request, Sample, TokenSource, WorkerMessage, Workload,
 };
 
 use crate::catalog::{self, EngineKind};
@@ -408,42 +408,23 @@ async fn run_workload(
 }
 
 fn lost_sample(request: &Request, phase: Phase, sent_ns: u64, failure: &WorkerFailure) -> Sample {
-    Sample {
-        request_id: request.id,
-        phase,
-        outcome: Outcome::Failed {
-            kind: if matches!(failure, WorkerFailure::Timeout { .. }) {
-                FailureKind::Timeout
-            } else {
-                FailureKind::WorkerLost
-            },
-            message: failure.to_string(),
-            http_status: None,
+    let outcome = Outcome::Failed {
+        kind: if matches!(failure, WorkerFailure::Timeout { .. }) {
+            FailureKind::Timeout
+        } else {
+            FailureKind::WorkerLost
         },
-        start_mono_ns: sent_ns,
-        scheduled_mono_ns: None,
-        prefill_ns: None,
-        ttft_ns: None,
-        e2e_ns: telemetry::mono_ns().saturating_sub(sent_ns),
-        itl_ns: Vec::new(),
-        tokens_per_chunk: None,
+        message: failure.to_string(),
+        http_status: None,
+    };
+    let e2e_ns = telemetry::mono_ns().saturating_sub(sent_ns);
+    Sample {
         prompt_tokens: request.prompt_token_ids.as_ref().map(|p| p.len() as u32),
         prompt_tokens_source: request
             .prompt_token_ids
             .as_ref()
             .map(|_| TokenSource::Tokenizer),
-        completion_tokens: 0,
-        completion_tokens_source: TokenSource::Engine,
-        token_counts: TokenCounts::default(),
-        device_clock: None,
-        prefill_device_ns: None,
-        decode_device_ns: None,
-        finish_reason: None,
-        output_token_ids: None,
-        output_text: None,
-        engine_metrics: serde_json::Map::new(),
-        reasoning: None,
-        retry: 0,
+        ..Sample::new(request.id, phase, outcome, sent_ns, e2e_ns)
     }
 }
 

@@ -7,30 +7,11 @@ fn r(s: &Sample) -> Request {
 
 fn sample(ttft_ms: u64, e2e_ms: u64, tokens: u32) -> Sample {
     Sample {
-        request_id: 0,
-        phase: Phase::Measure,
-        outcome: Outcome::Ok,
-        start_mono_ns: 1_000,
-        scheduled_mono_ns: None,
-        prefill_ns: None,
         ttft_ns: Some(ttft_ms * 1_000_000),
-        e2e_ns: e2e_ms * 1_000_000,
-        itl_ns: vec![],
-        tokens_per_chunk: None,
         prompt_tokens: Some(100),
         prompt_tokens_source: Some(TokenSource::Engine),
         completion_tokens: tokens,
-        completion_tokens_source: TokenSource::Engine,
-        token_counts: TokenCounts::default(),
-        device_clock: None,
-        prefill_device_ns: None,
-        decode_device_ns: None,
-        finish_reason: None,
-        output_token_ids: None,
-        output_text: None,
-        engine_metrics: serde_json::Map::new(),
-        reasoning: None,
-        retry: 0,
+        ..Sample::new(0, Phase::Measure, Outcome::Ok, 1_000, e2e_ms * 1_000_000)
     }
 }
 

@@ -66,6 +66,48 @@ pub struct Sample {
     pub retry: u32,
 }
 
+impl Sample {
+    /// A sample of request `request_id` that ran from `start_mono_ns` for `e2e_ns` and has
+    /// nothing else: no token, no chunk, no prompt count, no device figure, a first attempt.
+    /// The fields a worker measured are set on top of it
+    /// (`Sample { ttft_ns: Some(t), ..Sample::new(..) }`).
+    #[must_use]
+    pub fn new(
+        request_id: u64,
+        phase: Phase,
+        outcome: Outcome,
+        start_mono_ns: u64,
+        e2e_ns: u64,
+    ) -> Self {
+        Self {
+            request_id,
+            phase,
+            outcome,
+            start_mono_ns,
+            scheduled_mono_ns: None,
+            prefill_ns: None,
+            ttft_ns: None,
+            e2e_ns,
+            itl_ns: Vec::new(),
+            tokens_per_chunk: None,
+            prompt_tokens: None,
+            prompt_tokens_source: None,
+            completion_tokens: 0,
+            completion_tokens_source: TokenSource::Engine,
+            token_counts: TokenCounts::default(),
+            device_clock: None,
+            prefill_device_ns: None,
+            decode_device_ns: None,
+            finish_reason: None,
+            output_token_ids: None,
+            output_text: None,
+            engine_metrics: Map::new(),
+            reasoning: None,
+            retry: 0,
+        }
+    }
+}
+
 #[allow(
     clippy::trivially_copy_pass_by_ref,
     reason = "serde's skip_serializing_if signature"

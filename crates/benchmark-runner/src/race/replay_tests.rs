@@ -1,6 +1,6 @@
 //! Replay timelines worked by hand from small samples.
 
-use shared_protocol::{Outcome, Phase, Sample, TokenCounts, TokenSource};
+use shared_protocol::{Outcome, Phase, Sample};
 
 use super::*;
 
@@ -8,30 +8,10 @@ const MS: u64 = 1_000_000;
 
 fn sample(ttft_ms: u64, itl_ms: &[u64], e2e_ms: u64, completion_tokens: u32) -> Sample {
     Sample {
-        request_id: 0,
-        phase: Phase::Measure,
-        outcome: Outcome::Ok,
-        start_mono_ns: 0,
-        scheduled_mono_ns: None,
-        prefill_ns: None,
         ttft_ns: Some(ttft_ms * MS),
-        e2e_ns: e2e_ms * MS,
         itl_ns: itl_ms.iter().map(|m| m * MS).collect(),
-        tokens_per_chunk: None,
-        prompt_tokens: None,
-        prompt_tokens_source: None,
         completion_tokens,
-        completion_tokens_source: TokenSource::Engine,
-        token_counts: TokenCounts::default(),
-        device_clock: None,
-        prefill_device_ns: None,
-        decode_device_ns: None,
-        finish_reason: None,
-        output_token_ids: None,
-        output_text: None,
-        engine_metrics: serde_json::Map::new(),
-        reasoning: None,
-        retry: 0,
+        ..Sample::new(0, Phase::Measure, Outcome::Ok, 0, e2e_ms * MS)
     }
 }
 

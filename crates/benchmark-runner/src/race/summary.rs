@@ -91,7 +91,7 @@ pub fn plain(lanes: &[Lane], decision: &Decision, prompt: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use shared_protocol::{EngineId, Outcome, Phase, Sample, TokenCounts, TokenSource};
+    use shared_protocol::{EngineId, Outcome, Phase, Sample};
 
     use super::*;
     use crate::race::mode::Mode;
@@ -101,30 +101,11 @@ mod tests {
 
     fn sample(ttft_ms: u64, itl_ms: &[u64], e2e_ms: u64, ids: Vec<u32>) -> Sample {
         Sample {
-            request_id: 0,
-            phase: Phase::Measure,
-            outcome: Outcome::Ok,
-            start_mono_ns: 0,
-            scheduled_mono_ns: None,
-            prefill_ns: None,
             ttft_ns: Some(ttft_ms * MS),
-            e2e_ns: e2e_ms * MS,
             itl_ns: itl_ms.iter().map(|m| m * MS).collect(),
-            tokens_per_chunk: None,
-            prompt_tokens: None,
-            prompt_tokens_source: None,
             completion_tokens: ids.len() as u32,
-            completion_tokens_source: TokenSource::Engine,
-            token_counts: TokenCounts::default(),
-            device_clock: None,
-            prefill_device_ns: None,
-            decode_device_ns: None,
-            finish_reason: None,
             output_token_ids: Some(ids),
-            output_text: None,
-            engine_metrics: serde_json::Map::new(),
-            reasoning: None,
-            retry: 0,
+            ..Sample::new(0, Phase::Measure, Outcome::Ok, 0, e2e_ms * MS)
         }
     }
 
