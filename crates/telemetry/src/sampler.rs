@@ -1,5 +1,6 @@
 //! The sampler thread: polls every collector at a fixed rate, stamps each reading with the host
-//! monotonic clock, appends it to `telemetry.jsonl` and keeps the series for analysis.
+//! monotonic clock, hands it to a [`SampleSink`] (`telemetry.jsonl`, or the energy monitor's
+//! stream) and keeps the series for analysis.
 //!
 //! Collector reads happen on this thread only, so slow reads (NVML: milliseconds) never land in a
 //! timed region of the caller.
@@ -32,6 +33,27 @@ impl Default for SamplerConfig {
     }
 }
 
+/// Where the sampler hands each reading it takes. Any [`Write`] is one: it gets a JSON line per
+/// reading (the run's `telemetry.jsonl`).
+pub trait SampleSink: Send {
+    /// Take one reading.
+    fn line(&mut self, line: &SampleLine) -> std::io::Result<()>;
+    /// Called after every poll.
+    fn flush(&mut self) -> std::io::Result<()>;
+}
+
+impl<W: Write + Send> SampleSink for W {
+    fn line(&mut self, line: &SampleLine) -> std::io::Result<()> {
+        let mut bytes = serde_json::to_vec(line).map_err(std::io::Error::from)?;
+        bytes.push(b'\n');
+        self.write_all(&bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Write::flush(self)
+    }
+}
+
 /// The sampler could not start or did not end cleanly.
 #[derive(Debug, thiserror::Error)]
 pub enum SamplerError {
@@ -49,7 +71,7 @@ pub struct Finished {
     pub series: Series,
     /// The collectors, for an idle baseline or the next sampler.
     pub collectors: Vec<Box<dyn Collector>>,
-    /// Lines written to the sink.
+    /// Readings the sink took.
     pub lines_written: u64,
     /// The first write failure; writing stopped there, sampling went on.
     pub write_error: Option<String>,
@@ -61,12 +83,12 @@ pub struct SamplerHandle {
     thread: JoinHandle<Finished>,
 }
 
-/// Start polling `collectors` every `config.interval`, writing one JSON line per reading to
-/// `sink` (the run's `telemetry.jsonl`) when given. The first poll happens at once.
+/// Start polling `collectors` every `config.interval`, handing every reading to `sink` (the
+/// run's `telemetry.jsonl`) when given. The first poll happens at once.
 pub fn start(
     collectors: Vec<Box<dyn Collector>>,
     config: &SamplerConfig,
-    sink: Option<Box<dyn Write + Send>>,
+    sink: Option<Box<dyn SampleSink>>,
 ) -> Result<SamplerHandle, SamplerError> {
     let (stop, stopped) = mpsc::channel();
     let mut state = State {
@@ -99,7 +121,7 @@ impl SamplerHandle {
 struct State {
     collectors: Vec<Box<dyn Collector>>,
     config: SamplerConfig,
-    sink: Option<Box<dyn Write + Send>>,
+    sink: Option<Box<dyn SampleSink>>,
     finished_series: Series,
     lines_written: u64,
     write_error: Option<String>,
@@ -153,13 +175,7 @@ impl State {
             reading,
         };
         if let Some(sink) = self.sink.as_mut() {
-            let written = serde_json::to_vec(&line)
-                .map_err(std::io::Error::from)
-                .and_then(|mut bytes| {
-                    bytes.push(b'\n');
-                    sink.write_all(&bytes)
-                });
-            match written {
+            match sink.line(&line) {
                 Ok(()) => self.lines_written += 1,
                 Err(e) => self.fail_write(&e),
             }

@@ -292,7 +292,7 @@ pub fn start_sampler(
         keep_in_memory: true,
     };
     let collectors = std::mem::take(&mut sources.collectors);
-    let sink: Box<dyn std::io::Write + Send> = Box::new(std::io::BufWriter::new(file));
+    let sink: Box<dyn telemetry::sampler::SampleSink> = Box::new(std::io::BufWriter::new(file));
     telemetry::sampler::start(collectors, &config, Some(sink))
         .map(Some)
         .context("cannot start the telemetry sampler")

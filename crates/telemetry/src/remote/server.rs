@@ -1,6 +1,5 @@
 //! The gRPC side of `energy-monitor`: one sampler, its readings fanned out to every stream client.
 
-use std::io::Write;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -20,7 +19,7 @@ use crate::remote::proto::{
     HostInfo, InfoRequest, Sample, StreamSamplesRequest, TimeReply, TimeRequest,
 };
 use crate::remote::{RemoteError, Token};
-use crate::sampler::{self, SamplerConfig, SamplerHandle};
+use crate::sampler::{self, SampleSink, SamplerConfig, SamplerHandle};
 use crate::series::SampleLine;
 
 /// Samples a slow client may fall behind before it is dropped.
@@ -80,22 +79,15 @@ impl Hub {
     }
 }
 
-/// The sampler's sink: splits its `telemetry.jsonl` output into lines and publishes each.
+/// The sampler's sink: publishes each reading to every streaming client.
 struct Broadcast {
     hub: Arc<Hub>,
-    pending: Vec<u8>,
 }
 
-impl Write for Broadcast {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            if let Ok(sample) = serde_json::from_slice::<SampleLine>(&line) {
-                self.hub.publish(&Sample::from(sample));
-            }
-        }
-        Ok(buf.len())
+impl SampleSink for Broadcast {
+    fn line(&mut self, line: &SampleLine) -> std::io::Result<()> {
+        self.hub.publish(&Sample::from(line.clone()));
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -220,7 +212,6 @@ pub fn serve(
     };
     let sink = Broadcast {
         hub: Arc::clone(&hub),
-        pending: Vec::new(),
     };
     let sampler = sampler::start(collectors, &config, Some(Box::new(sink)))?;
     let (shutdown, stopped) = oneshot::channel::<()>();
