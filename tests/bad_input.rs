@@ -61,3 +61,19 @@ fn bad_option_values() {
         "unknown field `tft_ms`",
     );
 }
+
+#[test]
+fn length_filters_on_datasets_sent_in_order() {
+    assert_usage_error(
+        &[
+            "compare",
+            "--engines",
+            "sim",
+            "--dataset",
+            "shared-prefix:groups=2,prefix=16,suffix=8,output=8",
+            "--min-prompt-tokens",
+            "20",
+        ],
+        "do not apply to --dataset shared-prefix:",
+    );
+}

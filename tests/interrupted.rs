@@ -50,8 +50,22 @@ fn lines(dir: &Path) -> usize {
 /// Start the runner with `args`, wait until `samples.jsonl` holds at least `at` lines, then
 /// send it `signal` (`KILL` or `INT`); returns its exit status.
 fn stop_at(args: &[String], dir: &Path, at: usize, signal: &str) -> std::process::ExitStatus {
+    stop_group_at(args, dir, at, signal, false)
+}
+
+/// [`stop_at`], the runner started in a process group of its own; with `group`, the signal goes
+/// to that whole group, as a terminal sends Ctrl-C to its foreground job.
+fn stop_group_at(
+    args: &[String],
+    dir: &Path,
+    at: usize,
+    signal: &str,
+    group: bool,
+) -> std::process::ExitStatus {
+    use std::os::unix::process::CommandExt as _;
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = runner_command(&args)
+        .process_group(0)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -66,7 +80,16 @@ fn stop_at(args: &[String], dir: &Path, at: usize, signal: &str) -> std::process
         std::thread::sleep(Duration::from_millis(2));
     }
     let status = std::process::Command::new("kill")
-        .args([format!("-{signal}"), child.id().to_string()])
+        .args([
+            format!("-{signal}"),
+            "--".to_owned(),
+            // A negative id names the process group (the runner leads its own).
+            if group {
+                format!("-{}", child.id())
+            } else {
+                child.id().to_string()
+            },
+        ])
         .status()
         .expect("run kill");
     assert!(status.success());
@@ -231,4 +254,31 @@ fn sigint_stops_the_run_and_summarises_what_was_measured() {
     assert_eq!(c["interrupted"]["signal"], "SIGINT");
     assert_eq!(c["interrupted"]["during"], "0:sim");
     assert_eq!(c["missing_slots"], serde_json::json!(["0:sim", "1:sim"]));
+}
+
+#[test]
+fn ctrl_c_to_the_whole_foreground_job_leaves_the_slot_to_resume() {
+    // A terminal's Ctrl-C signals every process of the foreground job. The workers have process
+    // groups of their own, so only the runner gets it: it stops the worker in order and the slot
+    // stays unfinished (not a lost worker), so a resume measures it to the end.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cut = tmp.path().join("cut");
+    let status = stop_group_at(&args(&cut), &cut, 20, "INT", true);
+    assert_eq!(status.code(), Some(130), "interrupted exit status");
+    let runs = jsonl(&cut.join("runs.jsonl"));
+    assert!(
+        runs.iter().all(|r| r["status"] != "failed"),
+        "no slot recorded as failed: {runs:?}"
+    );
+    let resume = ["compare", "--resume", cut.to_str().expect("utf-8")];
+    let res = runner(&resume);
+    assert!(res.status.success(), "resume: {}", stderr(&res));
+    assert_eq!(
+        requests_of(&cut).len(),
+        2 * REQUESTS,
+        "every request measured once"
+    );
+    let s = summary(&cut);
+    assert_eq!(s["continuity"]["complete"], true);
+    assert_eq!(s["engines"]["sim"]["requests"]["ok"], 2 * REQUESTS);
 }

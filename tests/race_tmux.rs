@@ -147,3 +147,74 @@ fn race_view_in_tmux_shows_both_engines_and_a_winner() {
         "the terminal was not restored:\n{after}"
     );
 }
+
+#[test]
+fn quitting_before_the_end_stops_the_engines_and_prints_what_finished() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipping: tmux is not installed (scripts/setup.sh installs it)");
+        return;
+    }
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("models/smollm2-135m-instruct-q4_1.gguf");
+    if !model.is_file() {
+        eprintln!(
+            "skipping: {} is absent (scripts/setup.sh fetches it)",
+            model.display()
+        );
+        return;
+    }
+    let bin = support::bin_dir();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let exit_file = tmp.path().join("exit");
+    // A first token after a minute: the race cannot end before q.
+    let command = format!(
+        "cd {root} && {runner} race --engines sim --max-tokens 8 --prompt hello \
+         -o sim.ttft_ms=const:60000; echo $? > {exit}; sleep 60",
+        root = env!("CARGO_MANIFEST_DIR"),
+        runner = bin.join("benchmark-runner").display(),
+        exit = exit_file.display(),
+    );
+    let tmux = Tmux {
+        socket: format!("race-quit-test-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "race",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        "env",
+        "-u",
+        "BENCH_WORKER_DIR",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    tmux.wait_for(Duration::from_mins(1), |s| s.contains("┌ sim"));
+    let quit_at = Instant::now();
+    tmux.run(&["send-keys", "-t", "race", "q"]);
+    while !exit_file.is_file() {
+        assert!(
+            quit_at.elapsed() < Duration::from_secs(10),
+            "q did not end the race"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&exit_file)
+            .expect("exit status")
+            .trim(),
+        "0"
+    );
+    let after = tmux.wait_for(Duration::from_secs(5), |s| s.contains("place"));
+    assert!(after.contains("quit before the end"), "{after}");
+    // The engine had not finished: listed without a place or figures.
+    let row = after
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some("sim"))
+        .unwrap_or_else(|| panic!("no row for sim:\n{after}"));
+    assert!(row.trim_start().starts_with('-'), "{row}");
+}

@@ -175,6 +175,14 @@ pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
                 | DatasetSpec::Trace { .. }
                 | DatasetSpec::MultiTurn { .. }
         );
+    if w.in_source_order() && (w.min_prompt_tokens.is_some() || w.max_prompt_tokens.is_some()) {
+        return Err(usage(format!(
+            "--min-prompt-tokens and --max-prompt-tokens do not apply to --dataset {}: a trace, \
+             conversations and shared-prefix groups are sent whole and in their order (set their \
+             lengths in the dataset instead)",
+            w.dataset
+        )));
+    }
     let dataset = Dataset::load(&dataset_spec, &datasets_dir(), tokenizer.as_ref())
         .map_err(|e| usage(e.to_string()))?;
     let count = (w.requests + w.warmup) as usize;

@@ -6,17 +6,21 @@
 //! (`rustls-native-certs`), and the certificates of a PEM file (`--ca-cert`, worker option
 //! `ca_cert`) for private gateways and self-signed servers. A server that presents exactly one
 //! of that file's certificates is trusted for the names that certificate carries, even when it
-//! is marked as a CA (as `openssl req -x509` makes it), which chain validation alone refuses.
+//! is marked as a CA (as `openssl req -x509` makes it), which chain validation alone refuses;
+//! its validity period is checked as chain validation would.
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 
 /// What the hint in a trust failure tells the user to pass.
 pub const CA_CERT_HINT: &str = "pass the certificate of the CA that signed it (or the server's own, if self-signed) with --ca-cert FILE (worker option ca_cert)";
@@ -124,9 +128,11 @@ impl ServerCertVerifier for Pinned {
                     .iter()
                     .any(|c| c.as_ref() == end_entity.as_ref()) =>
             {
-                // The certificate the user handed over: trusted as is, for its names only.
+                // The certificate the user handed over: trusted as is, for its names and its
+                // validity period only.
                 let parsed = ParsedCertificate::try_from(end_entity).map_err(|_| e)?;
                 verify_server_name(&parsed, server_name)?;
+                check_validity(end_entity, now)?;
                 Ok(ServerCertVerified::assertion())
             }
             other => other,
@@ -156,6 +162,35 @@ impl ServerCertVerifier for Pinned {
     }
 }
 
+/// A certificate's validity period against `now`: the errors rustls gives for a chain
+/// certificate out of its period.
+fn check_validity(cert: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::Error> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref())
+        .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+    let validity = parsed.validity();
+    let at = |seconds: i64| {
+        UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(seconds).unwrap_or(0)))
+    };
+    let now_s = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    if now_s < validity.not_before.timestamp() {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidYetContext {
+                time: now,
+                not_before: at(validity.not_before.timestamp()),
+            },
+        ));
+    }
+    if now_s > validity.not_after.timestamp() {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::ExpiredContext {
+                time: now,
+                not_after: at(validity.not_after.timestamp()),
+            },
+        ));
+    }
+    Ok(())
+}
+
 /// The client configuration for an `https` base: roots plus the certificates of `ca_cert`.
 pub fn config_with_ca_file(ca_cert: Option<&Path>) -> Result<Arc<ClientConfig>, TlsError> {
     match ca_cert {
@@ -168,6 +203,13 @@ pub fn config_with_ca_file(ca_cert: Option<&Path>) -> Result<Arc<ClientConfig>, 
 /// not trusted.
 pub fn handshake_message(e: &rustls::Error) -> String {
     match e {
+        // Out of its validity period: another certificate would not help.
+        rustls::Error::InvalidCertificate(
+            why @ (rustls::CertificateError::Expired
+            | rustls::CertificateError::ExpiredContext { .. }
+            | rustls::CertificateError::NotValidYet
+            | rustls::CertificateError::NotValidYetContext { .. }),
+        ) => format!("the server's certificate is out of its validity period ({why})"),
         rustls::Error::InvalidCertificate(why) => {
             format!("the server's certificate is not trusted ({why}); {CA_CERT_HINT}")
         }
@@ -204,5 +246,12 @@ mod tests {
         assert!(m.contains("not trusted") && m.contains("--ca-cert"), "{m}");
         let m = handshake_message(&rustls::Error::HandshakeNotComplete);
         assert!(!m.contains("--ca-cert"), "{m}");
+        let m = handshake_message(&rustls::Error::InvalidCertificate(
+            rustls::CertificateError::Expired,
+        ));
+        assert!(
+            m.contains("validity period") && !m.contains("--ca-cert"),
+            "{m}"
+        );
     }
 }

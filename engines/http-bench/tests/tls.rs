@@ -252,15 +252,17 @@ fn calibration_reports_tls_beside_plain_http() {
     assert!(printed["tls"]["handshake_p50_us"].is_number(), "{printed}");
 }
 
-/// A server whose certificate is its own CA (as `openssl req -x509` makes by default: basic
-/// constraints CA:TRUE), trusted by passing that very certificate.
-#[test]
-fn a_self_signed_server_is_trusted_by_its_own_certificate() {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+/// A mock serving `https` with a certificate that is its own CA (as `openssl req -x509` makes
+/// by default: basic constraints CA:TRUE), valid over the years `valid`, and that
+/// certificate's PEM file.
+fn self_signed_mock(valid: std::ops::Range<i32>, name: &str) -> (MockServer, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, date_time_ymd};
     use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     let mut params =
         CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).expect("p");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.not_before = date_time_ymd(valid.start, 1, 1);
+    params.not_after = date_time_ymd(valid.end, 1, 1);
     let key = KeyPair::generate().expect("key");
     let cert = params.self_signed(&key).expect("cert");
     let server = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
@@ -278,21 +280,48 @@ fn a_self_signed_server_is_trusted_by_its_own_certificate() {
         server: std::sync::Arc::new(server),
         ca_pem: cert.pem(),
     };
-    let path = std::env::temp_dir().join(format!("http-bench-self-{}.pem", std::process::id()));
+    let path = std::env::temp_dir().join(format!("http-bench-{name}-{}.pem", std::process::id()));
     std::fs::write(&path, &tls.ca_pem).expect("write");
     let mock = start_thread_with(chunks(3), 0, 1, Some(&tls)).expect("mock");
+    (mock, path)
+}
+
+/// One request to a self-signed mock valid over the years `valid`, its certificate passed as
+/// `ca_cert`.
+fn one_self_signed_request(valid: std::ops::Range<i32>, name: &str) -> Sample {
+    let (mock, path) = self_signed_mock(valid, name);
     let w = workload(
         vec![request(0, "hi", true, 3)],
         LoadPattern::Closed { concurrency: 1 },
         10_000,
     );
-    let (samples, _) = run(
+    let (mut samples, _) = run(
         "vllm",
         &mock.url(),
         &json!({"ca_cert": path.display().to_string()}),
         &w,
     );
     std::fs::remove_file(&path).expect("clean");
-    assert!(samples[0].outcome.is_ok(), "{:?}", samples[0].outcome);
-    assert_eq!(samples[0].itl_ns.len(), 2);
+    samples.remove(0)
+}
+
+/// A server whose certificate is its own CA, trusted by passing that very certificate.
+#[test]
+fn a_self_signed_server_is_trusted_by_its_own_certificate() {
+    let sample = one_self_signed_request(2000..4000, "self");
+    assert!(sample.outcome.is_ok(), "{:?}", sample.outcome);
+    assert_eq!(sample.itl_ns.len(), 2);
+}
+
+/// The same certificate out of its validity period is refused, as a chain certificate would be.
+#[test]
+fn a_self_signed_certificate_out_of_its_period_is_refused() {
+    for (valid, says) in [(2000..2010, "expired"), (3000..4000, "not valid yet")] {
+        let sample = one_self_signed_request(valid.clone(), "period");
+        let failure = format!("{:?}", sample.outcome).to_lowercase();
+        assert!(
+            !sample.outcome.is_ok() && failure.contains(says),
+            "valid {valid:?}: {failure}"
+        );
+    }
 }

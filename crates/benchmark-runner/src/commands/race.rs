@@ -80,7 +80,9 @@ pub fn run(args: &RaceArgs) -> CommandResult {
     if ended == Ended::Quit {
         // Dropping the runtime drops the race's workers, which kills them.
         rt.shutdown_background();
-        eprintln!("race: quit before the end");
+        eprintln!("race: quit before the end; the engines still running were stopped");
+        // What finished before the quit, unplaced engines last (nothing is written).
+        write_stdout(&summary::plain(&lanes, &decision, &request.text));
         return Ok(ExitCode::SUCCESS);
     }
     let _ = rt.block_on(task);

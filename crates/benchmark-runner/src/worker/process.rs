@@ -69,7 +69,11 @@ impl WorkerProcess {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
+        // A process group of its own: a terminal's Ctrl-C goes to the runner alone, which stops
+        // the worker in order (its samples written, its slot marked interrupted) instead of the
+        // worker dying of the same signal first and its slot being recorded as a lost worker.
         let mut child = Command::new(path)
+            .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
