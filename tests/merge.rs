@@ -42,7 +42,7 @@ fn ids(path: &Path) -> Vec<u64> {
     ids
 }
 
-fn merge(dirs: &[&Path], out: &Path) -> std::process::Output {
+fn merge(dirs: &[&PathBuf], out: &Path) -> std::process::Output {
     let mut args = vec!["merge"];
     args.extend(dirs.iter().map(|d| d.to_str().expect("utf-8")));
     args.extend(["--out", out.to_str().expect("utf-8")]);
@@ -122,7 +122,7 @@ fn sim_shards_pool_into_exactly_the_unsharded_requests() {
     // The same pooled samples in one directory, summarised by `report`, give the same summary.
     let pooled = tmp.path().join("pooled");
     std::fs::create_dir(&pooled).expect("mkdir");
-    for name in ["manifest.json", "runs.jsonl"] {
+    for name in ["manifest.json", "runs.jsonl", "energy.json"] {
         std::fs::copy(merged.join(name), pooled.join(name)).expect("copy");
     }
     for name in ["samples.jsonl", "warmup.jsonl"] {
@@ -235,7 +235,7 @@ fn served(out: &Path, url: &str, shard: &str, start_at: &str) -> std::process::O
 fn served_shards_split_the_rate_and_start_together() {
     let (_mock, url) = mock_server(&["--ttft-ms", "2", "--itl-ms", "1"]);
     let tmp = tempfile::tempdir().expect("tempdir");
-    let start = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(4);
+    let start = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(10);
     let start_at = start.to_string();
     let dirs: Vec<PathBuf> = ["a", "b"].iter().map(|n| tmp.path().join(n)).collect();
     let outputs: Vec<std::process::Output> = std::thread::scope(|scope| {
