@@ -27,6 +27,9 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// Re-render summary and reports of a run directory from its samples.
     Report(ReportArgs),
+    /// Join the directories of a run's shards (`compare --shard I/N`) into one run directory,
+    /// summarised from the pooled samples.
+    Merge(MergeArgs),
     /// Hold a candidate run against a baseline, per engine and metric. Exit status 0: nothing
     /// regressed; 1: something did; 2: bad input.
     Diff(DiffArgs),
@@ -139,6 +142,16 @@ pub struct ListEnginesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' run directories, one per shard index.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The merged run directory (must not exist or be empty).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

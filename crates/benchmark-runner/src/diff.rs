@@ -300,6 +300,7 @@ mod tests {
                     label: label.to_owned(),
                     repetition: 0,
                     resume: 0,
+                    shard: None,
                     sample,
                 }
             })

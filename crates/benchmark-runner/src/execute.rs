@@ -14,7 +14,7 @@ use shared_protocol::{
 use crate::catalog::{self, EngineKind};
 use crate::error::{Failure, usage};
 use crate::locate::{LocateError, Locator};
-use crate::plan::{EnginePlan, Plan};
+use crate::plan::{EnginePlan, Plan, ShardPlan};
 use crate::progress::Bars;
 use crate::store::{EngineRun, RunDir, RunStatus, SampleRow};
 use crate::worker::{Timeouts, WorkerFailure, WorkerProcess};
@@ -141,6 +141,9 @@ pub async fn execute(
     dir: &mut RunDir,
 ) -> anyhow::Result<Vec<EngineRun>> {
     let mut runs = Vec::new();
+    // Shards given `--start-at` start measuring together: the first slot each runs waits for
+    // the instant after its warm-up; later slots follow on.
+    let mut start_at = ctx.plan.shard.as_ref().and_then(ShardPlan::start_at);
     for slot in &ctx.plan.order {
         let Some(engine) = prepared.iter().find(|p| p.plan.label == slot.label) else {
             continue;
@@ -148,7 +151,7 @@ pub async fn execute(
         if ctx.already.finished(&slot.label, slot.repetition) {
             continue;
         }
-        let run = run_engine(ctx, engine, slot.repetition, dir).await?;
+        let run = run_engine(ctx, engine, slot.repetition, start_at.take(), dir).await?;
         dir.append_run(&run)?;
         let outcome = match &run.status {
             RunStatus::Ok => "done",
@@ -175,6 +178,7 @@ async fn run_engine(
     ctx: &RunContext<'_>,
     engine: &Prepared,
     repetition: u32,
+    start_at: Option<jiff::Timestamp>,
     dir: &mut RunDir,
 ) -> anyhow::Result<EngineRun> {
     let id = engine.plan.id;
@@ -201,6 +205,7 @@ async fn run_engine(
             .earlier_ns
             .get(&(label.clone(), repetition))
             .copied(),
+        start: None,
     };
     bar.set_message(format!("rep {repetition}: starting"));
     let mut worker = match WorkerProcess::spawn(&engine.path, id, timeouts, ctx.plan.verbose).await
@@ -221,9 +226,10 @@ async fn run_engine(
     // Served engines always run whole workloads; an in-process engine that schedules its own
     // load does so beyond one request at a time, and otherwise takes requests one by one like
     // every in-process engine (so stop rules apply to it alike).
+    let load = ctx.plan.load_of(&engine.plan);
     let served = catalog::entry(id).kind == EngineKind::Served
         || (worker.hello().capabilities.workload
-            && engine.plan.load != LoadPattern::Closed { concurrency: 1 });
+            && *load != LoadPattern::Closed { concurrency: 1 });
     let mut persist =
         |mut row: Sample, written_off: bool, run: &mut EngineRun| -> anyhow::Result<()> {
             run.samples += 1;
@@ -257,6 +263,7 @@ async fn run_engine(
                 label: label.clone(),
                 repetition,
                 resume: ctx.already.resume,
+                shard: None,
                 sample: row,
             })
         };
@@ -270,6 +277,14 @@ async fn run_engine(
         (Phase::Measure, &measure[..]),
     ];
     for (phase, requests) in phases {
+        if let (Phase::Measure, Some(at)) = (phase, start_at) {
+            bar.set_message(format!("rep {repetition}: waiting for {at}"));
+            let start = crate::plan::shard::wait_until(at).await;
+            if let Some(w) = start.warning() {
+                ctx.bars.println(&format!("warning: {label}: {w}"));
+            }
+            run.start = Some(start);
+        }
         if requests.is_empty() {
             continue;
         }
@@ -278,14 +293,9 @@ async fn run_engine(
             Phase::Measure => ctx.plan.workload.target_ci().map(StopRule::Precise),
         };
         let outcome = if served {
-            run_workload(
-                &mut worker,
-                phase,
-                requests,
-                &engine.plan.load,
-                timeouts,
-                &mut |s, w| persist(s, w, &mut run),
-            )
+            run_workload(&mut worker, phase, requests, load, timeouts, &mut |s, w| {
+                persist(s, w, &mut run)
+            })
             .await
             .map(|done| {
                 if phase == Phase::Measure {

@@ -21,8 +21,8 @@
 //! - [`energy`]: telemetry around a run, energy per engine run and request, validity flags.
 //! - [`diff`]: a candidate run held against a baseline; [`summary`]: pure functions from a
 //!   run's rows and manifest to its statistics; [`report`]: every output behind one exporter
-//!   trait; [`render`]: a run directory summarised and written; [`nightly`]: suites and their
-//!   history.
+//!   trait; [`render`]: a run directory summarised and written; [`merge`]: shards of a run
+//!   joined into one run directory; [`nightly`]: suites and their history.
 //! - [`cli`]: clap types; [`commands`]: one module per command, and `main`.
 
 pub mod bandwidth;
@@ -40,6 +40,7 @@ pub mod inputs;
 pub mod locate;
 pub mod machine_figure;
 pub mod manifest;
+pub mod merge;
 pub mod metrics;
 pub mod nightly;
 pub mod plan;

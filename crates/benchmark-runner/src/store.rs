@@ -21,6 +21,9 @@ pub struct SampleRow {
     /// Which run of the directory wrote the row: 0 the first, `n` the `n`th `compare --resume`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub resume: u32,
+    /// In a merged run (`benchmark-runner merge`): the shard that measured the row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<u32>,
     #[serde(flatten)]
     pub sample: Sample,
 }
@@ -46,6 +49,8 @@ impl SampleRow {
             repetition: u32,
             #[serde(default)]
             resume: u32,
+            #[serde(default)]
+            shard: Option<u32>,
         }
         let fields: RowFields = serde_json::from_slice(line)?;
         Ok(SampleRow {
@@ -53,6 +58,7 @@ impl SampleRow {
             label: fields.label,
             repetition: fields.repetition,
             resume: fields.resume,
+            shard: fields.shard,
             sample: serde_json::from_slice(line)?,
         })
     }
@@ -89,6 +95,10 @@ pub struct EngineRun {
     /// so the time the runner was down is not counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub earlier_measure_ns: Option<u64>,
+    /// A shard given `--start-at`: when its measuring started against that instant (recorded
+    /// on the first slot it ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<crate::plan::shard::StartRecord>,
 }
 
 impl EngineRun {

@@ -161,9 +161,12 @@ async fn run_plan_in(
     let source_names = manifest.host.telemetry.sources.clone();
     let sampler = energy::start_sampler(&mut sources, &plan.telemetry, dir.path())?;
 
-    let requests = workload::build(&plan.workload, &inputs.prompts, inputs.chat, plan.seed);
-    let per_engine =
-        u64::from(plan.workload.requests + plan.workload.warmup) * u64::from(plan.repetitions);
+    let mut requests = workload::build(&plan.workload, &inputs.prompts, inputs.chat, plan.seed);
+    if let Some(shard) = &plan.shard {
+        requests.measure = shard.select(std::mem::take(&mut requests.measure));
+    }
+    let per_engine = u64::from(plan.measured_per_repetition() + plan.workload.warmup)
+        * u64::from(plan.repetitions);
     let bars = Bars::new(&plan.labels(), per_engine);
     let ctx = RunContext {
         plan,

@@ -4,6 +4,7 @@ mod calibrate;
 mod compare;
 mod diff;
 mod list_engines;
+mod merge;
 mod models;
 mod nightly;
 mod race;
@@ -40,6 +41,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::ListEngines(args) => list_engines::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Nightly(args) => nightly::run(&args),
         Command::Models(command) => models::run(&command),

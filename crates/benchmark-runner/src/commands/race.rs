@@ -223,6 +223,7 @@ fn write_race(
                     label: lane.label.clone(),
                     repetition: 0,
                     resume: 0,
+                    shard: None,
                     sample: sample.clone(),
                 })?;
             }

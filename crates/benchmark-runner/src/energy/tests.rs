@@ -44,6 +44,7 @@ fn run(engine: EngineId, label: &str, device: &str, window_ms: (u64, u64)) -> En
         measure_end_mono_ns: Some(window_ms.1 * MS),
         server_metrics: None,
         earlier_measure_ns: None,
+        start: None,
     }
 }
 
@@ -70,6 +71,7 @@ fn row(label: &str, start_ms: u64, end_ms: u64, ok: bool) -> SampleRow {
         label: label.to_owned(),
         repetition: 0,
         resume: 0,
+        shard: None,
         sample,
     }
 }

@@ -3,6 +3,7 @@
 //! Written and read as one type; directories of older layouts are upgraded on reading
 //! ([`read`]).
 
+pub mod clock;
 pub mod continuity;
 mod v1;
 
@@ -59,6 +60,13 @@ pub struct Manifest {
     /// Each `compare --resume` that continued the run, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resumes: Vec<continuity::Resumption>,
+    /// The wall clock and the monotonic clock read together as the run started (absent in
+    /// older runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_anchor: Option<clock::ClockAnchor>,
+    /// A merged run (`benchmark-runner merge`): the shards it joins, in index order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<clock::MergedShard>,
 }
 
 /// What a results directory holds.
@@ -212,6 +220,8 @@ pub fn new_manifest(plan: &Plan, created_utc: &jiff::Timestamp, record: RunRecor
         harness: record.harness,
         interrupted: None,
         resumes: Vec::new(),
+        clock_anchor: Some(clock::ClockAnchor::now()),
+        merged_from: Vec::new(),
     }
 }
 

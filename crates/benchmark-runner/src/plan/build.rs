@@ -103,6 +103,7 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
         None => StopRule::Count,
     };
     let slo: BTreeMap<SloMetric, f64> = s.slo.iter().map(|t| (t.metric, t.limit)).collect();
+    let shard = super::shard::shard_plan(s, &engines, &dataset)?;
     Ok(Plan {
         name,
         out_dir,
@@ -127,6 +128,7 @@ pub fn build(s: &Settings, now: &jiff::Timestamp, verbose: bool) -> Result<Plan,
         slo,
         timeouts,
         cost,
+        shard,
         verbose,
     })
 }

@@ -4,6 +4,7 @@
 
 mod build;
 mod order;
+pub mod shard;
 mod trace;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use telemetry::TelemetryKind;
 
 pub use build::{build, defaults};
 pub use order::interleave;
+pub use shard::ShardPlan;
 
 pub use crate::settings::{Device, SloMetric};
 use crate::worker::Timeouts;
@@ -40,6 +42,9 @@ pub struct Plan {
     /// Prices and carbon intensity for the cost figures; runs recorded before them have none.
     #[serde(default, skip_serializing_if = "CostPlan::is_empty")]
     pub cost: CostPlan,
+    /// This run is one shard of a run split across machines (`--shard I/N`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardPlan>,
     /// Forward each worker's stderr to the terminal (how the run is shown, not what it measures).
     #[serde(skip)]
     pub verbose: bool,
@@ -49,6 +54,22 @@ impl Plan {
     /// The engine labelled `label`.
     pub fn engine(&self, label: &str) -> Option<&EnginePlan> {
         self.engines.iter().find(|e| e.label == label)
+    }
+
+    /// The load an engine offers in this run: its shard's share when the run is a shard.
+    pub fn load_of<'p>(&'p self, engine: &'p EnginePlan) -> &'p LoadPattern {
+        self.shard
+            .as_ref()
+            .and_then(|s| s.loads.get(&engine.label))
+            .unwrap_or(&engine.load)
+    }
+
+    /// Measured requests per engine and repetition that this run sends: the shard's share when
+    /// the run is a shard.
+    pub fn measured_per_repetition(&self) -> u32 {
+        self.shard.as_ref().map_or(self.workload.requests, |s| {
+            s.share_of(self.workload.requests)
+        })
     }
 
     /// Engine labels in planned order; the first is the reference for verdicts and agreement.

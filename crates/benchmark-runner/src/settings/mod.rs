@@ -10,8 +10,8 @@ use serde::Deserialize;
 use telemetry::TelemetryKind;
 
 pub use values::{
-    ArrivalSpec, Device, EngineLabel, EngineOpt, EngineUrl, HourlyPrice, PriceTarget, SloMetric,
-    SloTerm,
+    ArrivalSpec, Device, EngineLabel, EngineOpt, EngineUrl, HourlyPrice, PriceTarget, ShardSpec,
+    SloMetric, SloTerm, StartAt,
 };
 
 use crate::error::{Failure, usage};
@@ -165,6 +165,14 @@ pub struct Settings {
     /// tokens.
     #[arg(long, value_name = "G_CO2E_PER_KWH")]
     pub carbon_intensity: Option<f64>,
+    /// Run shard I of N (`0/4`): the measured requests whose id % N == I, with a share of the
+    /// served engines' users or rate; `benchmark-runner merge` joins the shards' directories.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<ShardSpec>,
+    /// Shards: after loading and warming up, wait until this UTC instant (RFC 3339, e.g.
+    /// 2026-05-01T12:00:00Z) to start measuring, so shards on several machines start together.
+    #[arg(long, value_name = "RFC3339")]
+    pub start_at: Option<StartAt>,
 }
 
 /// `over` laid on `base`: every value `over` sets wins; keyed lists (engine options, URLs,
@@ -216,6 +224,8 @@ pub fn layer(base: Settings, over: Settings) -> Settings {
         price_per_hour: keyed(base.price_per_hour, over.price_per_hour),
         energy_price: over.energy_price.or(base.energy_price),
         carbon_intensity: over.carbon_intensity.or(base.carbon_intensity),
+        shard: over.shard.or(base.shard),
+        start_at: over.start_at.or(base.start_at),
     }
 }
 

@@ -51,6 +51,8 @@ idle_cooldown_s = 10.0
 idle_measure_s = 2.0
 energy_price = 0.2
 carbon_intensity = 400.0
+shard = "1/4"
+start_at = "2026-05-01T12:00:00Z"
 
 [engine_options.sim]
 ttft_ms = "normal:5:1"
@@ -108,6 +110,8 @@ const FULL_FLAGS: &[&str] = &[
     "--slo=ttft_ms=200",
     "--energy-price=0.2",
     "--carbon-intensity=400",
+    "--shard=1/4",
+    "--start-at=2026-05-01T12:00:00Z",
     "--price-per-hour=cuda:1=3,sim=2.5",
 ];
 
@@ -192,6 +196,11 @@ fn bad_values_name_the_key_once() {
         ),
         ("[price_per_hour]\nsimm = 2.0", "price-per-hour 'simm'"),
         ("energy_price = \"cheap\"", "invalid type"),
+        ("shard = \"2/2\"", "I/N with 0 <= I < N"),
+        ("shard = \"0/0\"", "I/N with 0 <= I < N"),
+        ("shard = \"3\"", "I/N with 0 <= I < N"),
+        ("shard = \"a/b\"", "I/N with 0 <= I < N"),
+        ("start_at = \"noon\"", "RFC 3339"),
     ] {
         let e = Settings::parse_toml(text).expect_err(text);
         assert!(e.contains(why), "{text}: {e}");
@@ -201,6 +210,23 @@ fn bad_values_name_the_key_once() {
     let first = e.render().to_string();
     let first = first.lines().next().unwrap_or_default();
     assert_eq!(first.matches("ftp://x").count(), 1, "{first}");
+}
+
+#[test]
+fn a_shard_is_an_index_below_its_count() {
+    let one = flags(&["--shard", "0/1"]).shard.expect("0/1 is a shard");
+    assert_eq!((one.index, one.count), (0, 1));
+    let last = flags(&["--shard", " 3/4"]).shard.expect("3/4 is a shard");
+    assert_eq!(
+        (last.index, last.count, last.to_string()),
+        (3, 4, "3/4".to_owned())
+    );
+    for bad in ["4/4", "1/0", "-1/2", "1/2/3"] {
+        assert!(
+            Flags::try_parse_from(["compare", "--shard", bad]).is_err(),
+            "{bad}"
+        );
+    }
 }
 
 #[test]

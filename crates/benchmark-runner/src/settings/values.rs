@@ -359,3 +359,62 @@ impl FromStr for HourlyPrice {
         HourlyPrice::new(key, usd)
     }
 }
+
+/// `I/N`: shard `I` (from 0) of a run split `N` ways across machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct ShardSpec {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl FromStr for ShardSpec {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let bad = || format!("must look like I/N with 0 <= I < N (e.g. 0/4), got {raw}");
+        let (i, n) = raw.trim().split_once('/').ok_or_else(bad)?;
+        let index: u32 = i.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(ShardSpec { index, count })
+    }
+}
+
+impl TryFrom<String> for ShardSpec {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl fmt::Display for ShardSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// An RFC 3339 instant in UTC (`2026-05-01T12:00:00Z`): when shards start measuring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct StartAt(pub jiff::Timestamp);
+
+impl FromStr for StartAt {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        raw.trim()
+            .parse::<jiff::Timestamp>()
+            .map(StartAt)
+            .map_err(|e| format!("must be an RFC 3339 instant such as 2026-05-01T12:00:00Z ({e})"))
+    }
+}
+
+impl TryFrom<String> for StartAt {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}

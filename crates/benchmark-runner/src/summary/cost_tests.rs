@@ -106,6 +106,7 @@ fn run(repetition: u32, window_s: (u64, u64)) -> EngineRun {
         measure_end_mono_ns: Some(window_s.1 * S),
         server_metrics: None,
         earlier_measure_ns: None,
+        start: None,
     }
 }
 

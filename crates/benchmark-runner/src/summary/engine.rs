@@ -40,7 +40,7 @@ pub(super) fn summarize_engine(
         &measured,
         ok.len(),
         rows.len() - measured.len(),
-        u64::from(plan.workload.requests),
+        u64::from(plan.measured_per_repetition()),
         &runs,
         plan.workload.target_ci().is_some(),
     );
@@ -104,6 +104,10 @@ pub(super) fn summarize_engine(
         &validity,
     );
     warnings.extend(mfu.as_ref().and_then(MfuFigures::implausible));
+    warnings.extend(runs.iter().filter_map(|r| {
+        let late = r.start.as_ref()?.warning()?;
+        Some(format!("repetition {}: {late}", r.repetition))
+    }));
     EngineSummary {
         engine: id,
         label: label.to_owned(),
@@ -149,7 +153,7 @@ pub(super) fn summarize_engine(
         server_metrics: token_counts::server_metrics(&runs),
         outliers: outliers::outlier_counts(metrics),
         regressions: regressions::regressions(&regression_points(&ok, data.energy, label)),
-        load: plan.engine(label).map(|e| e.load.clone()),
+        load: plan.engine(label).map(|e| plan.load_of(e).clone()),
         load_ms,
         peak_rss_bytes: runs
             .iter()

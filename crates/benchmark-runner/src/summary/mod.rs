@@ -70,6 +70,9 @@ use crate::store::EngineRun;
 /// The clock behind every latency figure of a summary.
 pub const CLOCK: &str = "host monotonic (CLOCK_MONOTONIC), read by the worker; HTTP arrivals are the kernel's socket receive times on that clock where samples say engine_metrics.arrival_clock = kernel; device figures, where present, name their clock per sample";
 
+/// What a merged run adds to [`CLOCK`]: how its shards' timestamps share one axis.
+pub const MERGED_CLOCK: &str = "merged from shards: each shard's timestamps moved onto shard 0's monotonic clock through the wall-clock anchors the shards recorded, which assumes the hosts' clocks were synchronised (NTP); throughput is pooled tokens over the union of the shards' measured windows on that axis";
+
 /// The whole summary.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunSummary {
@@ -298,7 +301,11 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
         metrics_version: METRICS_VERSION,
         name: manifest.name.clone(),
         created_utc: manifest.created_utc.clone(),
-        clock: CLOCK.to_owned(),
+        clock: if manifest.merged_from.is_empty() {
+            CLOCK.to_owned()
+        } else {
+            format!("{CLOCK}; {MERGED_CLOCK}")
+        },
         engines,
         order: runs
             .iter()
