@@ -255,7 +255,7 @@ pub fn figures(s: &CampaignSummary) -> Vec<(String, bench_report::Chart)> {
         }
         seen
     };
-    let sweep = SWEEP_KEYS.iter().copied().find(|k| distinct(k).len() >= 2);
+    let sweep = SWEEP_KEYS.iter().copied().find(|&k| distinct(k).len() >= 2);
     let (xs, x_of): (Vec<String>, Box<dyn Fn(&Row) -> String>) = match sweep {
         Some(key) => {
             let values = distinct(key);

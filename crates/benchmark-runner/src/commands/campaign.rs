@@ -52,7 +52,7 @@ fn run_campaign(args: &CampaignRunArgs) -> CommandResult {
         None => prepare_new(args, &now)?,
     };
     let rt = runtime()?;
-    rt.block_on(drive(prepared, &now))
+    rt.block_on(drive(prepared))
 }
 
 /// A new campaign: the file read, the grid validated, the directory created.
@@ -150,7 +150,7 @@ enum Ran {
     clippy::too_many_lines,
     reason = "one run's life read top to bottom: signal check, cool-down, start, run, record"
 )]
-async fn drive(p: Prepared, now: &jiff::Timestamp) -> CommandResult {
+async fn drive(p: Prepared) -> CommandResult {
     let Prepared {
         campaign,
         experiments,
@@ -233,14 +233,16 @@ async fn drive(p: Prepared, now: &jiff::Timestamp) -> CommandResult {
             experiment.describe(),
             entry.cycle
         );
+        // Each run's manifest dates it by its own start.
+        let started = jiff::Timestamp::now();
         let ran = if run_path.join("manifest.json").is_file() {
-            continue_run(&run_path, now, verbose).await
+            continue_run(&run_path, &started, verbose).await
         } else {
             set_aside(&run_path)?;
             let mut plan = plan.clone();
             plan.out_dir.clone_from(&run_path);
             plan.verbose = verbose;
-            run_plan(&plan, now).await
+            run_plan(&plan, &started).await
         };
         let ran = match ran {
             Ok((summary, _)) => Ran::Finished(Box::new(summary)),
