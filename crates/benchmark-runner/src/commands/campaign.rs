@@ -348,8 +348,12 @@ fn stop(
 /// so the run starts in a fresh one.
 fn set_aside(run_path: &Path) -> anyhow::Result<()> {
     if std::fs::read_dir(run_path).is_ok_and(|mut d| d.next().is_some()) {
-        let aside =
-            run_path.with_extension(format!("incomplete-{}", jiff::Timestamp::now().as_second()));
+        // Appended, not an extension: an experiment id may hold a dot (`r0.5`).
+        let mut aside = run_path.as_os_str().to_owned();
+        aside.push(format!(
+            ".incomplete-{}",
+            jiff::Timestamp::now().as_second()
+        ));
         std::fs::rename(run_path, &aside)
             .with_context(|| format!("cannot move {} aside", run_path.display()))?;
     }
