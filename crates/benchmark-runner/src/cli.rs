@@ -45,6 +45,41 @@ pub enum Command {
     /// Run a suite, compare each run with the last good one in the history, append to the
     /// history and write the report. Exits like `diff`.
     Nightly(NightlyArgs),
+    /// Campaigns: a grid of comparisons, each run several cycles in a chosen order with
+    /// cool-downs between runs, reported across the grid (see docs/campaigns.md).
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Run a campaign file (see configs/campaign-sim.toml), or continue one with --resume.
+    /// Exit status 0: every run finished; 1: a run failed; 2: bad input; 130/143: stopped by
+    /// SIGINT/SIGTERM (resumable).
+    Run(CampaignRunArgs),
+    /// Rewrite a campaign directory's report (campaign-report.md, campaign-summary.json,
+    /// plots/) from its runs.
+    Report {
+        /// A campaign directory (holding campaign.json).
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CampaignRunArgs {
+    /// Campaign file; with --resume, it must be the file the campaign was started with.
+    #[arg(required_unless_present = "resume")]
+    pub file: Option<PathBuf>,
+    /// Campaign directory (default: `results/<utc-timestamp>-<name>`).
+    #[arg(long, conflicts_with = "resume")]
+    pub out: Option<PathBuf>,
+    /// Continue the campaign in DIR: finished runs are kept, an interrupted run continues in
+    /// its run directory, the rest run.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Forward each worker's stderr to this terminal.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -22,11 +22,13 @@
 //! - [`diff`]: a candidate run held against a baseline; [`summary`]: pure functions from a
 //!   run's rows and manifest to its statistics; [`report`]: every output behind one exporter
 //!   trait; [`render`]: a run directory summarised and written; [`merge`]: shards of a run
-//!   joined into one run directory; [`nightly`]: suites and their history.
+//!   joined into one run directory; [`nightly`]: suites and their history; [`campaign`]: grids
+//!   of comparisons over cycles, their manifest and report.
 //! - [`cli`]: clap types; [`commands`]: one module per command, and `main`.
 
 pub mod bandwidth;
 pub mod calibration;
+pub mod campaign;
 pub mod catalog;
 pub mod cli;
 pub mod columns;

@@ -61,13 +61,35 @@ fn resume(args: &CompareArgs, dir: &Path, now: &jiff::Timestamp) -> CommandResul
             )));
         }
     }
-    let mut plan = recorded.plan.clone();
-    plan.out_dir = dir.to_path_buf();
-    plan.verbose = args.verbose;
     let rt = runtime()?;
-    let (summary, _) = rt.block_on(run_plan_in(&plan, now, Some(recorded)))?;
+    let (summary, _) = rt.block_on(continue_recorded(recorded, dir, now, args.verbose))?;
     write_stdout(&report::terminal_table(&summary));
     Ok(exit_for(&summary))
+}
+
+/// Continue the run in `dir` as `compare --resume DIR` does, with the plan its manifest
+/// records: only what it is missing runs.
+pub async fn continue_run(
+    dir: &Path,
+    now: &jiff::Timestamp,
+    verbose: bool,
+) -> Result<(RunSummary, PathBuf), Failure> {
+    let recorded =
+        manifest::read(dir).map_err(|e| usage(format!("--resume {}: {e:#}", dir.display())))?;
+    continue_recorded(recorded, dir, now, verbose).await
+}
+
+/// [`continue_run`] with the manifest already read.
+async fn continue_recorded(
+    recorded: Manifest,
+    dir: &Path,
+    now: &jiff::Timestamp,
+    verbose: bool,
+) -> Result<(RunSummary, PathBuf), Failure> {
+    let mut plan = recorded.plan.clone();
+    plan.out_dir = dir.to_path_buf();
+    plan.verbose = verbose;
+    run_plan_in(&plan, now, Some(recorded)).await
 }
 
 /// Run a validated plan to the end: preflight, measure, summarise, render. Returns the summary
@@ -313,13 +335,13 @@ fn reopen(
 }
 
 /// `SIGINT` and `SIGTERM`, caught from the moment results are written.
-struct Signals {
+pub(super) struct Signals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    fn new() -> anyhow::Result<Signals> {
+    pub(super) fn new() -> anyhow::Result<Signals> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Signals {
             interrupt: signal(SignalKind::interrupt()).context("cannot catch SIGINT")?,
@@ -328,7 +350,7 @@ impl Signals {
     }
 
     /// The next signal: its name and the exit status it gives (128 + its number).
-    async fn next(&mut self) -> (&'static str, u8) {
+    pub(super) async fn next(&mut self) -> (&'static str, u8) {
         tokio::select! {
             _ = self.interrupt.recv() => ("SIGINT", 130),
             _ = self.terminate.recv() => ("SIGTERM", 143),

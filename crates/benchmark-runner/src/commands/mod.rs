@@ -1,6 +1,7 @@
 //! The commands, one module each: each validates its input, then runs.
 
 mod calibrate;
+mod campaign;
 mod compare;
 mod diff;
 mod list_engines;
@@ -19,8 +20,8 @@ use crate::error::{Failure, exit_code};
 use crate::summary::{EngineStatus, RunSummary};
 
 /// Parse the command line, run the command, map the outcome to an exit status: 0 success, 1
-/// something measured failed (results are still written), 2 bad input, 130/143 a `compare`
-/// stopped by `SIGINT`/`SIGTERM` (what was measured is written and summarised).
+/// something measured failed (results are still written), 2 bad input, 130/143 a `compare` or
+/// `campaign run` stopped by `SIGINT`/`SIGTERM` (what was measured is written and summarised).
 pub fn main() -> ExitCode {
     let cli = match cli::parse() {
         Ok(cli) => cli,
@@ -47,6 +48,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Models(command) => models::run(&command),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Race(args) => race::run(&args),
+        Command::Campaign(command) => campaign::run(&command),
     }
 }
 
