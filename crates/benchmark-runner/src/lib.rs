@@ -22,7 +22,7 @@
 //! - [`diff`]: a candidate run held against a baseline; [`summary`]: pure functions from a
 //!   run's rows and manifest to its statistics; [`report`]: every output behind one exporter
 //!   trait; [`render`]: a run directory summarised and written; [`nightly`]: suites and their
-//!   history.
+//!   history; [`shards`]: a campaign's shards written out for a cluster scheduler.
 //! - [`cli`]: clap types; [`commands`]: one module per command, and `main`.
 
 pub mod bandwidth;
@@ -48,6 +48,7 @@ pub mod race;
 pub mod render;
 pub mod report;
 pub mod settings;
+pub mod shards;
 pub mod store;
 pub mod summary;
 pub mod synth;

@@ -8,6 +8,7 @@ mod models;
 mod nightly;
 mod race;
 mod report;
+mod shards;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Models(command) => models::run(&command),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Race(args) => race::run(&args),
+        Command::Shards(command) => shards::run(&command),
     }
 }
 
