@@ -87,6 +87,71 @@ fn job_id(submit_out: &str, label: &str) -> String {
         .to_owned()
 }
 
+/// Each array task's command: the real runner measuring the simulated engine into
+/// `<results>/shard-<task>`.
+fn shard_words(runner: &Path, results: &Path) -> Vec<Word> {
+    let runner = runner.display().to_string();
+    let requests = REQUESTS.to_string();
+    [
+        runner.as_str(),
+        "compare",
+        "--engines",
+        "sim",
+        "--requests",
+        &requests,
+        "--max-tokens",
+        "8",
+        "-o",
+        "sim.ttft_ms=const:1",
+        "-o",
+        "sim.tpot_ms=const:0.1",
+        "--out",
+    ]
+    .into_iter()
+    .map(Word::text)
+    .chain([Word::with_index(
+        format!("{}/shard-", results.display()),
+        "",
+    )])
+    .collect()
+}
+
+/// Every output file in `dir`, for a failure's message.
+fn read_logs(dir: &Path) -> String {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| {
+                    let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                    format!("== {}\n{text}", e.path().display())
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+/// Shard `i` of array job `array`: a complete run of the simulated engine, and the output file
+/// of its task.
+fn check_shard(results: &Path, logs_dir: &Path, array: &str, i: u32, logs: &str) {
+    let dir = results.join(format!("shard-{i}"));
+    let text = std::fs::read_to_string(dir.join("summary.json"))
+        .unwrap_or_else(|e| panic!("shard {i} wrote no summary ({e}); logs:\n{logs}"));
+    let summary: serde_json::Value = serde_json::from_str(&text).expect("summary parses");
+    assert_eq!(summary["engines"]["sim"]["status"], "ok", "shard {i}");
+    let samples = std::fs::read_to_string(dir.join("samples.jsonl")).expect("samples");
+    let measured = samples
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("sample row parses"))
+        .filter(|row| row["phase"] == "measure")
+        .count();
+    assert_eq!(measured, REQUESTS, "shard {i}'s measured requests");
+    let log = logs_dir.join(format!("shard-{array}_{i}.out"));
+    let log = std::fs::read_to_string(&log)
+        .unwrap_or_else(|e| panic!("no output file {} ({e})", log.display()));
+    assert!(log.contains(&format!("shard {i} of {SHARDS}")), "{log}");
+}
+
 #[test]
 fn submit_runs_an_array_of_runner_shards_then_the_dependent_job() {
     if let Some(reason) = skip_reason() {
@@ -132,30 +197,7 @@ fn submit_runs_an_array_of_runner_shards_then_the_dependent_job() {
         chdir: tmp.path().to_path_buf(),
         logs: out.join("logs"),
     };
-    let runner_s = runner.display().to_string();
-    let requests = REQUESTS.to_string();
-    let shard: Vec<Word> = [
-        runner_s.as_str(),
-        "compare",
-        "--engines",
-        "sim",
-        "--requests",
-        &requests,
-        "--max-tokens",
-        "8",
-        "-o",
-        "sim.ttft_ms=const:1",
-        "-o",
-        "sim.tpot_ms=const:0.1",
-        "--out",
-    ]
-    .into_iter()
-    .map(Word::text)
-    .chain([Word::with_index(
-        format!("{}/shard-", results.display()),
-        "",
-    )])
-    .collect();
+    let shard = shard_words(&runner, &results);
     let last = results.join(format!("shard-{}", SHARDS - 1));
     let merge = vec![
         Word::text(runner_s.as_str()),
@@ -178,20 +220,10 @@ fn submit_runs_an_array_of_runner_shards_then_the_dependent_job() {
     let array = job_id(&said, "shards: job ");
     let then = job_id(&said, "merge: job ");
 
-    let timeout = Duration::from_secs(600);
+    let timeout = Duration::from_mins(10);
     // The array first: were a task to fail, the dependent job would stay pending for ever.
     let array_states = wait_done(&array, timeout);
-    let logs = std::fs::read_dir(&options.logs)
-        .map(|d| {
-            d.flatten()
-                .map(|e| {
-                    let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                    format!("== {}\n{text}", e.path().display())
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default();
+    let logs = read_logs(&options.logs);
     assert_eq!(
         array_states,
         vec!["COMPLETED"; SHARDS as usize],
@@ -201,22 +233,7 @@ fn submit_runs_an_array_of_runner_shards_then_the_dependent_job() {
     assert_eq!(merge_states, ["COMPLETED"], "dependent job; logs:\n{logs}");
 
     for i in 0..SHARDS {
-        let dir = results.join(format!("shard-{i}"));
-        let text = std::fs::read_to_string(dir.join("summary.json"))
-            .unwrap_or_else(|e| panic!("shard {i} wrote no summary ({e}); logs:\n{logs}"));
-        let summary: serde_json::Value = serde_json::from_str(&text).expect("summary parses");
-        assert_eq!(summary["engines"]["sim"]["status"], "ok", "shard {i}");
-        let samples = std::fs::read_to_string(dir.join("samples.jsonl")).expect("samples");
-        let measured = samples
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("sample row parses"))
-            .filter(|row| row["phase"] == "measure")
-            .count();
-        assert_eq!(measured, REQUESTS, "shard {i}'s measured requests");
-        let log = options.logs.join(format!("shard-{array}_{i}.out"));
-        let log = std::fs::read_to_string(&log)
-            .unwrap_or_else(|e| panic!("no output file {} ({e})", log.display()));
-        assert!(log.contains(&format!("shard {i} of {SHARDS}")), "{log}");
+        check_shard(&results, &options.logs, &array, i, &logs);
     }
     assert!(
         options.logs.join(format!("merge-{then}.out")).is_file(),
