@@ -200,7 +200,7 @@ fn submit_runs_an_array_of_runner_shards_then_the_dependent_job() {
     let shard = shard_words(&runner, &results);
     let last = results.join(format!("shard-{}", SHARDS - 1));
     let merge = vec![
-        Word::text(runner_s.as_str()),
+        Word::text(runner.display().to_string()),
         Word::text("report"),
         Word::text(last.display().to_string()),
     ];
