@@ -75,7 +75,8 @@ pub fn read_campaign(path: &Path) -> Result<Campaign, Failure> {
         usage(format!(
             "campaign {} is not valid TOML: {}",
             path.display(),
-            e.message()
+            // toml's message can span lines ("invalid table header\nexpected ..."): one line.
+            e.message().lines().collect::<Vec<_>>().join("; ")
         ))
     })?;
     let path = std::path::absolute(path)
