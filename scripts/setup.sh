@@ -9,8 +9,9 @@
 #   scripts/setup-torch.sh;
 # - Debian's chromium, to check report.html in a real headless browser, and Mesa's Vulkan drivers
 #   (lavapipe, a software Vulkan device) so burn-bench's wgpu backend runs its GPU kernels on the
-#   CPU in the tests, and tmux, which runs `race` in a real terminal in its test (all skipped
-#   without root).
+#   CPU in the tests, tmux, which runs `race` in a real terminal in its test, and Slurm
+#   (slurm-wlm, munge), whose one-node cluster scripts/slurm-local.sh starts for the scheduler
+#   test (all skipped without root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +61,9 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 if ! command -v tmux >/dev/null 2>&1; then
     apt_install "the race view's terminal test will be skipped" tmux
+fi
+if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
+    apt_install "the Slurm end-to-end test will be skipped" slurm-wlm munge
 fi
 if [[ ! -f /usr/share/vulkan/icd.d/lvp_icd.x86_64.json && ! -f /usr/share/vulkan/icd.d/lvp_icd.json ]]; then
     apt_install "burn-bench's wgpu tests need a Vulkan device" mesa-vulkan-drivers libvulkan1

@@ -49,6 +49,9 @@ pub enum Command {
     /// cool-downs between runs, reported across the grid (see docs/campaigns.md).
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// Split a campaign into shards on a cluster scheduler.
+    #[command(subcommand)]
+    Shards(ShardsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +83,69 @@ pub struct CampaignRunArgs {
     /// Forward each worker's stderr to this terminal.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+/// `shards` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ShardsCommand {
+    /// Write the files that run a campaign's shards on Slurm (an array job, then a merge job)
+    /// or Kubernetes (an Indexed Job, then a merge Job); submits nothing.
+    Render(Box<ShardsRenderArgs>),
+}
+
+/// A cluster scheduler `shards render` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scheduler {
+    Slurm,
+    Kubernetes,
+}
+
+/// `shards render` options.
+#[derive(Debug, Args)]
+pub struct ShardsRenderArgs {
+    /// The campaign file.
+    pub campaign: PathBuf,
+    /// Scheduler to write for.
+    #[arg(long, value_enum)]
+    pub scheduler: Scheduler,
+    /// Number of shards (shard I runs the requests whose id % N == I).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: u32,
+    /// Directory to write the files to (created when missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// GPUs per shard (default: 1 when the campaign sets a cuda device, else 0).
+    #[arg(long)]
+    pub gpus_per_shard: Option<u32>,
+    /// Directory of the shards' results, as the nodes see it (default: slurm
+    /// `results/shards/<name>` made absolute, kubernetes `/results`).
+    #[arg(long)]
+    pub results: Option<PathBuf>,
+    /// The benchmark-runner binary on the nodes (default: slurm this binary, kubernetes
+    /// `benchmark-runner` on the image's PATH).
+    #[arg(long)]
+    pub runner: Option<PathBuf>,
+    /// Job name (default: from the campaign's file name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// CPUs per shard (slurm: --cpus-per-task; kubernetes: a CPU request).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub cpus_per_shard: Option<u32>,
+    /// Slurm partition (default: the cluster's default).
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Slurm time limit, e.g. 2:00:00 (default: the partition's).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Kubernetes: container image with the runner and its workers (required).
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Kubernetes namespace (default: the context's).
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Kubernetes: `PersistentVolumeClaim` mounted at the results directory (required).
+    #[arg(long)]
+    pub results_claim: Option<String>,
 }
 
 #[derive(Debug, Args)]

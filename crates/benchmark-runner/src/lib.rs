@@ -23,7 +23,8 @@
 //!   run's rows and manifest to its statistics; [`report`]: every output behind one exporter
 //!   trait; [`render`]: a run directory summarised and written; [`merge`]: shards of a run
 //!   joined into one run directory; [`nightly`]: suites and their history; [`campaign`]: grids
-//!   of comparisons over cycles, their manifest and report.
+//!   of comparisons over cycles, their manifest and report; [`shards`]: a campaign's shards
+//!   written out for a cluster scheduler.
 //! - [`cli`]: clap types; [`commands`]: one module per command, and `main`.
 
 pub mod bandwidth;
@@ -51,6 +52,7 @@ pub mod race;
 pub mod render;
 pub mod report;
 pub mod settings;
+pub mod shards;
 pub mod store;
 pub mod summary;
 pub mod synth;

@@ -10,6 +10,7 @@ mod models;
 mod nightly;
 mod race;
 mod report;
+mod shards;
 
 use std::process::ExitCode;
 
@@ -49,6 +50,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Race(args) => race::run(&args),
         Command::Campaign(command) => campaign::run(&command),
+        Command::Shards(command) => shards::run(&command),
     }
 }
 
