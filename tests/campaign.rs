@@ -68,6 +68,61 @@ fn runs(m: &serde_json::Value) -> Vec<(String, u64, String)> {
         .collect()
 }
 
+/// The report of the grid below: one row per experiment that ran, each metric over both
+/// cycles, the skipped experiments listed, the figures, and `campaign report` rewriting it.
+fn check_report(dir: &Path) {
+    let s = read_json(&dir.join("campaign-summary.json"));
+    let rows = s["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 5);
+    let ttft = |experiment: &str| {
+        let row = rows
+            .iter()
+            .find(|r| r["experiment"] == experiment)
+            .unwrap_or_else(|| panic!("row {experiment}"));
+        assert_eq!(row["metrics"]["ttft_ms"]["n"], 2, "{row}");
+        assert!(
+            row["metrics"]["decode_tok_s"]["mean"]
+                .as_f64()
+                .expect("rate")
+                > 0.0
+        );
+        row["metrics"]["ttft_ms"]["mean"]
+            .as_f64()
+            .expect("ttft mean")
+    };
+    assert!(
+        ttft("04-sim@b-c1") > ttft("01-sim@a-c1"),
+        "sim@b's TTFT is 4 ms, sim@a's 1 ms"
+    );
+    assert!(
+        ttft("07-vllm-c1") >= 4.0,
+        "the mock waits 5 ms before the first token"
+    );
+    assert_eq!(s["skipped"].as_array().expect("skipped").len(), 4);
+    let md = std::fs::read_to_string(dir.join("campaign-report.md")).expect("report");
+    assert!(md.contains("| 08-vllm-c2 | vllm | concurrency=2 |"), "{md}");
+    assert!(
+        md.contains("- 03-sim@a-c4: sim@a runs one request at a time"),
+        "{md}"
+    );
+    for f in ["campaign_decode_tok_s", "campaign_ttft_ms"] {
+        assert!(dir.join(format!("plots/{f}.svg")).is_file(), "{f}.svg");
+        assert!(dir.join(format!("plots/{f}.png")).is_file(), "{f}.png");
+        assert!(md.contains(&format!("plots/{f}.svg")), "{md}");
+    }
+    // Each run directory is an ordinary one.
+    let one = dir.join("runs/08-vllm-c2-c1");
+    let res = runner(&["report", one.to_str().expect("utf-8")]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    std::fs::remove_file(dir.join("campaign-report.md")).expect("remove report");
+    let res = runner(&["campaign", "report", dir.to_str().expect("utf-8")]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert!(
+        dir.join("campaign-report.md").is_file(),
+        "campaign report rewrites it"
+    );
+}
+
 #[test]
 fn a_campaign_runs_its_grid_reports_it_and_resumes_only_what_is_missing() {
     let (_mock, url) = mock_server(&["--ttft-ms", "5", "--itl-ms", "1"]);
@@ -134,57 +189,7 @@ fn a_campaign_runs_its_grid_reports_it_and_resumes_only_what_is_missing() {
     }
     assert!(dir.join("campaign.toml").is_file());
 
-    // The report: one row per experiment that ran, each metric over both cycles.
-    let s = read_json(&dir.join("campaign-summary.json"));
-    let rows = s["rows"].as_array().expect("rows");
-    assert_eq!(rows.len(), 5);
-    let ttft = |experiment: &str| {
-        let row = rows
-            .iter()
-            .find(|r| r["experiment"] == experiment)
-            .unwrap_or_else(|| panic!("row {experiment}"));
-        assert_eq!(row["metrics"]["ttft_ms"]["n"], 2, "{row}");
-        assert!(
-            row["metrics"]["decode_tok_s"]["mean"]
-                .as_f64()
-                .expect("rate")
-                > 0.0
-        );
-        row["metrics"]["ttft_ms"]["mean"]
-            .as_f64()
-            .expect("ttft mean")
-    };
-    assert!(
-        ttft("04-sim@b-c1") > ttft("01-sim@a-c1"),
-        "sim@b's TTFT is 4 ms, sim@a's 1 ms"
-    );
-    assert!(
-        ttft("07-vllm-c1") >= 4.0,
-        "the mock waits 5 ms before the first token"
-    );
-    assert_eq!(s["skipped"].as_array().expect("skipped").len(), 4);
-    let md = std::fs::read_to_string(dir.join("campaign-report.md")).expect("report");
-    assert!(md.contains("| 08-vllm-c2 | vllm | concurrency=2 |"), "{md}");
-    assert!(
-        md.contains("- 03-sim@a-c4: sim@a runs one request at a time"),
-        "{md}"
-    );
-    for f in ["campaign_decode_tok_s", "campaign_ttft_ms"] {
-        assert!(dir.join(format!("plots/{f}.svg")).is_file(), "{f}.svg");
-        assert!(dir.join(format!("plots/{f}.png")).is_file(), "{f}.png");
-        assert!(md.contains(&format!("plots/{f}.svg")), "{md}");
-    }
-    // Each run directory is an ordinary one.
-    let one = dir.join("runs/08-vllm-c2-c1");
-    let res = runner(&["report", one.to_str().expect("utf-8")]);
-    assert!(res.status.success(), "{}", stderr(&res));
-    std::fs::remove_file(dir.join("campaign-report.md")).expect("remove report");
-    let res = runner(&["campaign", "report", dir_arg]);
-    assert!(res.status.success(), "{}", stderr(&res));
-    assert!(
-        dir.join("campaign-report.md").is_file(),
-        "campaign report rewrites it"
-    );
+    check_report(&dir);
 
     // One run pending again, its directory gone: a resume runs it alone.
     let mut m = m;

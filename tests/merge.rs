@@ -144,7 +144,7 @@ fn shards_that_do_not_belong_together_are_refused() {
     let runs: [(&str, &[&str]); 4] = [
         ("a", &["--shard", "0/2"]),
         ("b", &["--shard", "1/2"]),
-        ("longer", &["--shard", "1/2", "--max-tokens", "5"]),
+        ("longer", &["--shard", "1/2", "--repetitions", "2"]),
         ("whole", &[]),
     ];
     for (name, extra) in runs {
@@ -161,7 +161,7 @@ fn shards_that_do_not_belong_together_are_refused() {
     refused(
         &merge(&[&dir("a"), &dir("longer")], &out),
         &out,
-        "plan.workload.max_tokens: 6 in the first, 5 in the second",
+        "are not shards of one run: plan.order: [{\"label\":\"sim\",\"repetition\":0}] in the first",
     );
     refused(
         &merge(&[&dir("a"), &dir("whole")], &out),

@@ -15,6 +15,31 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// A private server named `name` running `command` in a 160x40 session `race`, the
+    /// runner's worker directory unset.
+    fn start(name: &str, command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("{name}-{}", std::process::id()),
+        };
+        tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "race",
+            "-x",
+            "160",
+            "-y",
+            "40",
+            "env",
+            "-u",
+            "BENCH_WORKER_DIR",
+            "sh",
+            "-c",
+            command,
+        ]);
+        tmux
+    }
+
     fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket])
@@ -53,19 +78,25 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn race_view_in_tmux_shows_both_engines_and_a_winner() {
+/// Why the terminal tests cannot run here, if they cannot: no tmux, or no default model.
+fn skip_reason() -> Option<String> {
     if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipping: tmux is not installed (scripts/setup.sh installs it)");
-        return;
+        return Some("tmux is not installed (scripts/setup.sh installs it)".to_owned());
     }
     let model =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("models/smollm2-135m-instruct-q4_1.gguf");
-    if !model.is_file() {
-        eprintln!(
-            "skipping: {} is absent (scripts/setup.sh fetches it)",
+    (!model.is_file()).then(|| {
+        format!(
+            "{} is absent (scripts/setup.sh fetches it)",
             model.display()
-        );
+        )
+    })
+}
+
+#[test]
+fn race_view_in_tmux_shows_both_engines_and_a_winner() {
+    if let Some(reason) = skip_reason() {
+        eprintln!("skipping: {reason}");
         return;
     }
     let bin = support::bin_dir();
@@ -86,25 +117,7 @@ fn race_view_in_tmux_shows_both_engines_and_a_winner() {
         runner = bin.join("benchmark-runner").display(),
         exit = exit_file.display(),
     );
-    let tmux = Tmux {
-        socket: format!("race-test-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "race",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        "env",
-        "-u",
-        "BENCH_WORKER_DIR",
-        "sh",
-        "-c",
-        &command,
-    ]);
+    let tmux = Tmux::start("race-test", &command);
 
     let screen = tmux.wait_for(Duration::from_mins(2), |s| s.contains("finished: winner"));
     assert!(
@@ -150,17 +163,8 @@ fn race_view_in_tmux_shows_both_engines_and_a_winner() {
 
 #[test]
 fn quitting_before_the_end_stops_the_engines_and_prints_what_finished() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipping: tmux is not installed (scripts/setup.sh installs it)");
-        return;
-    }
-    let model =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("models/smollm2-135m-instruct-q4_1.gguf");
-    if !model.is_file() {
-        eprintln!(
-            "skipping: {} is absent (scripts/setup.sh fetches it)",
-            model.display()
-        );
+    if let Some(reason) = skip_reason() {
+        eprintln!("skipping: {reason}");
         return;
     }
     let bin = support::bin_dir();
@@ -174,25 +178,7 @@ fn quitting_before_the_end_stops_the_engines_and_prints_what_finished() {
         runner = bin.join("benchmark-runner").display(),
         exit = exit_file.display(),
     );
-    let tmux = Tmux {
-        socket: format!("race-quit-test-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "race",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        "env",
-        "-u",
-        "BENCH_WORKER_DIR",
-        "sh",
-        "-c",
-        &command,
-    ]);
+    let tmux = Tmux::start("race-quit-test", &command);
     tmux.wait_for(Duration::from_mins(1), |s| s.contains("┌ sim"));
     let quit_at = Instant::now();
     tmux.run(&["send-keys", "-t", "race", "q"]);

@@ -8,7 +8,7 @@ use bench_inputs::synth::WeightType;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::Failure;
-use crate::settings::{Device, EngineLabel, EngineOpt, EngineUrl, Settings};
+use crate::settings::{Device, EngineLabel, EngineOpt, EngineUrl, Settings, ShardSpec};
 
 /// Benchmarks LLM inference engines fairly: one isolated worker process per engine, one set of
 /// metric definitions, statistics that decide.
@@ -80,6 +80,11 @@ pub struct CampaignRunArgs {
     /// its run directory, the rest run.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
+    /// Run shard I of N (`0/4`) of every experiment: its measured requests whose id % N == I
+    /// (and a share of served engines' users or rate); `benchmark-runner merge` joins the
+    /// shards' campaign directories run by run. A resume keeps the recorded shard.
+    #[arg(long, value_name = "I/N", conflicts_with = "resume")]
+    pub shard: Option<ShardSpec>,
     /// Forward each worker's stderr to this terminal.
     #[arg(long, short)]
     pub verbose: bool,
@@ -247,10 +252,11 @@ pub struct ListEnginesArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// The shards' run directories, one per shard index.
+    /// The shards' run directories, one per shard index; or the shards' campaign directories
+    /// (`campaign run --shard I/N`), merged run by run into one campaign directory.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// The merged run directory (must not exist or be empty).
+    /// The merged run (or campaign) directory (must not exist or be empty).
     #[arg(long)]
     pub out: PathBuf,
 }

@@ -136,6 +136,20 @@ pub fn ensure_fetched(model: &ResolvedModel) -> Result<(), Failure> {
     .map_err(|e| Failure::Run(anyhow::anyhow!("{e}")))
 }
 
+/// Prompt length filters on a dataset sent whole and in its order (a trace, conversations,
+/// shared-prefix groups) would break its schedule, turns or groups: refused.
+fn refuse_length_filters_in_order(w: &crate::plan::WorkloadPlan) -> Result<(), Failure> {
+    if w.in_source_order() && (w.min_prompt_tokens.is_some() || w.max_prompt_tokens.is_some()) {
+        return Err(usage(format!(
+            "--min-prompt-tokens and --max-prompt-tokens do not apply to --dataset {}: a trace, \
+             conversations and shared-prefix groups are sent whole and in their order (set their \
+             lengths in the dataset instead)",
+            w.dataset
+        )));
+    }
+    Ok(())
+}
+
 /// Resolve the plan's model and dataset; fetch the model when an engine needs it; tokenize.
 pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
     let w = &plan.workload;
@@ -175,14 +189,7 @@ pub fn prepare(plan: &Plan, needs_model: bool) -> Result<Inputs, Failure> {
                 | DatasetSpec::Trace { .. }
                 | DatasetSpec::MultiTurn { .. }
         );
-    if w.in_source_order() && (w.min_prompt_tokens.is_some() || w.max_prompt_tokens.is_some()) {
-        return Err(usage(format!(
-            "--min-prompt-tokens and --max-prompt-tokens do not apply to --dataset {}: a trace, \
-             conversations and shared-prefix groups are sent whole and in their order (set their \
-             lengths in the dataset instead)",
-            w.dataset
-        )));
-    }
+    refuse_length_filters_in_order(w)?;
     let dataset = Dataset::load(&dataset_spec, &datasets_dir(), tokenizer.as_ref())
         .map_err(|e| usage(e.to_string()))?;
     let count = (w.requests + w.warmup) as usize;

@@ -1,22 +1,19 @@
-//! Slurm end to end: a one-node cluster on this machine (`scripts/slurm-local.sh`), the
-//! rendered `submit.sh` submitting an array of real runs and a job that waits for them all.
-//!
-//! The scripts come from `shards::slurm::render_with`, the renderer `shards render` uses, with
-//! the shard command replaced: each array task runs `benchmark-runner compare --engines sim
-//! ... --out <results>/shard-<task>` and the final job re-renders shard 1's report, which only
-//! succeeds once that shard finished. Skipped, with the reason printed, without root or without
-//! Slurm installed (`scripts/setup.sh` installs it).
+//! Slurm end to end: a one-node cluster on this machine (`scripts/slurm-local.sh`), a
+//! campaign of the simulated engine and lm-rs rendered by `shards render --scheduler slurm
+//! --shards 2`, its `submit.sh` submitting the array of campaign shards and the merge job that
+//! waits for them. The merged campaign's runs hold every planned request once, and each merged
+//! summary equals the one `report` computes in one process from the same pooled samples.
+//! Skipped, with the reason printed, without root, Slurm (`scripts/setup.sh` installs it) or
+//! the default model.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use benchmark_runner::shards::Layout;
-use benchmark_runner::shards::command::Word;
-use benchmark_runner::shards::slurm::{self, SlurmOptions};
+use serde_json::Value;
 
 const SHARDS: u32 = 2;
-const REQUESTS: usize = 8;
+const REQUESTS: u64 = 4;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -87,35 +84,6 @@ fn job_id(submit_out: &str, label: &str) -> String {
         .to_owned()
 }
 
-/// Each array task's command: the real runner measuring the simulated engine into
-/// `<results>/shard-<task>`.
-fn shard_words(runner: &Path, results: &Path) -> Vec<Word> {
-    let runner = runner.display().to_string();
-    let requests = REQUESTS.to_string();
-    [
-        runner.as_str(),
-        "compare",
-        "--engines",
-        "sim",
-        "--requests",
-        &requests,
-        "--max-tokens",
-        "8",
-        "-o",
-        "sim.ttft_ms=const:1",
-        "-o",
-        "sim.tpot_ms=const:0.1",
-        "--out",
-    ]
-    .into_iter()
-    .map(Word::text)
-    .chain([Word::with_index(
-        format!("{}/shard-", results.display()),
-        "",
-    )])
-    .collect()
-}
-
 /// Every output file in `dir`, for a failure's message.
 fn read_logs(dir: &Path) -> String {
     std::fs::read_dir(dir)
@@ -131,31 +99,145 @@ fn read_logs(dir: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Shard `i` of array job `array`: a complete run of the simulated engine, and the output file
-/// of its task.
-fn check_shard(results: &Path, logs_dir: &Path, array: &str, i: u32, logs: &str) {
-    let dir = results.join(format!("shard-{i}"));
-    let text = std::fs::read_to_string(dir.join("summary.json"))
-        .unwrap_or_else(|e| panic!("shard {i} wrote no summary ({e}); logs:\n{logs}"));
-    let summary: serde_json::Value = serde_json::from_str(&text).expect("summary parses");
-    assert_eq!(summary["engines"]["sim"]["status"], "ok", "shard {i}");
-    let samples = std::fs::read_to_string(dir.join("samples.jsonl")).expect("samples");
-    let measured = samples
+fn json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("JSON parses")
+}
+
+fn rows(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("sample row parses"))
-        .filter(|row| row["phase"] == "measure")
-        .count();
-    assert_eq!(measured, REQUESTS, "shard {i}'s measured requests");
-    let log = logs_dir.join(format!("shard-{array}_{i}.out"));
-    let log = std::fs::read_to_string(&log)
-        .unwrap_or_else(|e| panic!("no output file {} ({e})", log.display()));
-    assert!(log.contains(&format!("shard {i} of {SHARDS}")), "{log}");
+        .map(|l| serde_json::from_str(l).expect("row parses"))
+        .collect()
+}
+
+fn runner(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_benchmark-runner"))
+        .current_dir(workspace())
+        .args(args)
+        .env_remove("BENCH_WORKER_DIR")
+        .output()
+        .expect("run benchmark-runner")
+}
+
+/// One merged run: every planned request once across the shards, and the merged summary equal
+/// to `report`'s over the same pooled samples in one directory.
+fn check_merged_run(merged: &Path, shard_runs: &[PathBuf], label: &str, scratch: &Path) {
+    let mut ids: Vec<u64> = rows(&merged.join("samples.jsonl"))
+        .iter()
+        .map(|r| r["request_id"].as_u64().expect("request id"))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..REQUESTS).collect::<Vec<_>>(), "{label}");
+    for (i, dir) in (0..u64::from(SHARDS)).zip(shard_runs) {
+        for r in rows(&dir.join("samples.jsonl")) {
+            assert_eq!(
+                r["request_id"].as_u64().expect("id") % u64::from(SHARDS),
+                i,
+                "{label}: shard {i} ran its own requests only"
+            );
+        }
+    }
+    let pooled = scratch.join(format!("pooled-{label}"));
+    std::fs::create_dir_all(&pooled).expect("mkdir");
+    for name in ["manifest.json", "runs.jsonl", "energy.json"] {
+        if merged.join(name).is_file() {
+            std::fs::copy(merged.join(name), pooled.join(name)).expect("copy");
+        }
+    }
+    for name in ["samples.jsonl", "warmup.jsonl"] {
+        let text: String = shard_runs
+            .iter()
+            .map(|d| std::fs::read_to_string(d.join(name)).unwrap_or_default())
+            .collect();
+        std::fs::write(pooled.join(name), text).expect("write");
+    }
+    let res = runner(&["report", pooled.to_str().expect("utf-8")]);
+    assert!(
+        res.status.success(),
+        "{label}: {}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let one = json(&pooled.join("summary.json"));
+    let m = json(&merged.join("summary.json"));
+    assert_eq!(one["engines"], m["engines"], "{label}");
+    assert_eq!(
+        m["engines"][label]["requests"]["ok"].as_u64(),
+        Some(REQUESTS),
+        "{label}"
+    );
+}
+
+/// A campaign of the simulated engine and lm-rs on `model`, one cycle.
+fn write_campaign(campaign: &Path, model: &Path) {
+    std::fs::write(
+        campaign,
+        format!(
+            r#"name = "slurm-e2e"
+[base]
+requests = {REQUESTS}
+warmup = 1
+max_tokens = 6
+seed = 3
+telemetry = "none"
+idle = false
+model = "{}"
+[base.engine_options.sim]
+ttft_ms = "const:1"
+tpot_ms = "const:0.1"
+[vary]
+engines = ["sim", "lm-rs"]
+"#,
+            model.display()
+        ),
+    )
+    .expect("write campaign");
+}
+
+/// `shards render --scheduler slurm` of `campaign` into `out`, results in `results`.
+fn render(campaign: &Path, out: &Path, results: &Path) {
+    let runner_path = env!("CARGO_BIN_EXE_benchmark-runner");
+    let shards = SHARDS.to_string();
+    let rendered = runner(&[
+        "shards",
+        "render",
+        "--scheduler",
+        "slurm",
+        "--shards",
+        &shards,
+        campaign.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--results",
+        results.to_str().expect("utf-8"),
+        "--runner",
+        runner_path,
+        "--time",
+        "10:00",
+        "--cpus-per-shard",
+        "1",
+    ]);
+    assert!(
+        rendered.status.success(),
+        "shards render: {}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
 }
 
 #[test]
-fn submit_runs_an_array_of_runner_shards_then_the_dependent_job() {
+fn a_campaign_rendered_for_slurm_runs_as_an_array_of_shards_then_merges() {
     if let Some(reason) = skip_reason() {
         println!("skipped: {reason}");
+        return;
+    }
+    let model = workspace().join("models/smollm2-135m-instruct-q4_1.gguf");
+    if !model.is_file() {
+        println!(
+            "skipped: {} is absent (scripts/setup.sh fetches it)",
+            model.display()
+        );
         return;
     }
     let started = Instant::now();
@@ -169,10 +251,10 @@ fn submit_runs_an_array_of_runner_shards_then_the_dependent_job() {
     // The workers the runner starts live beside it.
     let built = Command::new(env!("CARGO"))
         .current_dir(workspace())
-        .args(["build", "--quiet", "-p", "sim-bench"])
+        .args(["build", "--quiet", "-p", "sim-bench", "-p", "lm-rs-bench"])
         .status()
         .expect("run cargo build");
-    assert!(built.success(), "building sim-bench failed");
+    assert!(built.success(), "building the workers failed");
 
     // Spaces and a quote in every path the scripts carry.
     let tmp = tempfile::Builder::new()
@@ -181,32 +263,9 @@ fn submit_runs_an_array_of_runner_shards_then_the_dependent_job() {
         .expect("tempdir");
     let results = tmp.path().join("it's results");
     let out = tmp.path().join("rendered files");
-    let runner = PathBuf::from(env!("CARGO_BIN_EXE_benchmark-runner"));
-    let layout = Layout {
-        name: "slurm-e2e".to_owned(),
-        shards: SHARDS,
-        campaign: tmp.path().join("unused.toml"),
-        results: results.clone(),
-        runner: runner.clone(),
-        gpus: 0,
-    };
-    let options = SlurmOptions {
-        partition: None,
-        time: Some("10:00".to_owned()),
-        cpus: Some(1),
-        chdir: tmp.path().to_path_buf(),
-        logs: out.join("logs"),
-    };
-    let shard = shard_words(&runner, &results);
-    let last = results.join(format!("shard-{}", SHARDS - 1));
-    let merge = vec![
-        Word::text(runner.display().to_string()),
-        Word::text("report"),
-        Word::text(last.display().to_string()),
-    ];
-    let files = slurm::render_with(&layout, &options, &shard, &merge).expect("renders");
-    benchmark_runner::shards::write_all(&out, &files).expect("writes");
-    std::fs::create_dir_all(&options.logs).expect("logs dir");
+    let campaign = tmp.path().join("sim and lm-rs.toml");
+    write_campaign(&campaign, &model);
+    render(&campaign, &out, &results);
 
     let submitted = Command::new(out.join("submit.sh"))
         .output()
@@ -221,23 +280,46 @@ fn submit_runs_an_array_of_runner_shards_then_the_dependent_job() {
     let then = job_id(&said, "merge: job ");
 
     let timeout = Duration::from_mins(10);
+    let logs_dir = out.join("logs");
     // The array first: were a task to fail, the dependent job would stay pending for ever.
     let array_states = wait_done(&array, timeout);
-    let logs = read_logs(&options.logs);
+    let logs = read_logs(&logs_dir);
     assert_eq!(
         array_states,
-        vec!["COMPLETED"; SHARDS as usize],
+        vec!["COMPLETED"; 2],
         "array tasks; logs:\n{logs}"
     );
     let merge_states = wait_done(&then, timeout);
-    assert_eq!(merge_states, ["COMPLETED"], "dependent job; logs:\n{logs}");
+    let logs = read_logs(&logs_dir);
+    assert_eq!(merge_states, ["COMPLETED"], "merge job; logs:\n{logs}");
 
-    for i in 0..SHARDS {
-        check_shard(&results, &options.logs, &array, i, &logs);
+    let merged = results.join("merged");
+    let m = json(&merged.join("campaign.json"));
+    assert!(m.get("shard").is_none(), "the merged campaign is whole");
+    assert_eq!(m["merged_from"].as_array().map(Vec::len), Some(2));
+    let runs = m["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 2, "two experiments, one cycle");
+    for run in runs {
+        assert_eq!(run["status"], "done", "{run}; logs:\n{logs}");
+        let rel = run["result"].as_str().expect("result path");
+        let experiment = run["experiment"].as_str().expect("experiment");
+        let label = if experiment.ends_with("lm-rs") {
+            "lm-rs"
+        } else {
+            "sim"
+        };
+        let shard_runs: Vec<PathBuf> = (0..SHARDS)
+            .map(|i| results.join(format!("shard-{i}")).join(rel))
+            .collect();
+        for (i, dir) in (0..u64::from(SHARDS)).zip(&shard_runs) {
+            let plan = &json(&dir.join("manifest.json"))["plan"];
+            assert_eq!(plan["shard"]["index"].as_u64(), Some(i));
+        }
+        check_merged_run(&merged.join(rel), &shard_runs, label, tmp.path());
     }
-    assert!(
-        options.logs.join(format!("merge-{then}.out")).is_file(),
-        "the dependent job's output file; logs:\n{logs}"
+    assert!(merged.join("campaign-report.md").is_file());
+    println!(
+        "rendered, submitted, ran and merged in {:?}",
+        started.elapsed()
     );
-    println!("submitted, ran and checked in {:?}", started.elapsed());
 }

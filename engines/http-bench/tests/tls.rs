@@ -313,15 +313,28 @@ fn a_self_signed_server_is_trusted_by_its_own_certificate() {
     assert_eq!(sample.itl_ns.len(), 2);
 }
 
-/// The same certificate out of its validity period is refused, as a chain certificate would be.
+/// The same certificate out of its validity period is refused at load, as a chain certificate
+/// would be, without pointing at `--ca-cert` (another certificate would not help).
 #[test]
 fn a_self_signed_certificate_out_of_its_period_is_refused() {
     for (valid, says) in [(2000..2010, "expired"), (3000..4000, "not valid yet")] {
-        let sample = one_self_signed_request(valid.clone(), "period");
-        let failure = format!("{:?}", sample.outcome).to_lowercase();
+        let (mock, path) = self_signed_mock(valid.clone(), "period");
+        let options = json!({
+            "engine": "vllm",
+            "url": mock.url(),
+            "ready_timeout_s": 30,
+            "ca_cert": path.display().to_string(),
+        });
+        let e = HttpBench::load(&load_request(&options))
+            .err()
+            .expect("a certificate out of its period is refused");
+        std::fs::remove_file(&path).expect("clean");
+        let message = format!("{e:#}");
         assert!(
-            !sample.outcome.is_ok() && failure.contains(says),
-            "valid {valid:?}: {failure}"
+            message.contains("out of its validity period")
+                && message.contains(says)
+                && !message.contains("--ca-cert"),
+            "valid {valid:?}: {message}"
         );
     }
 }

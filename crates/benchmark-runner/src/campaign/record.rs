@@ -41,6 +41,13 @@ pub struct CampaignManifest {
     /// When each `campaign run --resume` continued it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resumed_utc: Vec<String>,
+    /// `campaign run --shard I/N`: the shard every experiment ran (absent in a whole
+    /// campaign and in one merged from its shards).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// A campaign merged from its shards: the shards' campaign directories, by index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
 }
 
 /// One experiment of the grid.
@@ -154,6 +161,8 @@ pub fn new_manifest(
         runs,
         interrupted: None,
         resumed_utc: Vec::new(),
+        shard: None,
+        merged_from: Vec::new(),
     }
 }
 

@@ -243,6 +243,9 @@ const SWEEP_KEYS: &[&str] = &[
     "device",
 ];
 
+/// How a row finds its place on a figure's x axis.
+type XOf<'a> = Box<dyn Fn(&Row) -> String + 'a>;
+
 /// Figures across the grid: per metric, a line per engine (and other varied values) against
 /// the swept key, each point the mean over cycles with its t interval as error bar.
 pub fn figures(s: &CampaignSummary) -> Vec<(String, bench_report::Chart)> {
@@ -256,22 +259,19 @@ pub fn figures(s: &CampaignSummary) -> Vec<(String, bench_report::Chart)> {
         seen
     };
     let sweep = SWEEP_KEYS.iter().copied().find(|&k| distinct(k).len() >= 2);
-    let (xs, x_of): (Vec<String>, Box<dyn Fn(&Row) -> String>) = match sweep {
-        Some(key) => {
-            let values = distinct(key);
-            let xs = values.iter().map(|v| format!("{key}={v}")).collect();
-            (
-                xs,
-                Box::new(move |r: &Row| {
-                    format!("{key}={}", r.varied.get(key).cloned().unwrap_or_default())
-                }),
-            )
-        }
-        None => {
-            let mut ids: Vec<String> = s.rows.iter().map(|r| r.experiment.clone()).collect();
-            ids.dedup();
-            (ids, Box::new(|r: &Row| r.experiment.clone()))
-        }
+    let (xs, x_of): (Vec<String>, XOf<'_>) = if let Some(key) = sweep {
+        let values = distinct(key);
+        let xs = values.iter().map(|v| format!("{key}={v}")).collect();
+        (
+            xs,
+            Box::new(move |r: &Row| {
+                format!("{key}={}", r.varied.get(key).cloned().unwrap_or_default())
+            }),
+        )
+    } else {
+        let mut ids: Vec<String> = s.rows.iter().map(|r| r.experiment.clone()).collect();
+        ids.dedup();
+        (ids, Box::new(|r: &Row| r.experiment.clone()))
     };
     let leave_out: Vec<&str> = ["engines"].into_iter().chain(sweep).collect();
     let mut out = Vec::new();

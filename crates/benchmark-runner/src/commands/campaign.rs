@@ -16,6 +16,7 @@ use crate::campaign::record::{self, CampaignInterruption, CampaignManifest, Stat
 use crate::campaign::{Campaign, Cooldown, order, report, resume};
 use crate::cli::{CampaignCommand, CampaignRunArgs, CommandResult};
 use crate::error::{Failure, usage};
+use crate::settings::ShardSpec;
 use crate::store;
 use crate::summary::RunSummary;
 
@@ -62,7 +63,8 @@ fn prepare_new(args: &CampaignRunArgs, now: &jiff::Timestamp) -> Result<Prepared
             "campaign run needs a campaign FILE (or --resume DIR)",
         ));
     };
-    let campaign = Campaign::read(file)?;
+    let mut campaign = Campaign::read(file)?;
+    campaign.file.base.shard = args.shard.or(campaign.file.base.shard);
     let experiments = grid::expand(&campaign, now, args.verbose)?;
     let runnable = experiments.iter().filter(|e| e.plan.is_some()).count();
     if runnable == 0 {
@@ -90,7 +92,8 @@ fn prepare_new(args: &CampaignRunArgs, now: &jiff::Timestamp) -> Result<Prepared
     }
     let f = &campaign.file;
     let turns = order::schedule(f.order, runnable, f.cycles, f.seed);
-    let manifest = record::new_manifest(&campaign, &experiments, &turns, now);
+    let mut manifest = record::new_manifest(&campaign, &experiments, &turns, now);
+    manifest.shard = campaign.file.base.shard.as_ref().map(ToString::to_string);
     std::fs::create_dir_all(dir.join("runs"))
         .with_context(|| format!("cannot create {}", dir.display()))?;
     store::write_text(&dir.join("campaign.toml"), &campaign.text)?;
@@ -112,11 +115,19 @@ fn prepare_resume(
 ) -> Result<Prepared, Failure> {
     let refuse = |e: String| usage(format!("--resume {}: {e}", dir.display()));
     let mut manifest = record::read(dir).map_err(|e| refuse(format!("{e:#}")))?;
-    let recorded = Campaign::parse(&manifest.campaign_text).map_err(&refuse)?;
+    let shard: Option<ShardSpec> = manifest
+        .shard
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: String| refuse(format!("its recorded shard {e}")))?;
+    let mut recorded = Campaign::parse(&manifest.campaign_text).map_err(&refuse)?;
+    recorded.file.base.shard = shard.or(recorded.file.base.shard);
     let recorded_experiments = grid::expand(&recorded, now, args.verbose)?;
     let (campaign, experiments) = match &args.file {
         Some(file) => {
-            let campaign = Campaign::read(file)?;
+            let mut campaign = Campaign::read(file)?;
+            campaign.file.base.shard = shard.or(campaign.file.base.shard);
             let experiments = grid::expand(&campaign, now, args.verbose)?;
             if let Some(d) =
                 resume::difference(&manifest, &recorded_experiments, &campaign, &experiments)
@@ -236,7 +247,7 @@ async fn drive(p: Prepared) -> CommandResult {
         // Each run's manifest dates it by its own start.
         let started = jiff::Timestamp::now();
         let ran = if run_path.join("manifest.json").is_file() {
-            continue_run(&run_path, &started, verbose).await
+            Box::pin(continue_run(&run_path, &started, verbose)).await
         } else {
             set_aside(&run_path)?;
             let mut plan = plan.clone();

@@ -76,7 +76,7 @@ pub async fn continue_run(
 ) -> Result<(RunSummary, PathBuf), Failure> {
     let recorded =
         manifest::read(dir).map_err(|e| usage(format!("--resume {}: {e:#}", dir.display())))?;
-    continue_recorded(recorded, dir, now, verbose).await
+    Box::pin(continue_recorded(recorded, dir, now, verbose)).await
 }
 
 /// [`continue_run`] with the manifest already read.

@@ -152,12 +152,12 @@ fn json<T: serde::Serialize>(value: &T) -> Value {
 
 /// The merged run's directory must not hold anything yet.
 pub(super) fn out_dir(out: &Path) -> Result<(), Failure> {
-    match std::fs::read_dir(out) {
-        Ok(mut entries) if entries.next().is_some() => Err(usage(format!(
+    match std::fs::read_dir(out).map(|mut entries| entries.next().is_some()) {
+        Ok(true) => Err(usage(format!(
             "output directory {} is not empty; choose another --out",
             out.display()
         ))),
-        Ok(_) => Ok(()),
+        Ok(false) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(usage(format!(
             "cannot use output directory {}: {e}",

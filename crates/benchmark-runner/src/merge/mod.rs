@@ -10,6 +10,7 @@
 //!
 //! [`check`] refuses shards that do not belong together before anything is written.
 
+pub mod campaign;
 mod check;
 mod pool;
 
