@@ -1,14 +1,14 @@
 //! `merge`: shards of one run (`compare --shard I/N`, possibly on several machines) joined into
 //! one run directory, summarised by the same code as any run, from the pooled raw samples.
 //!
-//! What is pooled and how ([`pool`]): every measured and warm-up sample of every shard, each
-//! marked with its shard and moved onto shard 0's monotonic clock through the shards' clock
+//! What is pooled and how (module `pool`): every measured and warm-up sample of every shard,
+//! each marked with its shard and moved onto shard 0's monotonic clock through the shards' clock
 //! anchors; one engine-run record per slot whose measured window is the union of the shards'
 //! windows on that axis (so throughput is pooled tokens over the union span); energy summed
 //! over the shards' hosts when each shard measured a host of its own. Each shard's own records
 //! (manifest, runs, energy, telemetry) are kept under `shards/I/`.
 //!
-//! [`check`] refuses shards that do not belong together before anything is written.
+//! Module `check` refuses shards that do not belong together before anything is written.
 
 pub mod campaign;
 mod check;
