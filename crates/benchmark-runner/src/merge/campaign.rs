@@ -22,7 +22,7 @@ pub fn is_campaign(dir: &Path) -> bool {
 /// do not belong together are refused before anything is written.
 pub fn merge_campaigns(dirs: &[PathBuf], out: &Path) -> Result<CampaignManifest, Failure> {
     let shards = read(dirs)?;
-    super::check::out_dir(out)?;
+    crate::plan::check_out_dir(out)?;
     let first = &shards[0].1;
     // Every run done in every shard: its shard directories, checked to belong together.
     let mut jobs: Vec<(usize, Vec<PathBuf>)> = Vec::new();

@@ -1,7 +1,7 @@
 //! Whether shard directories belong together: each a shard, of the same plan (its shard and
 //! results directory aside), versions and inputs, every index from 0 to N-1 once.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -148,20 +148,4 @@ fn common_plan(plan: &Plan) -> Value {
 
 fn json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-/// The merged run's directory must not hold anything yet.
-pub(super) fn out_dir(out: &Path) -> Result<(), Failure> {
-    match std::fs::read_dir(out).map(|mut entries| entries.next().is_some()) {
-        Ok(true) => Err(usage(format!(
-            "output directory {} is not empty; choose another --out",
-            out.display()
-        ))),
-        Ok(false) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(usage(format!(
-            "cannot use output directory {}: {e}",
-            out.display()
-        ))),
-    }
 }

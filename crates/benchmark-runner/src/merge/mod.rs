@@ -53,7 +53,7 @@ impl Shard {
 /// refused with a usage error naming the difference, before anything is written.
 pub fn merge_runs(dirs: &[PathBuf], out: &Path) -> Result<RunSummary, Failure> {
     let shards = check::read_shards(dirs)?;
-    check::out_dir(out)?;
+    crate::plan::check_out_dir(out)?;
     write_merged(&shards, out).map_err(Failure::Run)?;
     crate::render::render_dir(out).map_err(Failure::Run)
 }

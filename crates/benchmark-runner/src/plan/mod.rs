@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use shared_protocol::{EngineId, LoadPattern};
 use telemetry::TelemetryKind;
 
-pub use build::{build, defaults};
+pub use build::{build, check_out_dir, defaults};
 pub use order::interleave;
 pub use shard::ShardPlan;
 

@@ -264,7 +264,8 @@ fn retries_become_each_served_engines_option_unless_it_sets_its_own() {
 
 #[test]
 fn trace_and_multiturn_datasets_set_their_own_load() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench-inputs/tests/fixtures");
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench-inputs/tests/fixtures");
     let mut s = settings("vllm");
     s.dataset = Some(format!(
         "trace:{},time-scale=0.5",
