@@ -46,6 +46,7 @@ pub mod interval;
 pub mod mann_whitney;
 pub mod outliers;
 pub mod quantile;
+mod radix;
 pub mod regression;
 pub mod sample;
 pub mod stopping;
@@ -67,6 +68,7 @@ pub use outliers::{
     ModifiedZ, OutlierCounts, Outliers, Tukey, TukeyCounts, outlier_counts, outliers,
 };
 pub use quantile::{median, quantile, tail_supported};
+pub use radix::{RadixKey, sort_unsigned};
 pub use regression::{Regression, ols, ols_log_y};
 pub use sample::Sample;
 pub use stopping::{ci_half_width_below, cv_settled};

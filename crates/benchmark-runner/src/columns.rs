@@ -4,26 +4,27 @@
 //!
 //! - Inter-token gaps are pooled per label at reading, over successful measured requests, as
 //!   whole nanoseconds in 32 bits while every gap fits (widened to 64 otherwise): the values of
-//!   the `itl_ms` metric, handed over once in milliseconds by [`Columns::take_itl_ms`] (at a
-//!   million requests they are most of a run's numbers, 126 MB per 31.5 million gaps).
+//!   the `itl_ms` metric, handed over once in milliseconds, sorted, by
+//!   [`Columns::take_itl_ms`] (at a million requests they are most of a run's numbers, 126 MB
+//!   per 31.5 million gaps).
 //! - Generated ids sit in one arena ([`Columns::output_ids`]), for the agreement check, which
 //!   reads them before the metrics are made; [`Columns::drop_output_ids`] then frees them.
 //! - Device-clock gaps are folded into the two figures the device metrics read (the first gap,
 //!   and the sum and count of the rest).
 //! - Text, chunk sizes and engine-reported figures are not read (the summary does not use them).
 //!
-//! `samples.jsonl` is parsed once per line, straight into these types, in batches on all cores
-//! ([`crate::store`] streams the lines).
+//! `samples.jsonl` is read once per line, straight into these types (`columns/wire.rs` reads a
+//! line), in batches whose pieces are read into columns of their own on all cores, then appended
+//! in file order ([`crate::store`] streams the lines).
 
 use std::path::Path;
 
-use serde::Deserialize;
-use shared_protocol::{
-    DeviceClockKind, EngineId, FinishReason, Outcome, Phase, TokenCounts, TokenSource,
-};
+use shared_protocol::EngineId;
 
-use crate::metrics::{DecodeDevice, LabelIx, MetricSamples, Request, RequestReasoning};
+use crate::metrics::{LabelIx, MetricSamples, Request};
 use crate::store::{self, SampleRow};
+
+mod wire;
 
 /// A run's requests (measured and warm-up), with the arrays the summary reads.
 #[derive(Debug, Clone, Default)]
@@ -68,51 +69,43 @@ impl GapPool {
         }
     }
 
-    /// The gaps in milliseconds, as the `itl_ms` metric defines them; the pool is left empty.
-    fn take_ms(&mut self) -> Vec<f64> {
+    /// Moves `other`'s gaps to the end of these, leaving it empty.
+    fn take_from(&mut self, other: &mut GapPool) {
+        match (&mut *self, &mut *other) {
+            (GapPool::Narrow(narrow), GapPool::Narrow(more)) => {
+                narrow.extend_from_slice(more);
+                more.clear();
+            }
+            (GapPool::Wide(wide), GapPool::Narrow(more)) => {
+                wide.extend(more.iter().map(|&g| u64::from(g)));
+                more.clear();
+            }
+            (_, GapPool::Wide(more)) => {
+                self.extend(more);
+                more.clear();
+            }
+        }
+    }
+
+    /// The gaps in milliseconds, as the `itl_ms` metric defines them, sorted ascending; the pool
+    /// is left empty.
+    ///
+    /// They are sorted as whole nanoseconds, before they become milliseconds: half the bytes to
+    /// move in 32 bits, and the same order, as the conversion never reverses two values.
+    fn take_sorted_ms(&mut self) -> Vec<f64> {
         let ms = match self {
-            GapPool::Narrow(v) => crate::metrics::itl_ms(v.iter().map(|&g| u64::from(g))).collect(),
-            GapPool::Wide(v) => crate::metrics::itl_ms(v.iter().copied()).collect(),
+            GapPool::Narrow(v) => {
+                bench_stats::sort_unsigned(v);
+                crate::metrics::itl_ms(v.iter().map(|&g| u64::from(g))).collect()
+            }
+            GapPool::Wide(v) => {
+                bench_stats::sort_unsigned(v);
+                crate::metrics::itl_ms(v.iter().copied()).collect()
+            }
         };
         *self = GapPool::default();
         ms
     }
-}
-
-/// One line of `samples.jsonl` as [`Columns`] keeps it: [`SampleRow`]'s fields, the ones the
-/// summary does not read skipped unparsed (serde's rules otherwise: the same fields are required).
-#[derive(Deserialize)]
-struct WireRow<'a> {
-    engine: EngineId,
-    #[serde(borrow)]
-    label: std::borrow::Cow<'a, str>,
-    repetition: u32,
-    request_id: u64,
-    phase: Phase,
-    outcome: Outcome,
-    start_mono_ns: u64,
-    #[serde(default)]
-    scheduled_mono_ns: Option<u64>,
-    prefill_ns: Option<u64>,
-    ttft_ns: Option<u64>,
-    e2e_ns: u64,
-    itl_ns: Vec<u64>,
-    prompt_tokens: Option<u32>,
-    prompt_tokens_source: Option<TokenSource>,
-    completion_tokens: u32,
-    completion_tokens_source: TokenSource,
-    #[serde(default)]
-    token_counts: TokenCounts,
-    device_clock: Option<DeviceClockKind>,
-    prefill_device_ns: Option<u64>,
-    decode_device_ns: Option<Vec<u64>>,
-    finish_reason: Option<FinishReason>,
-    #[serde(default)]
-    output_token_ids: Option<Vec<u32>>,
-    #[serde(default)]
-    reasoning: Option<RequestReasoning>,
-    #[serde(default)]
-    retry: u32,
 }
 
 impl Columns {
@@ -135,9 +128,27 @@ impl Columns {
     }
 
     fn read_more(&mut self, path: &Path) -> anyhow::Result<()> {
-        let torn = store::for_each_line_batch(path, store::READ_BATCH_BYTES, |batch| {
-            let parsed = batch.parse(&|line| serde_json::from_slice::<WireRow<'_>>(line));
-            batch.keep(parsed, |row| self.push_wire(row))
+        self.read_more_in(path, store::READ_BATCH_BYTES)
+    }
+
+    /// [`Columns::read_more`] in batches of about `batch_bytes`.
+    fn read_more_in(&mut self, path: &Path, batch_bytes: usize) -> anyhow::Result<()> {
+        // Each piece of a batch is read into columns of its own on its own core; the pieces'
+        // columns are then appended in file order.
+        // The pieces' columns and buffers are kept from batch to batch, emptied, so that their
+        // memory is not given back and asked for again each time.
+        let mut parts: Vec<(Columns, wire::Arrays)> = Vec::new();
+        let torn = store::for_each_line_batch(path, batch_bytes, |batch| {
+            let (pieces, lines) =
+                batch.fold(&mut parts, Default::default, &|(part, arrays), line| {
+                    let row = wire::read(line, arrays)?;
+                    part.push_row(row, arrays);
+                    Ok(())
+                })?;
+            for (part, _) in &mut parts[..pieces] {
+                self.take_from(part);
+            }
+            Ok(lines)
         })?;
         if torn > 0 {
             let name = path.file_name().map_or_else(
@@ -165,39 +176,36 @@ impl Columns {
         columns
     }
 
-    fn push_wire(&mut self, row: WireRow<'_>) {
-        let label = self.label_ix(&row.label, row.engine);
-        let ids = row
-            .output_token_ids
-            .as_deref()
-            .map(|ids| self.push_ids(ids));
-        let request = Request {
-            label,
-            engine: row.engine,
-            repetition: row.repetition,
-            request_id: row.request_id,
-            phase: row.phase,
-            outcome: row.outcome,
-            start_mono_ns: row.start_mono_ns,
-            scheduled_mono_ns: row.scheduled_mono_ns,
-            prefill_ns: row.prefill_ns,
-            ttft_ns: row.ttft_ns,
-            e2e_ns: row.e2e_ns,
-            itl_sum_ns: row.itl_ns.iter().sum(),
-            prompt_tokens: row.prompt_tokens,
-            prompt_tokens_source: row.prompt_tokens_source,
-            completion_tokens: row.completion_tokens,
-            completion_tokens_source: row.completion_tokens_source,
-            token_counts: row.token_counts,
-            device_clock: row.device_clock,
-            prefill_device_ns: row.prefill_device_ns,
-            decode_device: row.decode_device_ns.as_deref().map(DecodeDevice::of),
-            finish_reason: row.finish_reason,
-            reasoning: row.reasoning,
-            retry: row.retry,
-            ids,
-        };
-        self.push_request(request, &row.itl_ns);
+    fn push_row(&mut self, row: wire::Row<'_>, arrays: &wire::Arrays) {
+        let mut request = row.request;
+        request.label = self.label_ix(&row.label, request.engine);
+        request.ids = row.has_ids.then(|| self.push_ids(&arrays.ids));
+        request.itl_sum_ns = arrays.itl.iter().sum();
+        self.push_request(request, &arrays.itl);
+    }
+
+    /// Moves the requests of `part`, read from the lines after this one's, to the end of
+    /// this one's, leaving `part` with its labels and no request.
+    fn take_from(&mut self, part: &mut Columns) {
+        let labels: Vec<LabelIx> = part
+            .labels
+            .iter()
+            .map(|(label, engine)| self.label_ix(label, *engine))
+            .collect();
+        let ids_offset = self.ids.len();
+        self.ids.extend_from_slice(&part.ids);
+        part.ids.clear();
+        for (pool, &ix) in part.itl.iter_mut().zip(&labels) {
+            self.itl[ix as usize].take_from(pool);
+        }
+        self.requests.extend(part.requests.drain(..).map(|mut r| {
+            r.label = labels[r.label as usize];
+            if let Some((start, _)) = &mut r.ids {
+                *start += ids_offset;
+            }
+            r
+        }));
+        self.torn_lines.append(&mut part.torn_lines);
     }
 
     fn push_request(&mut self, request: Request, itl_ns: &[u64]) {
@@ -259,11 +267,11 @@ impl Columns {
         Some(&self.ids[start..start + len as usize])
     }
 
-    /// Takes `label`'s pooled inter-token gaps (milliseconds, successful measured requests);
-    /// empty for an unknown label and after the first call.
+    /// Takes `label`'s pooled inter-token gaps (milliseconds, successful measured requests),
+    /// sorted ascending; empty for an unknown label and after the first call.
     pub fn take_itl_ms(&mut self, label: &str) -> Vec<f64> {
         self.find_label(label)
-            .map(|i| self.itl[i as usize].take_ms())
+            .map(|i| self.itl[i as usize].take_sorted_ms())
             .unwrap_or_default()
     }
 
@@ -292,7 +300,10 @@ impl<'a> FromIterator<&'a SampleRow> for Columns {
 
 #[cfg(test)]
 mod tests {
+    use shared_protocol::{Phase, TokenSource};
+
     use super::*;
+    use crate::metrics::{DecodeDevice, RequestReasoning};
 
     fn fixture() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-sim-run")
@@ -327,11 +338,38 @@ mod tests {
                     })
                     .flat_map(|r| r.sample.itl_ns.iter().map(|&t| t as f64 / 1e6))
                     .collect();
+                let mut expected = expected;
+                expected.sort_by(f64::total_cmp);
                 assert_eq!(read.take_itl_ms(&label), expected);
                 assert_eq!(built.take_itl_ms(&label), expected);
                 assert!(read.take_itl_ms(&label).is_empty(), "taken once");
             }
         }
+    }
+
+    #[test]
+    fn reading_in_any_batch_size_gives_what_the_rows_give() {
+        // Small batches: many batches of a few pieces each, every piece's columns kept and
+        // emptied from batch to batch, the labels met in a different order in each piece.
+        let path = fixture().join("samples.jsonl");
+        let rows = store::read_sample_rows(&path).expect("rows");
+        let mut built = Columns::from_rows(&rows);
+        assert!(built.labels.len() > 1);
+        for batch in [1, 700, 5000, store::READ_BATCH_BYTES] {
+            let mut read = Columns::default();
+            read.read_more_in(&path, batch).expect("columns");
+            assert_eq!(read.labels, built.labels, "batches of {batch} bytes");
+            assert_eq!(read.requests, built.requests, "batches of {batch} bytes");
+            assert_eq!(read.requests.len(), rows.len());
+            for (r, row) in read.requests.iter().zip(&rows) {
+                assert_eq!(read.output_ids(r), row.sample.output_token_ids.as_deref());
+            }
+            for (label, _) in built.labels.clone() {
+                assert_eq!(read.take_itl_ms(&label), built.clone().take_itl_ms(&label));
+            }
+        }
+        let first = built.labels[0].0.clone();
+        assert!(!built.take_itl_ms(&first).is_empty());
     }
 
     #[test]
@@ -343,12 +381,12 @@ mod tests {
         pool.extend(&[3, long, 4]);
         assert!(matches!(pool, GapPool::Wide(_)));
         pool.extend(&[5]);
-        let expected: Vec<f64> = [1, 2_000_000, 3, long, 4, 5]
+        let expected: Vec<f64> = [1, 3, 4, 5, 2_000_000, long]
             .iter()
             .map(|&g| g as f64 / 1e6)
             .collect();
-        assert_eq!(pool.take_ms(), expected);
-        assert!(pool.take_ms().is_empty());
+        assert_eq!(pool.take_sorted_ms(), expected);
+        assert!(pool.take_sorted_ms().is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `warmup.jsonl` (warm-up requests) and `runs.jsonl` appended as results arrive (a crash late in a run loses nothing measured before it), and the rendered outputs.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use shared_protocol::{Done, EngineId, Hello, Loaded, Phase, Sample};
 
 use crate::manifest::Manifest;
+
+mod lines;
+pub use lines::READ_BATCH_BYTES;
+pub(crate) use lines::for_each_line_batch;
 
 /// One row of `samples.jsonl`: a sample with the engine and repetition it belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -286,159 +290,10 @@ fn read_jsonl_with<T: Send>(
 ) -> anyhow::Result<Vec<T>> {
     let mut rows = Vec::new();
     for_each_line_batch(path, batch_bytes, |batch| {
-        batch.keep(batch.parse(&parse), |row| rows.push(row))
+        batch.keep(&parse, |row| rows.push(row))
     })?;
     Ok(rows)
 }
-
-/// Whole lines of a JSON Lines file, read as one block of text.
-pub(crate) struct LineBatch<'a> {
-    path: &'a Path,
-    /// Whole lines: it ends at a line end, or at the end of the file.
-    text: &'a [u8],
-    /// The number of its first line in the file (from 1).
-    first_line: usize,
-    /// Whether it holds the file's last line.
-    at_end: bool,
-    /// Torn last lines met by [`LineBatch::keep`] (0 or 1).
-    torn: std::cell::Cell<usize>,
-}
-
-/// A parsed line of a [`LineBatch`]: where it starts in the batch's text, and what it parsed to.
-pub(crate) type Parsed<T> = (usize, serde_json::Result<T>);
-
-/// The lines of a [`LineBatch`] parsed, in order, and how many lines it holds (blank ones too).
-pub(crate) struct ParsedBatch<T> {
-    rows: Vec<Parsed<T>>,
-    lines: usize,
-}
-
-impl<'a> LineBatch<'a> {
-    /// Every non-empty line parsed by `parse`, in order: the text split into a few pieces at
-    /// line ends, the pieces parsed on all cores.
-    pub(crate) fn parse<T: Send>(
-        &self,
-        parse: &(impl Fn(&'a [u8]) -> serde_json::Result<T> + Sync),
-    ) -> ParsedBatch<T> {
-        use rayon::prelude::*;
-        let text = self.text;
-        let pieces = rayon::current_num_threads() * 4;
-        let mut bounds = vec![0];
-        for k in 1..pieces {
-            let at = (text.len() * k / pieces).max(*bounds.last().unwrap_or(&0));
-            // A piece ends just after a line end.
-            let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i + 1);
-            bounds.push(end);
-        }
-        bounds.push(text.len());
-        bounds.dedup();
-        let parsed: Vec<(Vec<Parsed<T>>, usize)> = bounds
-            .par_windows(2)
-            .map(|w| {
-                let (mut out, mut lines) = (Vec::new(), 0);
-                let mut start = w[0];
-                while start < w[1] {
-                    let end = memchr::memchr(b'\n', &text[start..w[1]]).map_or(w[1], |i| start + i);
-                    let line = &text[start..end];
-                    if !line.iter().all(u8::is_ascii_whitespace) {
-                        out.push((start, parse(line)));
-                    }
-                    lines += 1;
-                    start = end + 1;
-                }
-                (out, lines)
-            })
-            .collect();
-        let lines = parsed.iter().map(|(_, n)| n).sum();
-        let rows = parsed.into_iter().flat_map(|(rows, _)| rows).collect();
-        ParsedBatch { rows, lines }
-    }
-
-    /// Hands the rows parsed from this batch to `keep`, in order, and returns how many lines
-    /// the batch holds. A line that did not parse is an error naming it, unless it is the file's
-    /// last line: a run cut off mid-write, skipped with a message.
-    pub(crate) fn keep<T>(
-        &self,
-        parsed: ParsedBatch<T>,
-        mut keep: impl FnMut(T),
-    ) -> anyhow::Result<usize> {
-        for (start, row) in parsed.rows {
-            match row {
-                Ok(row) => keep(row),
-                Err(e) => {
-                    let line_no =
-                        self.first_line + memchr::memchr_iter(b'\n', &self.text[..start]).count();
-                    let last = self.at_end
-                        && memchr::memchr(b'\n', &self.text[start..])
-                            .is_none_or(|i| start + i + 1 == self.text.len());
-                    if last {
-                        eprintln!("{}: skipping a torn last line ({e})", self.path.display());
-                        self.torn.set(self.torn.get() + 1);
-                    } else {
-                        return Err(anyhow::anyhow!("{}:{line_no}: {e}", self.path.display()));
-                    }
-                }
-            }
-        }
-        Ok(parsed.lines)
-    }
-}
-
-/// Streams a JSON Lines file in batches of whole lines of about `batch_bytes`, in file order, so
-/// memory holds one batch of text, never the whole file's; `each` returns the batch's line
-/// count ([`LineBatch::keep`] does). Returns how many torn last lines were set aside (0 or 1).
-pub(crate) fn for_each_line_batch(
-    path: &Path,
-    batch_bytes: usize,
-    mut each: impl FnMut(&LineBatch<'_>) -> anyhow::Result<usize>,
-) -> anyhow::Result<usize> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let cannot_read = || format!("cannot read {}", path.display());
-    let mut text: Vec<u8> = Vec::with_capacity(batch_bytes + (1 << 20));
-    let mut carry: Vec<u8> = Vec::new();
-    let mut first_line = 1;
-    loop {
-        text.clear();
-        text.append(&mut carry);
-        while text.len() < batch_bytes {
-            let chunk = reader.fill_buf().with_context(cannot_read)?;
-            if chunk.is_empty() {
-                break;
-            }
-            let n = chunk.len();
-            text.extend_from_slice(chunk);
-            reader.consume(n);
-        }
-        let at_end = reader.fill_buf().with_context(cannot_read)?.is_empty();
-        if !at_end {
-            // The batch ends at its last line end; the rest starts the next one. A line longer
-            // than a batch is read on until it ends.
-            let Some(i) = memchr::memrchr(b'\n', &text) else {
-                std::mem::swap(&mut carry, &mut text);
-                continue;
-            };
-            carry.extend_from_slice(&text[i + 1..]);
-            let keep = text.len() - carry.len();
-            text.truncate(keep);
-        }
-        let batch = LineBatch {
-            path,
-            text: &text,
-            first_line,
-            at_end,
-            torn: std::cell::Cell::new(0),
-        };
-        let lines = each(&batch)?;
-        if at_end {
-            return Ok(batch.torn.get());
-        }
-        first_line += lines;
-    }
-}
-
-/// Text parsed per batch by [`read_jsonl`].
-pub const READ_BATCH_BYTES: usize = 16 << 20;
 
 /// Read a JSON file.
 pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
