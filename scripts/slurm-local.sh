@@ -85,6 +85,21 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
 }
 
+# Runs a daemon without the descriptors this script was handed beyond stdin, stdout and stderr:
+# a daemon keeps what it inherits for its whole life, so a lock its caller holds open (CI's
+# target-directory lock, say) would stay held after the caller is gone.
+daemon() {
+    (
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            if ((fd > 2)); then
+                eval "exec $fd>&-" 2>/dev/null || true
+            fi
+        done
+        exec "$@"
+    )
+}
+
 start_munge() {
     running munged && return 0
     mkdir -p /etc/munge /var/lib/munge /var/log/munge /run/munge
@@ -99,9 +114,9 @@ start_munge() {
     chmod 0700 /etc/munge
     chmod 0400 /etc/munge/munge.key
     if id munge >/dev/null 2>&1; then
-        runuser -u munge -- munged
+        daemon runuser -u munge -- munged
     else
-        munged --force
+        daemon munged --force
     fi
 }
 
@@ -120,8 +135,8 @@ start() {
     esac
     [[ -f $conf ]] && grep -q 'scripts/slurm-local.sh' "$conf" || write_config
     start_munge
-    running slurmctld || slurmctld
-    running slurmd || slurmd
+    running slurmctld || daemon slurmctld
+    running slurmd || daemon slurmd
     local deadline=$((SECONDS + timeout))
     while true; do
         now=$(node_state)
