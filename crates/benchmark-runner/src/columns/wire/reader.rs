@@ -1,0 +1,406 @@
+//! The reader made for the rows the runner writes (see [`super`]): a cursor over one line that
+//! answers `None` for anything it does not read itself.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde::de::value::BorrowedStrDeserializer;
+use shared_protocol::{EngineId, Outcome, Phase, Sample, TokenCounts};
+
+use super::{Arrays, Row};
+use crate::metrics::{DecodeDevice, Request};
+
+/// The keys [`super::WireRow`] reads; [`Reader::field`] reads the value of `KEYS[k]`.
+const KEYS: [&[u8]; 24] = [
+    b"engine",
+    b"label",
+    b"repetition",
+    b"request_id",
+    b"phase",
+    b"outcome",
+    b"start_mono_ns",
+    b"scheduled_mono_ns",
+    b"prefill_ns",
+    b"ttft_ns",
+    b"e2e_ns",
+    b"itl_ns",
+    b"prompt_tokens",
+    b"prompt_tokens_source",
+    b"completion_tokens",
+    b"completion_tokens_source",
+    b"token_counts",
+    b"device_clock",
+    b"prefill_device_ns",
+    b"decode_device_ns",
+    b"finish_reason",
+    b"output_token_ids",
+    b"reasoning",
+    b"retry",
+];
+
+/// The keys serde requires, as bits of [`KEYS`] (every other one is optional or has a
+/// default): `engine`, `label`, `repetition`, `request_id`, `phase`, `outcome`,
+/// `start_mono_ns`, `e2e_ns`, `itl_ns`, `completion_tokens`, `completion_tokens_source`.
+const REQUIRED: u32 = {
+    let mut bits = 0;
+    let required = [0, 1, 2, 3, 4, 5, 6, 10, 11, 14, 15];
+    let mut i = 0;
+    while i < required.len() {
+        bits |= 1 << required[i];
+        i += 1;
+    }
+    bits
+};
+
+/// A cursor over one line; every method answers `None` for anything it does not read itself.
+pub(super) struct Reader<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn new(b: &'a [u8]) -> Self {
+        Reader { b, i: 0 }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// Skips JSON's whitespace.
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// Takes `c` after any whitespace.
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// A string without escapes or control characters, its bytes (UTF-8 unchecked).
+    fn plain_str(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let len = memchr::memchr2(b'"', b'\\', &self.b[start..])?;
+        let s = &self.b[start..start + len];
+        if self.b[start + len] != b'"' || s.iter().any(|&c| c < 0x20) {
+            return None;
+        }
+        self.i = start + len + 1;
+        Some(s)
+    }
+
+    /// A whole number as JSON writes one (no sign, fraction, exponent or leading zero) that fits
+    /// in 64 bits.
+    #[inline]
+    fn uint(&mut self) -> Option<u64> {
+        self.ws();
+        let start = self.i;
+        let mut v: u64 = 0;
+        // Eight bytes at a time while eight remain (a line's numbers are mostly 5 to 12 digits),
+        // then one at a time; nineteen digits cannot overflow, so past them the rest is checked.
+        while let Some(bytes) = self.b.get(self.i..self.i + 8) {
+            let (n, value) = eight_digits(bytes.try_into().ok()?);
+            if self.i + n - start > 19 {
+                break;
+            }
+            v = v * POW10[n] + value;
+            self.i += n;
+            if n < 8 {
+                break;
+            }
+        }
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            let d = u64::from(d - b'0');
+            v = if self.i - start < 19 {
+                v * 10 + d
+            } else {
+                v.checked_mul(10)?.checked_add(d)?
+            };
+            self.i += 1;
+        }
+        let len = self.i - start;
+        if len == 0 || (len > 1 && self.b[start] == b'0') {
+            return None;
+        }
+        match self.peek() {
+            Some(b'.' | b'e' | b'E') => None,
+            _ => Some(v),
+        }
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        u32::try_from(self.uint()?).ok()
+    }
+
+    /// `null`, whole.
+    fn null(&mut self) -> Option<()> {
+        self.ws();
+        let rest = self.b.get(self.i..self.i + 4)?;
+        if rest != b"null"
+            || self
+                .b
+                .get(self.i + 4)
+                .is_some_and(u8::is_ascii_alphanumeric)
+        {
+            return None;
+        }
+        self.i += 4;
+        Some(())
+    }
+
+    fn is_null(&mut self) -> bool {
+        self.ws();
+        self.peek() == Some(b'n')
+    }
+
+    /// `null`, or what `read` reads.
+    #[allow(
+        clippy::option_option,
+        reason = "the outer `None` gives up on the line, the inner one is the JSON `null`"
+    )]
+    fn nullable<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        if self.is_null() {
+            self.null()?;
+            Some(None)
+        } else {
+            read(self).map(Some)
+        }
+    }
+
+    /// An array of whole numbers, each passed to `push`.
+    fn array(&mut self, mut push: impl FnMut(u64) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        self.ws();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            push(self.uint()?)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string naming one of an enum's unit variants, as serde reads it.
+    fn variant<T: Deserialize<'a>>(&mut self) -> Option<T> {
+        let s = std::str::from_utf8(self.plain_str()?).ok()?;
+        T::deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(s)).ok()
+    }
+
+    /// Any value, read by `serde_json` from here to its end.
+    fn serde<T: Deserialize<'a>>(&mut self) -> Option<T> {
+        self.ws();
+        let mut values = serde_json::Deserializer::from_slice(&self.b[self.i..]).into_iter::<T>();
+        let value = values.next()?.ok()?;
+        self.i += values.byte_offset();
+        Some(value)
+    }
+
+    /// Takes the key `KEYS[k]`, quoted, when it comes next.
+    #[inline]
+    fn expected_key(&mut self, k: usize) -> Option<()> {
+        let key = KEYS.get(k)?;
+        self.ws();
+        let rest = self.b.get(self.i..self.i + key.len() + 2)?;
+        (rest[0] == b'"' && rest[1..=key.len()] == **key && rest[key.len() + 1] == b'"')
+            .then(|| self.i += key.len() + 2)
+    }
+
+    /// The whole line as a row, when it is an object this reader reads.
+    pub(super) fn row(mut self, arrays: &mut Arrays) -> Option<Row<'a>> {
+        arrays.itl.clear();
+        arrays.ids.clear();
+        let mut row = Row {
+            label: Cow::Borrowed(""),
+            has_ids: false,
+            // Every optional field absent until the line says otherwise.
+            request: Request::of(
+                0,
+                EngineId::Sim,
+                0,
+                &Sample::new(0, Phase::Measure, Outcome::Ok, 0, 0),
+            ),
+        };
+        let mut seen: u32 = 0;
+        // The runner writes the keys in the order of `KEYS`: the key after the last one read is
+        // tried first.
+        let mut next = 0;
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek()? != b'}' {
+            loop {
+                let k = if let Some(()) = self.expected_key(next) {
+                    Some(next)
+                } else {
+                    let key = self.plain_str()?;
+                    match KEYS.iter().position(|k| *k == key) {
+                        Some(k) => Some(k),
+                        None if key.is_ascii() => None,
+                        None => return None,
+                    }
+                };
+                self.eat(b':')?;
+                match k {
+                    Some(k) => {
+                        next = k + 1;
+                        let bit = 1u32 << k;
+                        if seen & bit != 0 {
+                            return None;
+                        }
+                        seen |= bit;
+                        self.field(k, &mut row, arrays)?;
+                    }
+                    None => {
+                        self.serde::<IgnoredAny>()?;
+                    }
+                }
+                self.ws();
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.i += 1;
+        self.ws();
+        (self.i == self.b.len() && seen & REQUIRED == REQUIRED).then_some(row)
+    }
+
+    /// The value of key `KEYS[k]`.
+    fn field(&mut self, k: usize, row: &mut Row<'a>, arrays: &mut Arrays) -> Option<()> {
+        let r = &mut row.request;
+        match k {
+            0 => r.engine = self.variant()?,
+            1 => row.label = Cow::Borrowed(std::str::from_utf8(self.plain_str()?).ok()?),
+            2 => r.repetition = self.u32()?,
+            3 => r.request_id = self.uint()?,
+            4 => r.phase = self.variant()?,
+            5 => {
+                const OK: &[u8] = br#"{"status":"ok"}"#;
+                self.ws();
+                if self.b[self.i..].starts_with(OK) {
+                    self.i += OK.len();
+                    r.outcome = Outcome::Ok;
+                } else {
+                    r.outcome = self.serde()?;
+                }
+            }
+            6 => r.start_mono_ns = self.uint()?,
+            7 => r.scheduled_mono_ns = self.nullable(Self::uint)?,
+            8 => r.prefill_ns = self.nullable(Self::uint)?,
+            9 => r.ttft_ns = self.nullable(Self::uint)?,
+            10 => r.e2e_ns = self.uint()?,
+            11 => {
+                let itl = &mut arrays.itl;
+                self.array(|v| {
+                    itl.push(v);
+                    Some(())
+                })?;
+            }
+            12 => r.prompt_tokens = self.nullable(Self::u32)?,
+            13 => r.prompt_tokens_source = self.nullable(Self::variant)?,
+            14 => r.completion_tokens = self.u32()?,
+            15 => r.completion_tokens_source = self.variant()?,
+            16 => {
+                // What the runner writes when no source counted anything.
+                const NONE: &[u8] = br#"{"server_prompt":null,"server_completion":null,"tokenizer_completion":null,"chunks":null}"#;
+                self.ws();
+                if self.b[self.i..].starts_with(NONE) {
+                    self.i += NONE.len();
+                    r.token_counts = TokenCounts::default();
+                } else {
+                    r.token_counts = self.serde()?;
+                }
+            }
+            17 => r.device_clock = self.nullable(Self::variant)?,
+            18 => r.prefill_device_ns = self.nullable(Self::uint)?,
+            19 => {
+                let device = &mut arrays.device;
+                device.clear();
+                r.decode_device = self.nullable(|reader| {
+                    reader.array(|v| {
+                        device.push(v);
+                        Some(())
+                    })?;
+                    Some(DecodeDevice::of(device))
+                })?;
+            }
+            20 => r.finish_reason = self.nullable(Self::variant)?,
+            21 => {
+                let ids = &mut arrays.ids;
+                row.has_ids = self
+                    .nullable(|reader| {
+                        reader.array(|v| {
+                            ids.push(u32::try_from(v).ok()?);
+                            Some(())
+                        })
+                    })?
+                    .is_some();
+            }
+            22 => r.reasoning = self.serde()?,
+            23 => r.retry = self.u32()?,
+            _ => return None,
+        }
+        Some(())
+    }
+}
+
+/// Powers of ten up to 10^8.
+const POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// How many of `bytes` are decimal digits before the first that is not (0 to 8), and their
+/// value, read with a few whole-word operations instead of a loop over the digits.
+#[inline]
+pub(super) fn eight_digits(bytes: [u8; 8]) -> (usize, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The first character in the lowest byte.
+    let chunk = u64::from_le_bytes(bytes);
+    let values = chunk.wrapping_sub(ONES * u64::from(b'0'));
+    // A byte's high bit is set in `below` when it is under '0' (wrapped) and in `above` when it
+    // is over '9'; a borrow from a byte under '0' only ever reaches the bytes after it, so the
+    // lowest flagged byte is the first that is not a digit.
+    let below = values;
+    let above = chunk.wrapping_add(ONES * (0x7f - u64::from(b'9')));
+    let not_digit = (below | above | chunk) & HIGH;
+    let n = (not_digit.trailing_zeros() / 8) as usize;
+    if n == 0 {
+        return (0, 0);
+    }
+    // The digits moved to the top bytes; the bytes below them read as leading zeros.
+    let mut v = values << (8 * (8 - n));
+    // Pairs, then quads, then the eight: each step joins neighbouring groups of digits.
+    v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    v = (v & 0x0000_00ff_0000_00ff)
+        .wrapping_mul(100 + (1_000_000 << 32))
+        .wrapping_add(((v >> 16) & 0x0000_00ff_0000_00ff).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    (n, v)
+}
