@@ -29,13 +29,34 @@ pub fn cohens_d(a: &Sample, b: &Sample) -> Result<f64, StatsError> {
 
 /// Cliff's delta: `(#{b_j > a_i} - #{b_j < a_i}) / (n_a n_b)` over all pairs, in `[-1, 1]`.
 /// Swapping the arguments negates it.
+///
+/// The pairs are counted in one merge of the two sorted samples (as `b`'s values rise, the
+/// counts of `a`'s below each and at most each only grow), or, when `b` is much the smaller,
+/// by two binary searches of `a` per value of `b`.
 pub fn cliffs_delta(a: &Sample, b: &Sample) -> f64 {
     let sorted_a = a.sorted();
+    let n = sorted_a.len();
     let mut greater = 0usize;
     let mut less = 0usize;
+    let searches = b.len() * (usize::BITS - n.leading_zeros()) as usize;
+    if searches < n {
+        for &y in b.sorted() {
+            greater += sorted_a.partition_point(|&x| x < y);
+            less += n - sorted_a.partition_point(|&x| x <= y);
+        }
+        return (greater as f64 - less as f64) / (a.len() * b.len()) as f64;
+    }
+    let (mut below, mut at_most) = (0usize, 0usize);
     for &y in b.sorted() {
-        greater += sorted_a.partition_point(|&x| x < y);
-        less += sorted_a.len() - sorted_a.partition_point(|&x| x <= y);
+        while below < n && sorted_a[below] < y {
+            below += 1;
+        }
+        at_most = at_most.max(below);
+        while at_most < n && sorted_a[at_most] <= y {
+            at_most += 1;
+        }
+        greater += below;
+        less += n - at_most;
     }
     (greater as f64 - less as f64) / (a.len() * b.len()) as f64
 }
@@ -103,6 +124,24 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn cliffs_delta_counts_every_pair(
+            a in proptest::collection::vec(-5i32..5, 1..40),
+            b in proptest::collection::vec(-5i32..5, 1..40),
+        ) {
+            // Few distinct values: ties on both sides of every merge step.
+            let (x, y): (Vec<f64>, Vec<f64>) = (
+                a.iter().map(|&v| f64::from(v)).collect(),
+                b.iter().map(|&v| f64::from(v)).collect(),
+            );
+            let pairs = |keep: fn(f64, f64) -> bool| {
+                x.iter().flat_map(|&p| y.iter().map(move |&q| (p, q))).filter(|&(p, q)| keep(p, q)).count()
+            };
+            let expected = (pairs(|p, q| q > p) as f64 - pairs(|p, q| q < p) as f64)
+                / (x.len() * y.len()) as f64;
+            prop_assert_eq!(cliffs_delta(&sample(&x), &sample(&y)), expected);
+        }
+
         #[test]
         fn cliffs_delta_is_antisymmetric_and_bounded(
             a in prop::collection::vec(-50i32..50, 1..40),

@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
         group.measurement_time(Duration::from_secs(if n >= 1_000_000 { 60 } else { 10 }));
         let samples = dir.join("samples.jsonl");
         group.bench_function("read samples.jsonl", |b| {
-            b.iter(|| Columns::read(black_box(&samples)).map(|rows| rows.requests.len()));
+            b.iter(|| Columns::read(black_box(&samples)).map(|rows| rows.requests().count()));
         });
         let manifest = manifest::read(&dir).expect("manifest");
         let rows = Columns::read(&samples).expect("samples");

@@ -1,12 +1,13 @@
 //! A run's sample rows as the summary, the figures and `diff` read them: one compact record per
-//! request ([`Request`]: the scalars of its sample, its label as an index) and the per-token
-//! arrays kept only in the form they are used.
+//! request ([`Request`]: the scalars of its sample, its label as an index), each label's apart
+//! and in file order, and the per-token arrays kept only in the form they are used.
 //!
 //! - Inter-token gaps are pooled per label at reading, over successful measured requests, as
 //!   whole nanoseconds in 32 bits while every gap fits (widened to 64 otherwise): the values of
 //!   the `itl_ms` metric, handed over once in milliseconds, sorted, by
 //!   [`Columns::take_itl_ms`] (at a million requests they are most of a run's numbers, 126 MB
-//!   per 31.5 million gaps).
+//!   per 31.5 million gaps); made milliseconds from the back while the integers' memory is given
+//!   back, so that a gap takes 8 bytes at most, not 12.
 //! - Generated ids sit in one arena ([`Columns::output_ids`]), for the agreement check, which
 //!   reads them before the metrics are made; [`Columns::drop_output_ids`] then frees them.
 //! - Device-clock gaps are folded into the two figures the device metrics read (the first gap,
@@ -31,7 +32,9 @@ mod wire;
 pub struct Columns {
     /// Each label with its engine, in order of first appearance.
     labels: Vec<(String, EngineId)>,
-    pub requests: Vec<Request>,
+    /// Per label: its requests, in file order (each label's apart, so that finding them does
+    /// not read every other label's).
+    requests: Vec<Vec<Request>>,
     /// Generated ids of every request that has them, back to back.
     ids: Vec<u32>,
     /// Per label: the inter-token gaps of its successful measured requests.
@@ -42,7 +45,7 @@ pub struct Columns {
 
 /// Gaps in nanoseconds, in 32 bits until one needs more.
 #[derive(Debug, Clone)]
-enum GapPool {
+pub enum GapPool {
     Narrow(Vec<u32>),
     Wide(Vec<u64>),
 }
@@ -56,12 +59,10 @@ impl Default for GapPool {
 impl GapPool {
     fn extend(&mut self, gaps: &[u64]) {
         if let GapPool::Narrow(narrow) = self {
-            let start = narrow.len();
-            narrow.extend(gaps.iter().map_while(|&g| u32::try_from(g).ok()));
-            if narrow.len() - start == gaps.len() {
+            if gaps.iter().all(|&g| u32::try_from(g).is_ok()) {
+                narrow.extend(gaps.iter().map(|&g| g as u32));
                 return;
             }
-            narrow.truncate(start);
             *self = GapPool::Wide(narrow.iter().map(|&g| u64::from(g)).collect());
         }
         if let GapPool::Wide(wide) = self {
@@ -92,20 +93,51 @@ impl GapPool {
     ///
     /// They are sorted as whole nanoseconds, before they become milliseconds: half the bytes to
     /// move in 32 bits, and the same order, as the conversion never reverses two values.
-    fn take_sorted_ms(&mut self) -> Vec<f64> {
-        let ms = match self {
-            GapPool::Narrow(v) => {
-                bench_stats::sort_unsigned(v);
-                crate::metrics::itl_ms(v.iter().map(|&g| u64::from(g))).collect()
-            }
-            GapPool::Wide(v) => {
-                bench_stats::sort_unsigned(v);
-                crate::metrics::itl_ms(v.iter().copied()).collect()
-            }
-        };
-        *self = GapPool::default();
-        ms
+    pub fn take_sorted_ms(&mut self) -> Vec<f64> {
+        self.sort();
+        self.take_ms()
     }
+
+    /// Sorts the gaps ascending.
+    fn sort(&mut self) {
+        match self {
+            GapPool::Narrow(v) => bench_stats::sort_unsigned(v),
+            GapPool::Wide(v) => bench_stats::sort_unsigned(v),
+        }
+    }
+
+    /// The gaps in milliseconds, in their order here; the pool is left empty.
+    fn take_ms(&mut self) -> Vec<f64> {
+        match std::mem::take(self) {
+            GapPool::Narrow(v) => to_ms(v),
+            GapPool::Wide(v) => to_ms(v),
+        }
+    }
+}
+
+/// `gaps` in milliseconds, in their order, as the `itl_ms` metric defines them.
+///
+/// They are made from the back, a block at a time, and each block of `gaps` given back once
+/// made: the gaps are never whole in both forms (8 bytes a gap at most rather than 12; at a
+/// million requests that is 126 MB less).
+fn to_ms<T: Copy + Into<u64>>(gaps: Vec<T>) -> Vec<f64> {
+    to_ms_in(gaps, 1 << 20)
+}
+
+/// [`to_ms`] in blocks of `block` gaps.
+fn to_ms_in<T: Copy + Into<u64>>(mut gaps: Vec<T>, block: usize) -> Vec<f64> {
+    // Zeroed pages are not touched until written.
+    let mut ms = vec![0.0; gaps.len()];
+    while !gaps.is_empty() {
+        let from = gaps.len().saturating_sub(block);
+        let made = crate::metrics::itl_ms(gaps[from..].iter().map(|&g| g.into()));
+        for (m, g) in ms[from..gaps.len()].iter_mut().zip(made) {
+            *m = g;
+        }
+        gaps.truncate(from);
+        gaps.shrink_to_fit();
+    }
+    ms
 }
 
 impl Columns {
@@ -145,9 +177,9 @@ impl Columns {
                     part.push_row(row, arrays);
                     Ok(())
                 })?;
-            for (part, _) in &mut parts[..pieces] {
-                self.take_from(part);
-            }
+            let mut taken: Vec<&mut Columns> =
+                parts[..pieces].iter_mut().map(|(part, _)| part).collect();
+            self.take_from(&mut taken);
             Ok(lines)
         })?;
         if torn > 0 {
@@ -184,35 +216,96 @@ impl Columns {
         self.push_request(request, &arrays.itl);
     }
 
-    /// Moves the requests of `part`, read from the lines after this one's, to the end of
-    /// this one's, leaving `part` with its labels and no request.
-    fn take_from(&mut self, part: &mut Columns) {
-        let labels: Vec<LabelIx> = part
-            .labels
+    /// Moves the requests of `parts`, read in this order from the lines after this one's, to
+    /// the end of this one's, leaving each part with its labels and no request.
+    ///
+    /// The requests, the ids and the gaps are moved on three threads: at a million requests
+    /// that is most of a gigabyte to copy.
+    fn take_from(&mut self, parts: &mut [&mut Columns]) {
+        let labels: Vec<Vec<LabelIx>> = parts
             .iter()
-            .map(|(label, engine)| self.label_ix(label, *engine))
+            .map(|part| {
+                part.labels
+                    .iter()
+                    .map(|(label, engine)| self.label_ix(label, *engine))
+                    .collect()
+            })
             .collect();
-        let ids_offset = self.ids.len();
-        self.ids.extend_from_slice(&part.ids);
-        part.ids.clear();
-        for (pool, &ix) in part.itl.iter_mut().zip(&labels) {
-            self.itl[ix as usize].take_from(pool);
+        let Columns {
+            requests,
+            ids,
+            itl,
+            torn_lines,
+            ..
+        } = self;
+        let mut ids_offsets = Vec::with_capacity(parts.len());
+        let mut offset = ids.len();
+        for part in parts.iter() {
+            ids_offsets.push(offset);
+            offset += part.ids.len();
         }
-        self.requests.extend(part.requests.drain(..).map(|mut r| {
-            r.label = labels[r.label as usize];
-            if let Some((start, _)) = &mut r.ids {
-                *start += ids_offset;
-            }
-            r
-        }));
-        self.torn_lines.append(&mut part.torn_lines);
+        let mut part_requests: Vec<Vec<Vec<Request>>> = Vec::with_capacity(parts.len());
+        let mut part_ids: Vec<Vec<u32>> = Vec::with_capacity(parts.len());
+        let mut part_itl: Vec<Vec<GapPool>> = Vec::with_capacity(parts.len());
+        for part in parts.iter_mut() {
+            part_requests.push(std::mem::take(&mut part.requests));
+            part_ids.push(std::mem::take(&mut part.ids));
+            part_itl.push(std::mem::take(&mut part.itl));
+            torn_lines.append(&mut part.torn_lines);
+        }
+        rayon::join(
+            || {
+                for ((rows, map), ids_offset) in
+                    part_requests.iter_mut().zip(&labels).zip(&ids_offsets)
+                {
+                    for (rows, &ix) in rows.iter_mut().zip(map) {
+                        requests[ix as usize].extend(rows.drain(..).map(|mut r| {
+                            r.label = ix;
+                            if let Some((start, _)) = &mut r.ids {
+                                *start += ids_offset;
+                            }
+                            r
+                        }));
+                    }
+                }
+            },
+            || {
+                rayon::join(
+                    || {
+                        ids.reserve(part_ids.iter().map(Vec::len).sum());
+                        for more in &mut part_ids {
+                            ids.extend_from_slice(more);
+                            more.clear();
+                        }
+                    },
+                    || {
+                        for (pools, map) in part_itl.iter_mut().zip(&labels) {
+                            for (pool, &ix) in pools.iter_mut().zip(map) {
+                                itl[ix as usize].take_from(pool);
+                            }
+                        }
+                    },
+                );
+            },
+        );
+        // The emptied buffers go back to the parts, to be filled again.
+        for (((part, rows), more), pools) in parts
+            .iter_mut()
+            .zip(part_requests)
+            .zip(part_ids)
+            .zip(part_itl)
+        {
+            part.requests = rows;
+            part.ids = more;
+            part.itl = pools;
+        }
     }
 
     fn push_request(&mut self, request: Request, itl_ns: &[u64]) {
         if request.is_ok_measured() {
             self.itl[request.label as usize].extend(itl_ns);
         }
-        self.requests.push(request);
+        self.requests[request.label as usize].push(request);
     }
 
     fn push_ids(&mut self, ids: &[u32]) -> (usize, u32) {
@@ -226,6 +319,7 @@ impl Columns {
             return i as LabelIx;
         }
         self.labels.push((label.to_owned(), engine));
+        self.requests.push(Vec::new());
         self.itl.push(GapPool::default());
         (self.labels.len() - 1) as LabelIx
     }
@@ -248,10 +342,16 @@ impl Columns {
         &self.labels[ix as usize].0
     }
 
+    /// Every request, label by label (each label's in file order).
+    pub fn requests(&self) -> impl Iterator<Item = &Request> {
+        self.requests.iter().flatten()
+    }
+
     /// The requests of `label` (none for a label no row has).
     pub fn of_label<'a>(&'a self, label: &str) -> impl Iterator<Item = &'a Request> + 'a {
-        let ix = self.find_label(label);
-        self.requests.iter().filter(move |r| Some(r.label) == ix)
+        self.find_label(label)
+            .map_or(&[][..], |ix| &self.requests[ix as usize])
+            .iter()
     }
 
     /// The successful measured requests of `label`.
@@ -270,8 +370,14 @@ impl Columns {
     /// Takes `label`'s pooled inter-token gaps (milliseconds, successful measured requests),
     /// sorted ascending; empty for an unknown label and after the first call.
     pub fn take_itl_ms(&mut self, label: &str) -> Vec<f64> {
+        self.take_itl(label).take_sorted_ms()
+    }
+
+    /// Takes `label`'s pooled inter-token gaps as read ([`GapPool::take_sorted_ms`] makes
+    /// them the `itl_ms` values); empty for an unknown label and after the first call.
+    pub fn take_itl(&mut self, label: &str) -> GapPool {
         self.find_label(label)
-            .map(|i| self.itl[i as usize].take_sorted_ms())
+            .map(|i| std::mem::take(&mut self.itl[i as usize]))
             .unwrap_or_default()
     }
 
@@ -286,7 +392,7 @@ impl Columns {
     /// then answers `None`.
     pub fn drop_output_ids(&mut self) {
         self.ids = Vec::new();
-        for r in &mut self.requests {
+        for r in self.requests.iter_mut().flatten() {
             r.ids = None;
         }
     }
@@ -319,14 +425,19 @@ mod tests {
             let mut built = Columns::from_rows(&rows);
             assert_eq!(read.requests, built.requests, "{name}");
             assert_eq!(read.labels, built.labels);
-            for (r, row) in read.requests.iter().zip(&rows) {
-                assert_eq!(read.label(r.label), row.label);
-                assert_eq!(
-                    read.output_ids(r),
-                    row.sample.output_token_ids.as_deref(),
-                    "{name}: request {}",
-                    row.sample.request_id
-                );
+            assert_eq!(read.requests().count(), rows.len());
+            for (label, _) in &read.labels {
+                let of_label = rows.iter().filter(|row| &row.label == label);
+                for (r, row) in read.of_label(label).zip(of_label) {
+                    assert_eq!(read.label(r.label), row.label);
+                    assert_eq!(r.request_id, row.sample.request_id);
+                    assert_eq!(
+                        read.output_ids(r),
+                        row.sample.output_token_ids.as_deref(),
+                        "{name}: request {}",
+                        row.sample.request_id
+                    );
+                }
             }
             for (label, _) in built.labels.clone() {
                 let expected: Vec<f64> = rows
@@ -360,9 +471,13 @@ mod tests {
             read.read_more_in(&path, batch).expect("columns");
             assert_eq!(read.labels, built.labels, "batches of {batch} bytes");
             assert_eq!(read.requests, built.requests, "batches of {batch} bytes");
-            assert_eq!(read.requests.len(), rows.len());
-            for (r, row) in read.requests.iter().zip(&rows) {
-                assert_eq!(read.output_ids(r), row.sample.output_token_ids.as_deref());
+            assert_eq!(read.requests().count(), rows.len());
+            for (label, _) in &read.labels {
+                let of_label = rows.iter().filter(|row| &row.label == label);
+                for (r, row) in read.of_label(label).zip(of_label) {
+                    assert_eq!(r.request_id, row.sample.request_id);
+                    assert_eq!(read.output_ids(r), row.sample.output_token_ids.as_deref());
+                }
             }
             for (label, _) in built.labels.clone() {
                 assert_eq!(read.take_itl_ms(&label), built.clone().take_itl_ms(&label));
@@ -387,6 +502,27 @@ mod tests {
             .collect();
         assert_eq!(pool.take_sorted_ms(), expected);
         assert!(pool.take_sorted_ms().is_empty());
+    }
+
+    #[test]
+    fn gaps_become_milliseconds_block_by_block_in_their_order() {
+        let mut state = 5;
+        let gaps: Vec<u64> = (0..2_500)
+            .map(|_| shared_protocol::seed::splitmix64(&mut state) % 3_000_000)
+            .chain([u64::from(u32::MAX) + 1, 0])
+            .collect();
+        let expected: Vec<f64> = gaps.iter().map(|&g| g as f64 / 1e6).collect();
+        let narrow: Vec<u32> = gaps.iter().map(|&g| g as u32).collect();
+        let narrow_ms: Vec<f64> = narrow.iter().map(|&g| f64::from(g) / 1e6).collect();
+        for block in [1, 7, 1000, 2_502, 5_000] {
+            assert_eq!(to_ms_in(gaps.clone(), block), expected, "blocks of {block}");
+            assert_eq!(
+                to_ms_in(narrow.clone(), block),
+                narrow_ms,
+                "blocks of {block}"
+            );
+        }
+        assert!(to_ms_in(Vec::<u32>::new(), 3).is_empty());
     }
 
     #[test]
@@ -432,8 +568,8 @@ mod tests {
         let rows = store::read_sample_rows(&path).expect("rows");
         assert_eq!(read.requests, Columns::from_rows(&rows).requests);
         assert_eq!(
-            read.requests[0].reasoning,
-            Some(RequestReasoning {
+            read.requests().next().and_then(|r| r.reasoning.as_deref()),
+            Some(&RequestReasoning {
                 first_answer_ns: Some(45_000_000),
                 tokens: Some(7),
                 tokens_source: Some(TokenSource::Tokenizer),

@@ -62,8 +62,9 @@ pub struct Request {
     /// The sample's `decode_device_ns`, folded.
     pub decode_device: Option<DecodeDevice>,
     pub finish_reason: Option<FinishReason>,
-    /// The sample's reasoning figures, when the reply reasoned.
-    pub reasoning: Option<RequestReasoning>,
+    /// The sample's reasoning figures, when the reply reasoned (boxed: most replies do not,
+    /// and a million requests then keep 24 MB less).
+    pub reasoning: Option<Box<RequestReasoning>>,
     /// Where the generated ids sit in the arena (start, length), when the sample has them.
     pub(crate) ids: Option<(usize, u32)>,
     /// Failed attempts before this one (served engines with `--retries`): 0 for a first attempt.
@@ -140,7 +141,10 @@ impl Request {
             prefill_device_ns: sample.prefill_device_ns,
             decode_device: sample.decode_device_ns.as_deref().map(DecodeDevice::of),
             finish_reason: sample.finish_reason,
-            reasoning: sample.reasoning.as_ref().map(RequestReasoning::of),
+            reasoning: sample
+                .reasoning
+                .as_ref()
+                .map(|r| Box::new(RequestReasoning::of(r))),
             retry: sample.retry,
             ids: None,
         }
@@ -325,19 +329,33 @@ pub struct MetricSamples(std::collections::BTreeMap<Metric, bench_stats::Sample>
 impl MetricSamples {
     /// The metrics of `requests` (successful measured ones), with `itl_ms` their pooled
     /// inter-token gaps in milliseconds; a metric with no values is absent.
-    pub fn of(requests: &[&Request], mut itl_ms: Vec<f64>) -> Self {
-        let mut samples = std::collections::BTreeMap::new();
-        for &m in &Metric::ALL {
-            let sample = match m.per_request() {
-                Some(f) => bench_stats::Sample::new(requests.iter().filter_map(|r| f(r)).collect()),
-                // ITL pools every request's gaps: no order to keep, and the most values.
-                None => bench_stats::Sample::unordered(std::mem::take(&mut itl_ms)),
-            };
-            if let Ok(s) = sample {
-                samples.insert(m, s);
-            }
-        }
+    pub fn of(requests: &[&Request], itl_ms: Vec<f64>) -> Self {
+        Self::per_request(requests).with_itl_ms(itl_ms)
+    }
+
+    /// The metrics of one value per request, without `itl_ms` (given by
+    /// [`MetricSamples::with_itl_ms`]).
+    pub fn per_request(requests: &[&Request]) -> Self {
+        let samples = Metric::ALL
+            .iter()
+            .filter_map(|&m| {
+                let f = m.per_request()?;
+                let sample =
+                    bench_stats::Sample::new(requests.iter().filter_map(|r| f(r)).collect());
+                sample.ok().map(|s| (m, s))
+            })
+            .collect();
         Self(samples)
+    }
+
+    /// These metrics with `itl_ms`'s pooled values, which carry no order (the gaps of every
+    /// request).
+    #[must_use]
+    pub fn with_itl_ms(mut self, itl_ms: Vec<f64>) -> Self {
+        if let Ok(s) = bench_stats::Sample::unordered(itl_ms) {
+            self.0.insert(Metric::ItlMs, s);
+        }
+        self
     }
 
     /// One metric's values, when there are any.

@@ -49,6 +49,8 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
         energy.as_ref(),
         telemetry.as_ref(),
     );
+    // What the figures were drawn from is not written: its memory goes back first.
+    drop((rows, metrics));
     let rendered = Rendered {
         summary: &summary,
         manifest: &manifest,

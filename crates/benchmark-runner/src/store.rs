@@ -269,9 +269,9 @@ pub fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
 /// Read a JSON Lines file written by this module. A last line that does not parse (a run cut
 /// off mid-write) is skipped with a message; a bad line elsewhere is an error naming it.
 ///
-/// The file is streamed in batches of about [`READ_BATCH_BYTES`], each batch parsed on all cores
-/// and appended in file order, so memory holds the rows and one batch of text, never the whole
-/// file's.
+/// The file is streamed in batches of about [`READ_BATCH_BYTES`], each a window of the file
+/// mapped into memory and parsed on all cores, its rows appended in file order, so memory holds
+/// the rows and two batches of the file, never the whole file.
 pub fn read_jsonl<T: for<'de> Deserialize<'de> + Send>(path: &Path) -> anyhow::Result<Vec<T>> {
     read_jsonl_with(path, READ_BATCH_BYTES, |line| serde_json::from_slice(line))
 }

@@ -150,7 +150,7 @@ fn torn_last_lines_are_counted_per_file_when_read_into_columns() {
     std::fs::write(dir.path().join("warmup.jsonl"), format!("{warm}\n")).expect("write");
     let columns = crate::columns::Columns::read_dir(dir.path()).expect("read");
     assert_eq!(
-        columns.requests.len(),
+        columns.requests().count(),
         2,
         "one measured and one warm-up row"
     );
@@ -174,4 +174,43 @@ fn reopening_a_run_directory_appends_after_its_whole_lines() {
     let rows = read_sample_rows(&dir.path().join("samples.jsonl")).expect("read");
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[0].resume, rows[1].resume), (0, 1));
+}
+
+#[test]
+fn a_pipe_is_read_whole_and_an_empty_file_gives_no_rows() {
+    // A pipe cannot be mapped into memory: its text is read, then handed over in the same
+    // batches, a bad line still named by its number.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let rows: Vec<SampleRow> = (0..50).map(|i| row(i, "measure")).collect();
+    let mut text = String::new();
+    for r in &rows {
+        text += &serde_json::to_string(r).expect("serialize");
+        text.push('\n');
+    }
+    let pipe = dir.path().join("samples.jsonl");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for (text, batch) in [
+        (text.clone(), 300),
+        (format!("{text}{{}}\n{text}"), 1 << 20),
+    ] {
+        let writer = {
+            let pipe = pipe.clone();
+            std::thread::spawn(move || std::fs::write(pipe, text).expect("write the pipe"))
+        };
+        let read = read_jsonl_with(&pipe, batch, SampleRow::from_json);
+        writer.join().expect("the writer");
+        if batch == 300 {
+            assert_eq!(read.expect("rows"), rows);
+        } else {
+            let e = read.expect_err("a row without its fields");
+            assert!(e.to_string().contains("samples.jsonl:51"), "{e}");
+        }
+    }
+    let empty = dir.path().join("warmup.jsonl");
+    std::fs::write(&empty, "").expect("write");
+    assert!(read_sample_rows(&empty).expect("no rows").is_empty());
 }

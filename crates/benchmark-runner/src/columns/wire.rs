@@ -68,7 +68,7 @@ struct WireRow<'a> {
     #[serde(default)]
     output_token_ids: Option<Vec<u32>>,
     #[serde(default)]
-    reasoning: Option<RequestReasoning>,
+    reasoning: Option<Box<RequestReasoning>>,
     #[serde(default)]
     retry: u32,
 }

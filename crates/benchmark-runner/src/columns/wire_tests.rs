@@ -286,3 +286,48 @@ fn eight_digits_reads_the_leading_digits_of_any_eight_bytes() {
         assert_eq!(eight_digits(bytes), (digits, expected), "{bytes:?}");
     }
 }
+
+#[test]
+fn array_elements_of_every_length_read_as_serde_reads_them() {
+    // Elements of 1 to 21 digits (the word-at-a-time path takes up to 15; past 20 a number no
+    // longer fits in 64 bits), with and without a leading zero, before `,`, `]`, a space, a
+    // fraction or an exponent, first, inside and last in the array: the reader reads each as
+    // serde_json does, or gives up.
+    let line = &fixture_lines()[0];
+    let start = line.find(r#""itl_ns":["#).expect("gaps") + r#""itl_ns":["#.len();
+    let end = start + line[start..].find(']').expect("the gaps end");
+    let mut state = 11;
+    let mut read = 0;
+    for digits in 1..=21 {
+        for lead in ["", "0"] {
+            for after in ["", " ", ".5", "e3", "E0"] {
+                for at in 0..3 {
+                    let number: String = std::iter::once(lead.to_owned())
+                        .chain((0..digits).map(|i| {
+                            let d = shared_protocol::seed::splitmix64(&mut state) % 10;
+                            // No leading zero but the one asked for.
+                            (if i == 0 { d.max(1) } else { d }).to_string()
+                        }))
+                        .collect::<String>()
+                        + after;
+                    let gaps = match at {
+                        0 => format!("{number},7,8"),
+                        1 => format!("7,{number},8"),
+                        _ => format!("7,8,{number}"),
+                    };
+                    let edited = format!("{}{gaps}{}", &line[..start], &line[end..]);
+                    let (fast, serde) = both(edited.as_bytes());
+                    if let Some(fast) = fast {
+                        read += 1;
+                        assert_eq!(fast, serde.expect("accepted by serde"), "{gaps}");
+                    }
+                }
+            }
+        }
+    }
+    // Every plain number that fits in 64 bits, followed by nothing or a space: 19 lengths.
+    assert!(
+        read >= 19 * 2 * 3,
+        "the reader read only {read} of the good arrays"
+    );
+}

@@ -30,12 +30,19 @@ pub trait Exporter: Sync {
 pub const EXPORTERS: &[&dyn Exporter] = &[&Json, &Csv, &Markdown, &Plots, &Html];
 
 /// Write every output of `run` into `dir`.
+///
+/// They are written on all cores (drawing the figures is most of the work); the first that
+/// fails, in the order of [`EXPORTERS`], is the error.
 pub fn write_all(run: &Rendered<'_>, dir: &Path) -> anyhow::Result<()> {
-    for e in EXPORTERS {
-        e.write(run, dir)
-            .with_context(|| format!("cannot write {}", e.name()))?;
-    }
-    Ok(())
+    use rayon::prelude::*;
+    let written: Vec<anyhow::Result<()>> = EXPORTERS
+        .par_iter()
+        .map(|e| {
+            e.write(run, dir)
+                .with_context(|| format!("cannot write {}", e.name()))
+        })
+        .collect();
+    written.into_iter().collect()
 }
 
 /// `NAME.svg` and `NAME.png` of `chart` in `dir`.
@@ -86,12 +93,15 @@ impl Exporter for Plots {
         "plots/"
     }
     fn write(&self, run: &Rendered<'_>, dir: &Path) -> anyhow::Result<()> {
+        use rayon::prelude::*;
         let plots = dir.join("plots");
         std::fs::create_dir_all(&plots)?;
-        for f in run.figures {
-            write_chart(&f.chart, &plots, &f.name)?;
-        }
-        Ok(())
+        run.figures
+            .par_iter()
+            .map(|f| write_chart(&f.chart, &plots, &f.name))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect()
     }
 }
 

@@ -79,15 +79,26 @@ pub fn figures(
 ) -> Vec<Figure> {
     let labels: Vec<String> = summary.engines.keys().cloned().collect();
     let meta = |title: &str| meta_for(manifest, title, labels.clone());
-    let mut out = Vec::new();
-    latency_figures(&labels, metrics, &meta, &mut out);
-    regression_figures(summary, &labels, rows, energy, &meta, &mut out);
-    length_figures(&labels, rows, &meta, &mut out);
-    sweep_figures(summary, &meta, &mut out);
-    super::tradeoff::tradeoff_figures(summary, manifest, &meta, &mut out);
-    if let Some(series) = telemetry {
-        power_figure(series, rows, &meta, &mut out);
-    }
+    // The latency figures (the pooled gaps' CDF among them) beside the others, in this order.
+    let (mut out, rest) = rayon::join(
+        || {
+            let mut out = Vec::new();
+            latency_figures(&labels, metrics, &meta, &mut out);
+            out
+        },
+        || {
+            let mut out = Vec::new();
+            regression_figures(summary, &labels, rows, energy, &meta, &mut out);
+            length_figures(&labels, rows, &meta, &mut out);
+            sweep_figures(summary, &meta, &mut out);
+            super::tradeoff::tradeoff_figures(summary, manifest, &meta, &mut out);
+            if let Some(series) = telemetry {
+                power_figure(series, rows, &meta, &mut out);
+            }
+            out
+        },
+    );
+    out.extend(rest);
     out
 }
 
@@ -388,14 +399,15 @@ fn power_figure(
     if lines.is_empty() {
         return;
     }
-    let spans: Vec<Span> = rows
-        .requests
-        .iter()
+    let mut spans: Vec<Span> = rows
+        .requests()
         .map(|r| Span {
             start: secs(r.start_mono_ns),
             end: secs(r.start_mono_ns + r.e2e_ns),
         })
         .collect();
+    // In time order, whatever order the engines' requests come in.
+    spans.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.end.total_cmp(&b.end)));
     push(
         out,
         "power",

@@ -1,8 +1,9 @@
-//! JSON Lines files read in batches of whole lines, each batch split into pieces parsed on all
-//! cores, the next batch read from the file while this one is parsed.
+//! JSON Lines files read in batches of whole lines, each batch a window of the file mapped into
+//! memory (the text is never copied) and split into pieces parsed on all cores, the next window
+//! mapped while this one is parsed.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
@@ -124,73 +125,139 @@ impl<'a> LineBatch<'a> {
     }
 }
 
-/// Reads from `reader` onto the end of `text` until it holds at least `batch_bytes` or the file
-/// ends; returns whether it ended.
-fn fill(
-    reader: &mut impl BufRead,
-    text: &mut Vec<u8>,
-    batch_bytes: usize,
-) -> std::io::Result<bool> {
-    while text.len() < batch_bytes {
-        let chunk = reader.fill_buf()?;
-        if chunk.is_empty() {
-            return Ok(true);
-        }
-        let n = chunk.len();
-        text.extend_from_slice(chunk);
-        reader.consume(n);
-    }
-    Ok(reader.fill_buf()?.is_empty())
+/// A stretch of a file's text: mapped into memory (no copy made), or a slice of the whole file
+/// read where it cannot be mapped.
+enum Window<'a> {
+    Mapped(memmap2::Mmap),
+    Read(&'a [u8]),
 }
 
-/// Streams a JSON Lines file in batches of whole lines of about `batch_bytes`, in file order, so
-/// memory holds two batches of text, never the whole file's: the next batch is read while `each`
-/// has this one. `each` returns the batch's line count ([`LineBatch::fold`] gives it). Returns
-/// how many torn last lines were set aside (0 or 1).
+impl std::ops::Deref for Window<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Window::Mapped(map) => map,
+            Window::Read(text) => text,
+        }
+    }
+}
+
+/// A file's text, mapped a window at a time.
+enum Source {
+    Mapped(File),
+    /// A file that cannot be mapped (a pipe, a file system without memory mapping), read whole.
+    Read(Vec<u8>),
+}
+
+impl Source {
+    /// The `len` bytes from `start`, with their pages mapped ahead of use.
+    fn window(&self, start: u64, len: usize) -> std::io::Result<Window<'_>> {
+        match self {
+            // SAFETY: the map is read only, and a run's files are written before they are read
+            // and only ever appended to: no byte of the window changes while it is mapped.
+            // (Were the file cut shorter meanwhile, reading past its end would stop the
+            // process with SIGBUS rather than read wrong text.)
+            Source::Mapped(file) => unsafe {
+                memmap2::MmapOptions::new()
+                    .offset(start)
+                    .len(len)
+                    .populate()
+                    .map(file)
+            }
+            .map(Window::Mapped),
+            Source::Read(text) => {
+                let start = usize::try_from(start).unwrap_or(usize::MAX);
+                Ok(Window::Read(&text[start..start + len]))
+            }
+        }
+    }
+}
+
+/// Whether `file` can be mapped into memory (a regular file on a file system that maps).
+fn can_map(file: &File) -> bool {
+    // SAFETY: the one-byte map is dropped unread.
+    unsafe { memmap2::MmapOptions::new().len(1).map(file) }.is_ok()
+}
+
+/// The window of whole lines that starts at `start` of a file of `len` bytes: about
+/// `batch_bytes`, ending at its last line end, or at the end of the file; a line longer than
+/// `batch_bytes` widens it until the line ends. Returns the window and its length.
+fn batch_at(
+    source: &Source,
+    start: u64,
+    len: u64,
+    batch_bytes: usize,
+) -> std::io::Result<(Window<'_>, usize)> {
+    let mut want = batch_bytes.max(1);
+    loop {
+        let rest = len - start;
+        let take = usize::try_from(rest).map_or(want, |rest| want.min(rest));
+        let window = source.window(start, take)?;
+        if take as u64 == rest {
+            return Ok((window, take));
+        }
+        if let Some(i) = memchr::memrchr(b'\n', &window) {
+            return Ok((window, i + 1));
+        }
+        want = want.saturating_mul(2);
+    }
+}
+
+/// Streams a JSON Lines file in batches of whole lines of about `batch_bytes`, in file order:
+/// each batch is a window of the file mapped into memory, unmapped once `each` is done with it,
+/// and the next window is mapped while `each` has this one, so memory holds two batches of the
+/// file, never the whole file. `each` returns the batch's line count ([`LineBatch::fold`] gives
+/// it). Returns how many torn last lines were set aside (0 or 1).
+///
+/// Lines appended after the file is opened are not read. A file that cannot be mapped is read
+/// whole, then handed over in the same batches.
 pub(crate) fn for_each_line_batch(
     path: &Path,
     batch_bytes: usize,
     mut each: impl FnMut(&LineBatch<'_>) -> anyhow::Result<usize>,
 ) -> anyhow::Result<usize> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
     let cannot_read = || format!("cannot read {}", path.display());
-    let mut text: Vec<u8> = Vec::with_capacity(batch_bytes + (1 << 20));
-    let mut next: Vec<u8> = Vec::with_capacity(batch_bytes + (1 << 20));
-    let mut at_end = fill(&mut reader, &mut text, batch_bytes).with_context(cannot_read)?;
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let meta = file.metadata().with_context(cannot_read)?;
+    let mut len = meta.len();
+    let source = if meta.is_file() && len > 0 && can_map(&file) {
+        Source::Mapped(file)
+    } else {
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).with_context(cannot_read)?;
+        len = text.len() as u64;
+        Source::Read(text)
+    };
+    if len == 0 {
+        return Ok(0);
+    }
+    let mut start = 0;
     let mut first_line = 1;
+    let mut current = batch_at(&source, start, len, batch_bytes).with_context(cannot_read)?;
     loop {
-        next.clear();
-        if !at_end {
-            // The batch ends at its last line end; the rest starts the next one. A line longer
-            // than a batch is read on until it ends.
-            let Some(i) = memchr::memrchr(b'\n', &text) else {
-                let longer = text.len() + batch_bytes;
-                at_end = fill(&mut reader, &mut text, longer).with_context(cannot_read)?;
-                continue;
-            };
-            next.extend_from_slice(&text[i + 1..]);
-            text.truncate(i + 1);
-        }
+        let (window, taken) = &current;
+        let end = start + *taken as u64;
+        let at_end = end == len;
         let batch = LineBatch {
             path,
-            text: &text,
+            text: &window[..*taken],
             first_line,
             at_end,
             torn: std::cell::Cell::new(0),
         };
-        let (lines, next_at_end) = std::thread::scope(|s| {
-            let reading = (!at_end).then(|| s.spawn(|| fill(&mut reader, &mut next, batch_bytes)));
+        let (lines, next) = std::thread::scope(|s| {
+            let next = (!at_end).then(|| s.spawn(|| batch_at(&source, end, len, batch_bytes)));
             let lines = each(&batch);
-            let next_at_end = reading.map(|r| r.join().expect("the reading thread panicked"));
-            (lines, next_at_end)
+            let next = next.map(|n| n.join().expect("the mapping thread panicked"));
+            (lines, next)
         });
         let lines = lines?;
-        let Some(next_at_end) = next_at_end else {
+        let Some(next) = next else {
             return Ok(batch.torn.get());
         };
-        at_end = next_at_end.with_context(cannot_read)?;
+        current = next.with_context(cannot_read)?;
         first_line += lines;
-        std::mem::swap(&mut text, &mut next);
+        start = end;
     }
 }

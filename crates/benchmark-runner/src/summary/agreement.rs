@@ -1,6 +1,7 @@
 //! Did the engines do the same work? Prompt token counts and, under greedy decoding, the
 //! generated ids of each engine against the reference engine, request by request.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::columns::Columns;
@@ -49,48 +50,61 @@ pub fn agreement(plan: &Plan, rows: &Columns) -> Vec<Agreement> {
         keyed.dedup_by_key(|(key, _)| *key);
         keyed
     };
-    let base = by_key(reference);
-    let mut out = Vec::new();
-    for other in others {
-        let mut a = Agreement {
-            engine: other.clone(),
-            reference: reference.clone(),
-            requests: 0,
-            prompt_tokens_differ: 0,
-            outputs_compared: 0,
-            outputs_identical: 0,
-            mean_common_prefix: None,
-            first_divergence: Vec::new(),
+    // Every label's requests keyed on all cores, then each engine compared on all cores.
+    let mut keyed: Vec<_> = labels.par_iter().map(|l| by_key(l)).collect();
+    let others_keyed = keyed.split_off(1);
+    let base = &keyed[0];
+    others
+        .par_iter()
+        .zip(others_keyed)
+        .filter_map(|(other, keyed)| against(rows, reference, base, other, keyed))
+        .collect()
+}
+
+/// `other`'s requests (`keyed`) against the reference's (`base`), both keyed by (repetition,
+/// request id) ascending; `None` when no request was completed by both.
+fn against(
+    rows: &Columns,
+    reference: &str,
+    base: &[((u32, u64), &Request)],
+    other: &str,
+    keyed: Vec<((u32, u64), &Request)>,
+) -> Option<Agreement> {
+    let mut a = Agreement {
+        engine: other.to_owned(),
+        reference: reference.to_owned(),
+        requests: 0,
+        prompt_tokens_differ: 0,
+        outputs_compared: 0,
+        outputs_identical: 0,
+        mean_common_prefix: None,
+        first_divergence: Vec::new(),
+    };
+    let mut prefix_sum = 0usize;
+    for (key, s) in keyed {
+        let Ok(at) = base.binary_search_by_key(&key, |(k, _)| *k) else {
+            continue;
         };
-        let mut prefix_sum = 0usize;
-        for (key, s) in by_key(other) {
-            let Ok(at) = base.binary_search_by_key(&key, |(k, _)| *k) else {
-                continue;
-            };
-            let r = base[at].1;
-            a.requests += 1;
-            if let (Some(x), Some(y)) = (s.prompt_tokens, r.prompt_tokens) {
-                a.prompt_tokens_differ += u64::from(x != y);
-            }
-            if let (Some(x), Some(y)) = (rows.output_ids(s), rows.output_ids(r)) {
-                a.outputs_compared += 1;
-                let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
-                prefix_sum += common;
-                if x == y {
-                    a.outputs_identical += 1;
-                } else if key.0 == 0 && a.first_divergence.len() < DIVERGENCES_LISTED {
-                    a.first_divergence.push((key.1, common));
-                }
-            }
+        let r = base[at].1;
+        a.requests += 1;
+        if let (Some(x), Some(y)) = (s.prompt_tokens, r.prompt_tokens) {
+            a.prompt_tokens_differ += u64::from(x != y);
         }
-        if a.outputs_compared > 0 {
-            a.mean_common_prefix = Some(prefix_sum as f64 / a.outputs_compared as f64);
-        }
-        if a.requests > 0 {
-            out.push(a);
+        if let (Some(x), Some(y)) = (rows.output_ids(s), rows.output_ids(r)) {
+            a.outputs_compared += 1;
+            let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+            prefix_sum += common;
+            if x == y {
+                a.outputs_identical += 1;
+            } else if key.0 == 0 && a.first_divergence.len() < DIVERGENCES_LISTED {
+                a.first_divergence.push((key.1, common));
+            }
         }
     }
-    out
+    if a.outputs_compared > 0 {
+        a.mean_common_prefix = Some(prefix_sum as f64 / a.outputs_compared as f64);
+    }
+    (a.requests > 0).then_some(a)
 }
 
 #[cfg(test)]

@@ -172,6 +172,8 @@ pub fn itl_definitions(
             ms,
         })
     };
+    // aiperf's per-request figure is vLLM's value (see [`aiperf_itl_ms`]): summarised once.
+    let vllm_tpot = per_request(ok, vllm_tpot_ms);
     let pooled_gaps = "each gap between successive content chunks, pooled over requests";
     let per_request_gaps =
         "(last content chunk - first content chunk) / (completion tokens - 1), one per request";
@@ -202,7 +204,7 @@ pub fn itl_definitions(
             "tpot",
             Pooling::PerRequest,
             per_request_gaps,
-            per_request(ok, vllm_tpot_ms),
+            vllm_tpot.clone(),
         ),
         entry(
             "aiperf",
@@ -216,7 +218,7 @@ pub fn itl_definitions(
             "inter_token_latency",
             Pooling::PerRequest,
             per_request_gaps,
-            per_request(ok, aiperf_itl_ms),
+            vllm_tpot,
         ),
         entry(
             "guidellm",

@@ -248,19 +248,18 @@ pub struct RunData<'a> {
 pub fn metric_samples(rows: &mut Columns) -> BTreeMap<String, MetricSamples> {
     use rayon::prelude::*;
     let labels: Vec<String> = rows.labels().map(|(l, _)| l.to_owned()).collect();
-    let itl: Vec<(String, Vec<f64>)> = labels
-        .into_iter()
-        .map(|label| {
-            let gaps = rows.take_itl_ms(&label);
-            (label, gaps)
-        })
-        .collect();
-    // One engine's metrics on each core: sorting its pooled gaps is most of the work.
+    let gaps: Vec<_> = labels.iter().map(|label| rows.take_itl(label)).collect();
     let rows = &*rows;
-    itl.into_par_iter()
-        .map(|(label, gaps)| {
-            let samples = MetricSamples::of(&rows.ok_measured(&label), gaps);
-            (label, samples)
+    // Each engine on a core of its own, and within one its pooled gaps (most of the work: they
+    // are sorted) beside its per-request metrics.
+    labels
+        .into_par_iter()
+        .zip(gaps)
+        .map(|(label, mut gaps)| {
+            let ok = rows.ok_measured(&label);
+            let (itl_ms, samples) =
+                rayon::join(|| gaps.take_sorted_ms(), || MetricSamples::per_request(&ok));
+            (label, samples.with_itl_ms(itl_ms))
         })
         .collect()
 }
@@ -284,14 +283,21 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
     labels.dedup();
     let metrics = data.metrics;
     let empty = MetricSamples::default();
-    let engines = labels
-        .into_iter()
-        .map(|(label, id)| {
-            let summary =
-                engine::summarize_engine(id, &label, metrics.get(&label).unwrap_or(&empty), data);
-            (label, summary)
-        })
-        .collect();
+    // Each engine on a core of its own, beside the verdicts.
+    let (engines, verdicts) = rayon::join(
+        || {
+            use rayon::prelude::*;
+            labels
+                .into_par_iter()
+                .map(|(label, id)| {
+                    let samples = metrics.get(&label).unwrap_or(&empty);
+                    let summary = engine::summarize_engine(id, &label, samples, data);
+                    (label, summary)
+                })
+                .collect()
+        },
+        || verdicts::reference_verdicts(&manifest.plan, metrics),
+    );
     let served = manifest
         .engines
         .values()
@@ -311,7 +317,7 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
             .iter()
             .map(|r| format!("{}:{}", r.repetition, r.label))
             .collect(),
-        verdicts: verdicts::reference_verdicts(&manifest.plan, metrics),
+        verdicts,
         harness: served.then(|| {
             manifest.harness.clone().unwrap_or_else(|| {
                 serde_json::json!({ "unavailable": "no calibration was recorded with this run" })

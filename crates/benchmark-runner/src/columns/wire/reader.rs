@@ -136,6 +136,34 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The array element at the cursor as the runner writes one: a whole number of 1 to 15
+    /// digits right before a `,` or a `]`, read a word at a time without moving the cursor
+    /// (its digit count and value). `None` sends the element to [`Reader::uint`], which reads
+    /// every form JSON allows or refuses it.
+    #[allow(
+        clippy::inline_always,
+        reason = "called for every array element; measured, the call alone was a third of reading a line"
+    )]
+    #[inline(always)]
+    fn compact_uint(&self) -> Option<(usize, u64)> {
+        let word = |at: usize| -> Option<[u8; 8]> { self.b.get(at..at + 8)?.try_into().ok() };
+        let first = word(self.i)?;
+        let (mut len, mut value) = eight_digits(first);
+        if len == 8 {
+            let (more, rest) = eight_digits(word(self.i + 8)?);
+            if more == 8 {
+                return None;
+            }
+            len += more;
+            value = value * POW10[more] + rest;
+        }
+        let leading_zero = len > 1 && first[0] == b'0';
+        match self.b.get(self.i + len)? {
+            b',' | b']' if len > 0 && !leading_zero => Some((len, value)),
+            _ => None,
+        }
+    }
+
     fn u32(&mut self) -> Option<u32> {
         u32::try_from(self.uint()?).ok()
     }
@@ -184,6 +212,15 @@ impl<'a> Reader<'a> {
             return Some(());
         }
         loop {
+            if let Some((len, value)) = self.compact_uint() {
+                // A number the runner wrote, and the `,` or `]` after it.
+                push(value)?;
+                self.i += len + 1;
+                if self.b[self.i - 1] == b']' {
+                    return Some(());
+                }
+                continue;
+            }
             push(self.uint()?)?;
             self.ws();
             match self.peek()? {
