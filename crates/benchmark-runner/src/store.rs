@@ -260,10 +260,20 @@ pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> anyhow::Resu
 }
 
 /// Write text atomically (temporary file, then rename).
+///
+/// The temporary file is named after the whole file name (`summary.json.tmp`), so two files of
+/// one stem (`summary.json`, `summary.csv`) can be written at once.
 pub fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
+    let tmp = temporary(path);
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Where [`write_text`] writes `path` before renaming it: `NAME.tmp` beside it.
+fn temporary(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    path.with_file_name(name)
 }
 
 /// Read a JSON Lines file written by this module. A last line that does not parse (a run cut
@@ -271,7 +281,8 @@ pub fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
 ///
 /// The file is streamed in batches of about [`READ_BATCH_BYTES`], each a window of the file
 /// mapped into memory and parsed on all cores, its rows appended in file order, so memory holds
-/// the rows and two batches of the file, never the whole file.
+/// the rows and two batches of the file, never the whole file (a file that cannot be mapped, a
+/// pipe, is read whole first).
 pub fn read_jsonl<T: for<'de> Deserialize<'de> + Send>(path: &Path) -> anyhow::Result<Vec<T>> {
     read_jsonl_with(path, READ_BATCH_BYTES, |line| serde_json::from_slice(line))
 }

@@ -108,10 +108,33 @@ fn json_is_replaced_whole() {
     write_json(&path, &serde_json::json!({ "a": 2 })).expect("rewrite");
     let v: serde_json::Value = read_json(&path).expect("read");
     assert_eq!(v["a"], 2);
-    assert!(
-        !path.with_extension("tmp").exists(),
-        "no temporary file left"
-    );
+    assert!(!temporary(&path).exists(), "no temporary file left");
+}
+
+#[test]
+fn files_of_one_stem_are_written_at_once_each_whole() {
+    // summary.json and summary.csv, report.md and report.html are written on different threads.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let json = dir.path().join("summary.json");
+    let csv = dir.path().join("summary.csv");
+    let (a, b) = ("{\"a\": 1}\n".repeat(200_000), "a,b\n1,2\n".repeat(200_000));
+    for _ in 0..20 {
+        let start = std::sync::Barrier::new(2);
+        let (x, y) = std::thread::scope(|s| {
+            let x = s.spawn(|| {
+                start.wait();
+                write_text(&json, &a)
+            });
+            start.wait();
+            let y = write_text(&csv, &b);
+            (x.join().expect("the writing thread"), y)
+        });
+        x.expect("json written");
+        y.expect("csv written");
+        assert_eq!(std::fs::read_to_string(&json).expect("json"), a);
+        assert_eq!(std::fs::read_to_string(&csv).expect("csv"), b);
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 2);
 }
 
 #[test]

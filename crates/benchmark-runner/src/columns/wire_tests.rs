@@ -331,3 +331,30 @@ fn array_elements_of_every_length_read_as_serde_reads_them() {
         "the reader read only {read} of the good arrays"
     );
 }
+
+#[test]
+fn array_elements_the_runner_writes_are_read_in_one_step() {
+    // 1 to 15 digits before `,` or `]`; anything else is left to the general number reader.
+    let mut digits = String::new();
+    for len in 1..=16 {
+        digits.push(char::from(b'0' + (len % 9 + 1) as u8));
+        for after in [",", "]"] {
+            let text = format!("{digits}{after}0000000000000000");
+            let fast = Reader::new(text.as_bytes()).compact_uint();
+            if len <= 15 {
+                assert_eq!(fast, Some((len, digits.parse().expect("digits"))), "{text}");
+            } else {
+                assert_eq!(fast, None, "{text}");
+            }
+        }
+    }
+    for text in ["012,", "0,", "7 ,", "7.5,", "7e2,", "-7,", ",", "]", "7"] {
+        let padded = format!("{text}                ");
+        let expected = (text == "0,").then_some((1, 0));
+        assert_eq!(
+            Reader::new(padded.as_bytes()).compact_uint(),
+            expected,
+            "{text}"
+        );
+    }
+}

@@ -26,12 +26,13 @@ pub trait Exporter: Sync {
     fn write(&self, run: &Rendered<'_>, dir: &Path) -> anyhow::Result<()>;
 }
 
-/// Every output, in the order they are written.
+/// Every output; [`write_all`] writes them at once and reports the first failure in this order.
 pub const EXPORTERS: &[&dyn Exporter] = &[&Json, &Csv, &Markdown, &Plots, &Html];
 
 /// Write every output of `run` into `dir`.
 ///
-/// They are written on all cores (drawing the figures is most of the work); the first that
+/// They are written on all cores (drawing the figures is most of the work), each through a
+/// temporary file of its own; one that fails does not stop the others, and the first that
 /// fails, in the order of [`EXPORTERS`], is the error.
 pub fn write_all(run: &Rendered<'_>, dir: &Path) -> anyhow::Result<()> {
     use rayon::prelude::*;

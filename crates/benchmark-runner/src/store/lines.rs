@@ -154,10 +154,12 @@ impl Source {
     /// The `len` bytes from `start`, with their pages mapped ahead of use.
     fn window(&self, start: u64, len: usize) -> std::io::Result<Window<'_>> {
         match self {
-            // SAFETY: the map is read only, and a run's files are written before they are read
-            // and only ever appended to: no byte of the window changes while it is mapped.
-            // (Were the file cut shorter meanwhile, reading past its end would stop the
-            // process with SIGBUS rather than read wrong text.)
+            // SAFETY: the map is read only, and no other process changes the bytes of a run's
+            // file while it is read: rows are only appended, after the window's end. The one
+            // writer that shortens a file, `--resume` setting a torn last line aside, does so
+            // before it appends; reading a directory while it is being resumed is not
+            // supported, and a file cut shorter under the map (or a disk error on its pages)
+            // stops the process with SIGBUS rather than reading wrong text.
             Source::Mapped(file) => unsafe {
                 memmap2::MmapOptions::new()
                     .offset(start)

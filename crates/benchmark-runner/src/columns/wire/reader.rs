@@ -145,7 +145,7 @@ impl<'a> Reader<'a> {
         reason = "called for every array element; measured, the call alone was a third of reading a line"
     )]
     #[inline(always)]
-    fn compact_uint(&self) -> Option<(usize, u64)> {
+    pub(super) fn compact_uint(&self) -> Option<(usize, u64)> {
         let word = |at: usize| -> Option<[u8; 8]> { self.b.get(at..at + 8)?.try_into().ok() };
         let first = word(self.i)?;
         let (mut len, mut value) = eight_digits(first);
