@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bootstrap::{BootstrapOptions, Statistic, bootstrap_ratio_ci};
-use crate::effect_size::{cliffs_delta, cohens_d};
+use crate::effect_size::cohens_d;
 use crate::error::StatsError;
 use crate::interval::Interval;
-use crate::mann_whitney::mann_whitney_u;
+use crate::mann_whitney::mann_whitney_and_cliffs_delta;
 use crate::sample::Sample;
 use crate::welch::welch_t_test;
 
@@ -109,14 +109,15 @@ pub fn compare(a: &Sample, b: &Sample, options: CompareOptions) -> Result<Compar
         seed: options.seed,
     };
     let ratio_ci = bootstrap_ratio_ci(a, b, Statistic::Median, bootstrap)?;
-    let p_value = mann_whitney_u(a, b).p_value;
+    let (mann_whitney, cliffs_delta) = mann_whitney_and_cliffs_delta(a, b);
+    let p_value = mann_whitney.p_value;
     Ok(Comparison {
         ratio: ratio_ci.estimate,
         ratio_ci,
         p_value,
         welch_p: welch_t_test(a, b).ok().map(|w| w.p_value),
         cohens_d: cohens_d(a, b).ok(),
-        cliffs_delta: cliffs_delta(a, b),
+        cliffs_delta,
         verdict: verdict(p_value, &ratio_ci, &options),
     })
 }

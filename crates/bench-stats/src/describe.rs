@@ -8,12 +8,12 @@ use crate::sample::Sample;
 
 /// Arithmetic mean.
 pub fn mean(sample: &Sample) -> f64 {
-    clamp_to_range(sample, mean_of(sample.values()))
+    clamp_to_range(sample, sample.raw_moments().0)
 }
 
 /// Sample variance with Bessel's correction (divisor `n - 1`); `None` for a single value.
 pub fn variance(sample: &Sample) -> Option<f64> {
-    variance_of(sample.values())
+    sample.raw_moments().1
 }
 
 /// Sample standard deviation (divisor `n - 1`); `None` for a single value.
@@ -23,7 +23,8 @@ pub fn sd(sample: &Sample) -> Option<f64> {
 
 /// Coefficient of variation `sd / |mean|`; `None` for a single value or a zero mean.
 pub fn cv(sample: &Sample) -> Option<f64> {
-    cv_of(sample.values())
+    let (mean, variance) = sample.raw_moments();
+    cv_from(variance?, mean)
 }
 
 /// Confidence interval of the mean from Student's t: `mean ± t(1 - (1 - level) / 2, n - 1) ·
@@ -43,9 +44,9 @@ pub fn mean_ci(sample: &Sample, level: f64) -> Result<Interval, StatsError> {
 }
 
 /// The mean, sd and CV of one sample, each exactly what [`mean`], [`sd`] and [`cv`] return,
-/// from one pass for the mean and one for the squared deviations: calling the three in turn
-/// (and [`mean_ci`], which needs the mean and sd again) walks the values nine times, which
-/// shows on the tens of millions of inter-token gaps a long run pools.
+/// from the mean and variance the sample computes once (one pass for the mean and one for the
+/// squared deviations, which shows on the tens of millions of inter-token gaps a long run
+/// pools).
 pub(crate) struct Moments {
     pub(crate) mean: f64,
     pub(crate) sd: Option<f64>,
@@ -54,9 +55,7 @@ pub(crate) struct Moments {
 
 impl Moments {
     pub(crate) fn of(sample: &Sample) -> Self {
-        let values = sample.values();
-        let raw_mean = mean_of(values);
-        let variance = (values.len() >= 2).then(|| variance_about(values, raw_mean));
+        let (raw_mean, variance) = sample.raw_moments();
         Self {
             mean: clamp_to_range(sample, raw_mean),
             sd: variance.map(f64::sqrt),
@@ -110,7 +109,7 @@ pub(crate) fn variance_of(values: &[f64]) -> Option<f64> {
 }
 
 /// The sum of squared deviations from `mean` over `n - 1`; `values` holds at least two.
-fn variance_about(values: &[f64], mean: f64) -> f64 {
+pub(crate) fn variance_about(values: &[f64], mean: f64) -> f64 {
     let ss: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
     ss / (values.len() - 1) as f64
 }
@@ -132,6 +131,36 @@ mod tests {
     use super::*;
     use approx::assert_relative_eq;
     use proptest::prelude::*;
+
+    /// The mean and variance a sample keeps are those of its values computed afresh, bit for
+    /// bit, whichever statistic asks first, in both kinds of sample.
+    #[test]
+    fn kept_moments_are_the_values_own() {
+        let values = vec![3.25, 1e-3, 7.5, 2.0, 2.0, 9.75, 0.125];
+        for (k, s) in [
+            Sample::new(values.clone()).unwrap(),
+            Sample::unordered(values.clone()).unwrap(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let order = s.values().to_vec();
+            let fresh_mean = mean_of(&order).clamp(s.min(), s.max());
+            let fresh_variance = variance_of(&order);
+            // A different statistic asks first each time round.
+            let first = [cv(&s), variance(&s)][k].map(f64::to_bits);
+            assert_eq!(mean(&s).to_bits(), fresh_mean.to_bits());
+            assert_eq!(
+                variance(&s).map(f64::to_bits),
+                fresh_variance.map(f64::to_bits)
+            );
+            assert_eq!(cv(&s).map(f64::to_bits), cv_of(&order).map(f64::to_bits));
+            assert_eq!(first, [cv_of(&order), fresh_variance][k].map(f64::to_bits));
+            assert_eq!(s.clone(), s);
+        }
+        let one = Sample::new(vec![4.0]).unwrap();
+        assert_eq!((mean(&one), variance(&one), cv(&one)), (4.0, None, None));
+    }
 
     // numpy/scipy reference:
     //   x = [2, 4, 4, 4, 5, 5, 7, 9]

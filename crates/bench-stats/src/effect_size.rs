@@ -44,7 +44,7 @@ pub fn cliffs_delta(a: &Sample, b: &Sample) -> f64 {
             greater += sorted_a.partition_point(|&x| x < y);
             less += n - sorted_a.partition_point(|&x| x <= y);
         }
-        return (greater as f64 - less as f64) / (a.len() * b.len()) as f64;
+        return cliffs_from_counts(greater, less, a, b);
     }
     let (mut below, mut at_most) = (0usize, 0usize);
     for &y in b.sorted() {
@@ -58,6 +58,12 @@ pub fn cliffs_delta(a: &Sample, b: &Sample) -> f64 {
         greater += below;
         less += n - at_most;
     }
+    cliffs_from_counts(greater, less, a, b)
+}
+
+/// Cliff's delta from the counts of pairs whose `b` value is above (`greater`) and below
+/// (`less`) the `a` value.
+pub(crate) fn cliffs_from_counts(greater: usize, less: usize, a: &Sample, b: &Sample) -> f64 {
     (greater as f64 - less as f64) / (a.len() * b.len()) as f64
 }
 

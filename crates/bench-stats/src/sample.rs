@@ -1,5 +1,8 @@
 //! [`Sample`]: a non-empty set of finite observations, the input of every statistic here.
 
+use std::sync::OnceLock;
+
+use crate::describe::{mean_of, variance_about};
 use crate::error::{StatsError, check_finite};
 use crate::radix::sort_in_place;
 
@@ -10,11 +13,24 @@ use crate::radix::sort_in_place;
 /// recorded (outlier indices and warm-up checks refer to it) and sorted ascending (percentiles
 /// and the bootstrap read it), except for a sample built by [`Sample::unordered`], which has no
 /// recorded order and keeps its values once.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Its mean and variance are computed the first time any statistic asks for them, and kept: a
+/// summary and a comparison read them several times (the sd, the CV, the interval of the mean,
+/// Welch's test, Cohen's d), and each computation walks every value twice, in order.
+#[derive(Debug, Clone)]
 pub struct Sample {
     /// `None` for a sample without a recorded order.
     recorded: Option<Vec<f64>>,
     sorted: Vec<f64>,
+    /// The mean of [`Sample::values`] (unclamped) and their variance (`None` below two values).
+    moments: OnceLock<(f64, Option<f64>)>,
+}
+
+/// Two samples are equal when their values are, in the same order.
+impl PartialEq for Sample {
+    fn eq(&self, other: &Self) -> bool {
+        self.recorded == other.recorded && self.sorted == other.sorted
+    }
 }
 
 impl Sample {
@@ -38,6 +54,7 @@ impl Sample {
         Ok(Self {
             recorded: Some(values),
             sorted,
+            moments: OnceLock::new(),
         })
     }
 
@@ -61,6 +78,7 @@ impl Sample {
         Ok(Self {
             recorded: None,
             sorted,
+            moments: OnceLock::new(),
         })
     }
 
@@ -83,6 +101,19 @@ impl Sample {
     /// The values sorted ascending.
     pub fn sorted(&self) -> &[f64] {
         &self.sorted
+    }
+
+    /// The mean of the values, summed in their order and not clamped to their range, and their
+    /// variance with divisor `n - 1` about that mean (`None` for a single value): computed once.
+    pub(crate) fn raw_moments(&self) -> (f64, Option<f64>) {
+        *self.moments.get_or_init(|| {
+            let values = self.values();
+            let mean = mean_of(values);
+            (
+                mean,
+                (values.len() >= 2).then(|| variance_about(values, mean)),
+            )
+        })
     }
 
     /// The smallest value.

@@ -6,10 +6,12 @@
 //!   whole nanoseconds in 32 bits while every gap fits (widened to 64 otherwise): the values of
 //!   the `itl_ms` metric, handed over once in milliseconds, sorted, by
 //!   [`Columns::take_itl_ms`] (at a million requests they are most of a run's numbers, 126 MB
-//!   per 31.5 million gaps); made milliseconds from the back while the integers' memory is given
-//!   back, so that a gap takes 8 bytes at most, not 12.
-//! - Generated ids sit in one arena ([`Columns::output_ids`]), for the agreement check, which
-//!   reads them before the metrics are made; [`Columns::drop_output_ids`] then frees them.
+//!   per 31.5 million gaps): sorted by counting, and the integers' memory given back once
+//!   counted, before the milliseconds are written, so that a gap takes 8 bytes at most, not 12
+//!   (`GapPool::take_sorted_ms`).
+//! - Generated ids sit in one arena ([`Columns::output_ids`]), in 16 bits while every id fits,
+//!   for the agreement check, which reads them before the metrics are made;
+//!   [`Columns::drop_output_ids`] then frees them.
 //! - Device-clock gaps are folded into the two figures the device metrics read (the first gap,
 //!   and the sum and count of the rest).
 //! - Text, chunk sizes and engine-reported figures are not read (the summary does not use them).
@@ -25,7 +27,14 @@ use shared_protocol::EngineId;
 use crate::metrics::{LabelIx, MetricSamples, Request};
 use crate::store::{self, SampleRow};
 
+mod gaps;
+mod ids;
+mod widening;
 mod wire;
+
+pub use gaps::GapPool;
+use ids::IdArena;
+pub use ids::Ids;
 
 /// A run's requests (measured and warm-up), with the arrays the summary reads.
 #[derive(Debug, Clone, Default)]
@@ -36,108 +45,11 @@ pub struct Columns {
     /// not read every other label's).
     requests: Vec<Vec<Request>>,
     /// Generated ids of every request that has them, back to back.
-    ids: Vec<u32>,
+    ids: IdArena,
     /// Per label: the inter-token gaps of its successful measured requests.
     itl: Vec<GapPool>,
     /// Torn last lines set aside while reading (a writer killed mid-line), by file name.
     pub torn_lines: Vec<String>,
-}
-
-/// Gaps in nanoseconds, in 32 bits until one needs more.
-#[derive(Debug, Clone)]
-pub enum GapPool {
-    Narrow(Vec<u32>),
-    Wide(Vec<u64>),
-}
-
-impl Default for GapPool {
-    fn default() -> Self {
-        GapPool::Narrow(Vec::new())
-    }
-}
-
-impl GapPool {
-    fn extend(&mut self, gaps: &[u64]) {
-        if let GapPool::Narrow(narrow) = self {
-            if gaps.iter().all(|&g| u32::try_from(g).is_ok()) {
-                narrow.extend(gaps.iter().map(|&g| g as u32));
-                return;
-            }
-            *self = GapPool::Wide(narrow.iter().map(|&g| u64::from(g)).collect());
-        }
-        if let GapPool::Wide(wide) = self {
-            wide.extend_from_slice(gaps);
-        }
-    }
-
-    /// Moves `other`'s gaps to the end of these, leaving it empty.
-    fn take_from(&mut self, other: &mut GapPool) {
-        match (&mut *self, &mut *other) {
-            (GapPool::Narrow(narrow), GapPool::Narrow(more)) => {
-                narrow.extend_from_slice(more);
-                more.clear();
-            }
-            (GapPool::Wide(wide), GapPool::Narrow(more)) => {
-                wide.extend(more.iter().map(|&g| u64::from(g)));
-                more.clear();
-            }
-            (_, GapPool::Wide(more)) => {
-                self.extend(more);
-                more.clear();
-            }
-        }
-    }
-
-    /// The gaps in milliseconds, as the `itl_ms` metric defines them, sorted ascending; the pool
-    /// is left empty.
-    ///
-    /// They are sorted as whole nanoseconds, before they become milliseconds: half the bytes to
-    /// move in 32 bits, and the same order, as the conversion never reverses two values.
-    pub fn take_sorted_ms(&mut self) -> Vec<f64> {
-        self.sort();
-        self.take_ms()
-    }
-
-    /// Sorts the gaps ascending.
-    fn sort(&mut self) {
-        match self {
-            GapPool::Narrow(v) => bench_stats::sort_unsigned(v),
-            GapPool::Wide(v) => bench_stats::sort_unsigned(v),
-        }
-    }
-
-    /// The gaps in milliseconds, in their order here; the pool is left empty.
-    fn take_ms(&mut self) -> Vec<f64> {
-        match std::mem::take(self) {
-            GapPool::Narrow(v) => to_ms(v),
-            GapPool::Wide(v) => to_ms(v),
-        }
-    }
-}
-
-/// `gaps` in milliseconds, in their order, as the `itl_ms` metric defines them.
-///
-/// They are made from the back, a block at a time, and each block of `gaps` given back once
-/// made: the gaps are never whole in both forms (8 bytes a gap at most rather than 12; at a
-/// million requests that is 126 MB less).
-fn to_ms<T: Copy + Into<u64>>(gaps: Vec<T>) -> Vec<f64> {
-    to_ms_in(gaps, 1 << 20)
-}
-
-/// [`to_ms`] in blocks of `block` gaps.
-fn to_ms_in<T: Copy + Into<u64>>(mut gaps: Vec<T>, block: usize) -> Vec<f64> {
-    // Zeroed pages are not touched until written.
-    let mut ms = vec![0.0; gaps.len()];
-    while !gaps.is_empty() {
-        let from = gaps.len().saturating_sub(block);
-        let made = crate::metrics::itl_ms(gaps[from..].iter().map(|&g| g.into()));
-        for (m, g) in ms[from..gaps.len()].iter_mut().zip(made) {
-            *m = g;
-        }
-        gaps.truncate(from);
-        gaps.shrink_to_fit();
-    }
-    ms
 }
 
 impl Columns {
@@ -245,7 +157,7 @@ impl Columns {
             offset += part.ids.len();
         }
         let mut part_requests: Vec<Vec<Vec<Request>>> = Vec::with_capacity(parts.len());
-        let mut part_ids: Vec<Vec<u32>> = Vec::with_capacity(parts.len());
+        let mut part_ids: Vec<IdArena> = Vec::with_capacity(parts.len());
         let mut part_itl: Vec<Vec<GapPool>> = Vec::with_capacity(parts.len());
         for part in parts.iter_mut() {
             part_requests.push(std::mem::take(&mut part.requests));
@@ -272,10 +184,9 @@ impl Columns {
             || {
                 rayon::join(
                     || {
-                        ids.reserve(part_ids.iter().map(Vec::len).sum());
+                        ids.reserve(part_ids.iter().map(IdArena::len).sum());
                         for more in &mut part_ids {
-                            ids.extend_from_slice(more);
-                            more.clear();
+                            ids.take_from(more);
                         }
                     },
                     || {
@@ -310,7 +221,7 @@ impl Columns {
 
     fn push_ids(&mut self, ids: &[u32]) -> (usize, u32) {
         let start = self.ids.len();
-        self.ids.extend_from_slice(ids);
+        self.ids.extend(ids);
         (start, u32::try_from(ids.len()).unwrap_or(u32::MAX))
     }
 
@@ -362,9 +273,9 @@ impl Columns {
     }
 
     /// A request's generated ids, when its sample had them.
-    pub fn output_ids(&self, request: &Request) -> Option<&[u32]> {
+    pub fn output_ids(&self, request: &Request) -> Option<Ids<'_>> {
         let (start, len) = request.ids?;
-        Some(&self.ids[start..start + len as usize])
+        Some(self.ids.get(start, len as usize))
     }
 
     /// Takes `label`'s pooled inter-token gaps (milliseconds, successful measured requests),
@@ -373,7 +284,7 @@ impl Columns {
         self.take_itl(label).take_sorted_ms()
     }
 
-    /// Takes `label`'s pooled inter-token gaps as read ([`GapPool::take_sorted_ms`] makes
+    /// Takes `label`'s pooled inter-token gaps as read (`GapPool::take_sorted_ms` makes
     /// them the `itl_ms` values); empty for an unknown label and after the first call.
     pub fn take_itl(&mut self, label: &str) -> GapPool {
         self.find_label(label)
@@ -391,7 +302,7 @@ impl Columns {
     /// Frees the generated ids once the agreement check has read them; [`Columns::output_ids`]
     /// then answers `None`.
     pub fn drop_output_ids(&mut self) {
-        self.ids = Vec::new();
+        self.ids = IdArena::default();
         for r in self.requests.iter_mut().flatten() {
             r.ids = None;
         }
@@ -432,8 +343,8 @@ mod tests {
                     assert_eq!(read.label(r.label), row.label);
                     assert_eq!(r.request_id, row.sample.request_id);
                     assert_eq!(
-                        read.output_ids(r),
-                        row.sample.output_token_ids.as_deref(),
+                        read.output_ids(r).map(Ids::to_vec),
+                        row.sample.output_token_ids,
                         "{name}: request {}",
                         row.sample.request_id
                     );
@@ -476,7 +387,10 @@ mod tests {
                 let of_label = rows.iter().filter(|row| &row.label == label);
                 for (r, row) in read.of_label(label).zip(of_label) {
                     assert_eq!(r.request_id, row.sample.request_id);
-                    assert_eq!(read.output_ids(r), row.sample.output_token_ids.as_deref());
+                    assert_eq!(
+                        read.output_ids(r).map(Ids::to_vec),
+                        row.sample.output_token_ids
+                    );
                 }
             }
             for (label, _) in built.labels.clone() {
@@ -485,44 +399,6 @@ mod tests {
         }
         let first = built.labels[0].0.clone();
         assert!(!built.take_itl_ms(&first).is_empty());
-    }
-
-    #[test]
-    fn gaps_widen_when_one_needs_more_than_32_bits() {
-        let mut pool = GapPool::default();
-        pool.extend(&[1, 2_000_000]);
-        assert!(matches!(pool, GapPool::Narrow(_)));
-        let long = u64::from(u32::MAX) + 7;
-        pool.extend(&[3, long, 4]);
-        assert!(matches!(pool, GapPool::Wide(_)));
-        pool.extend(&[5]);
-        let expected: Vec<f64> = [1, 3, 4, 5, 2_000_000, long]
-            .iter()
-            .map(|&g| g as f64 / 1e6)
-            .collect();
-        assert_eq!(pool.take_sorted_ms(), expected);
-        assert!(pool.take_sorted_ms().is_empty());
-    }
-
-    #[test]
-    fn gaps_become_milliseconds_block_by_block_in_their_order() {
-        let mut state = 5;
-        let gaps: Vec<u64> = (0..2_500)
-            .map(|_| shared_protocol::seed::splitmix64(&mut state) % 3_000_000)
-            .chain([u64::from(u32::MAX) + 1, 0])
-            .collect();
-        let expected: Vec<f64> = gaps.iter().map(|&g| g as f64 / 1e6).collect();
-        let narrow: Vec<u32> = gaps.iter().map(|&g| g as u32).collect();
-        let narrow_ms: Vec<f64> = narrow.iter().map(|&g| f64::from(g) / 1e6).collect();
-        for block in [1, 7, 1000, 2_502, 5_000] {
-            assert_eq!(to_ms_in(gaps.clone(), block), expected, "blocks of {block}");
-            assert_eq!(
-                to_ms_in(narrow.clone(), block),
-                narrow_ms,
-                "blocks of {block}"
-            );
-        }
-        assert!(to_ms_in(Vec::<u32>::new(), 3).is_empty());
     }
 
     #[test]
@@ -538,6 +414,41 @@ mod tests {
         );
         assert_eq!(DecodeDevice::of(&[]).first_ns, None);
         assert_eq!(DecodeDevice::of(&[5]).rest_len, 0);
+    }
+
+    /// Ids past 16 bits from the middle of a file on: batches and pieces of either width are
+    /// joined in order, whatever the batch size.
+    #[test]
+    fn ids_past_16_bits_widen_the_arena_mid_file() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("samples.jsonl");
+        let mut rows = store::read_sample_rows(&fixture().join("samples.jsonl")).expect("rows");
+        let middle = rows.len() / 2;
+        for (k, row) in rows.iter_mut().enumerate().skip(middle) {
+            if let Some(ids) = &mut row.sample.output_token_ids {
+                ids[0] = 65_536 + k as u32;
+            }
+        }
+        let text: String = rows
+            .iter()
+            .map(|r| serde_json::to_string(r).expect("json") + "\n")
+            .collect();
+        std::fs::write(&path, text).expect("write");
+        for batch in [1, 700, 5000, store::READ_BATCH_BYTES] {
+            let mut read = Columns::default();
+            read.read_more_in(&path, batch).expect("columns");
+            assert!(matches!(read.ids, IdArena::Wide(_)));
+            for (label, _) in &read.labels {
+                let of_label = rows.iter().filter(|row| &row.label == label);
+                for (r, row) in read.of_label(label).zip(of_label) {
+                    assert_eq!(
+                        read.output_ids(r).map(Ids::to_vec),
+                        row.sample.output_token_ids,
+                        "batches of {batch} bytes"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -208,7 +208,12 @@ pub fn prefill_tok_s(s: &Request) -> Option<f64> {
 /// Inter-token latencies in milliseconds (a sample's gaps; [`crate::columns::Columns`] pools
 /// them per label as it reads).
 pub fn itl_ms(itl_ns: impl Iterator<Item = u64>) -> impl Iterator<Item = f64> {
-    itl_ns.map(|t| t as f64 / NS_PER_MS)
+    itl_ns.map(gap_ms)
+}
+
+/// One inter-token gap in milliseconds: the `itl_ms` metric's value of a gap of `ns`.
+pub fn gap_ms(ns: u64) -> f64 {
+    ns as f64 / NS_PER_MS
 }
 
 /// Device-clock time from the start mark to the first token's mark, in milliseconds.

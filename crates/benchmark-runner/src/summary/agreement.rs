@@ -81,23 +81,28 @@ fn against(
         first_divergence: Vec::new(),
     };
     let mut prefix_sum = 0usize;
+    // Both sides ascend by key, each key once: one merge pairs them.
+    let mut base = base.iter().peekable();
     for (key, s) in keyed {
-        let Ok(at) = base.binary_search_by_key(&key, |(k, _)| *k) else {
+        while base.next_if(|(k, _)| *k < key).is_some() {}
+        let Some(&(_, r)) = base.next_if(|(k, _)| *k == key) else {
             continue;
         };
-        let r = base[at].1;
         a.requests += 1;
         if let (Some(x), Some(y)) = (s.prompt_tokens, r.prompt_tokens) {
             a.prompt_tokens_differ += u64::from(x != y);
         }
         if let (Some(x), Some(y)) = (rows.output_ids(s), rows.output_ids(r)) {
             a.outputs_compared += 1;
-            let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
-            prefix_sum += common;
             if x == y {
                 a.outputs_identical += 1;
-            } else if key.0 == 0 && a.first_divergence.len() < DIVERGENCES_LISTED {
-                a.first_divergence.push((key.1, common));
+                prefix_sum += x.len();
+            } else {
+                let common = x.common_prefix(y);
+                prefix_sum += common;
+                if key.0 == 0 && a.first_divergence.len() < DIVERGENCES_LISTED {
+                    a.first_divergence.push((key.1, common));
+                }
             }
         }
     }
@@ -112,6 +117,87 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+
+    /// Requests only one side completed, ids of different lengths and prompts that differ: the
+    /// counts are those of pairing every request of one side with the other's by hand.
+    #[test]
+    fn pairs_each_request_with_the_reference_one_of_its_key() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-sim-run");
+        let manifest = crate::manifest::read(&dir).expect("the fixture's manifest");
+        let rows = crate::store::read_sample_rows(&dir.join("samples.jsonl")).expect("its rows");
+        let labels = manifest.plan.labels();
+        let mut state = 11;
+        let mut next = move || shared_protocol::seed::splitmix64(&mut state);
+        let mut many = Vec::new();
+        for (k, label) in labels.iter().enumerate() {
+            let template = rows.iter().find(|r| &r.label == label).expect("a row");
+            for repetition in 0..2 {
+                for id in 0..300u64 {
+                    // Each side leaves out about a third of the keys, not the same ones.
+                    if next() % 3 == 0 {
+                        continue;
+                    }
+                    let mut row = template.clone();
+                    row.repetition = repetition;
+                    row.sample.request_id = id;
+                    row.sample.prompt_tokens = Some(10 + u32::from(k == 1 && id % 7 == 0));
+                    let len = 1 + (id % 5) as usize;
+                    let mut ids: Vec<u32> = (0..len as u32).collect();
+                    if k == 1 && next() % 2 == 0 {
+                        let at = (next() % len as u64) as usize;
+                        ids[at] += 100;
+                    }
+                    if k == 1 && id % 11 == 0 {
+                        ids.push(7);
+                    }
+                    row.sample.output_token_ids = Some(ids);
+                    many.push(row);
+                }
+            }
+        }
+        let columns = Columns::from_rows(&many);
+        let a = &agreement(&manifest.plan, &columns)[0];
+        let side =
+            |label: &String| -> std::collections::BTreeMap<(u32, u64), &crate::store::SampleRow> {
+                many.iter()
+                    .filter(|r| &r.label == label)
+                    .map(|r| ((r.repetition, r.sample.request_id), r))
+                    .collect()
+            };
+        let (reference, other) = (side(&labels[0]), side(&labels[1]));
+        let (mut requests, mut differ, mut identical, mut prefix) = (0, 0, 0, 0);
+        let mut first = Vec::new();
+        for (key, s) in &other {
+            let Some(r) = reference.get(key) else {
+                continue;
+            };
+            requests += 1;
+            differ += u64::from(s.sample.prompt_tokens != r.sample.prompt_tokens);
+            let (x, y) = (
+                s.sample.output_token_ids.as_ref().expect("ids"),
+                r.sample.output_token_ids.as_ref().expect("ids"),
+            );
+            let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+            prefix += common;
+            if x == y {
+                identical += 1;
+            } else if key.0 == 0 && first.len() < DIVERGENCES_LISTED {
+                first.push((key.1, common));
+            }
+        }
+        assert!(requests > 100 && identical > 10 && requests - identical > 10);
+        assert_eq!(
+            (
+                a.requests,
+                a.prompt_tokens_differ,
+                a.outputs_compared,
+                a.outputs_identical
+            ),
+            (requests, differ, requests, identical)
+        );
+        assert_eq!(a.mean_common_prefix, Some(prefix as f64 / requests as f64));
+        assert_eq!(a.first_divergence, first);
+    }
 
     #[test]
     fn lists_the_first_divergences_and_counts_them_all() {
