@@ -205,13 +205,8 @@ pub fn prefill_tok_s(s: &Request) -> Option<f64> {
     Some(f64::from(tokens) / (prefill as f64 / NS_PER_S))
 }
 
-/// Inter-token latencies in milliseconds (a sample's gaps; [`crate::columns::Columns`] pools
-/// them per label as it reads).
-pub fn itl_ms(itl_ns: impl Iterator<Item = u64>) -> impl Iterator<Item = f64> {
-    itl_ns.map(gap_ms)
-}
-
-/// One inter-token gap in milliseconds: the `itl_ms` metric's value of a gap of `ns`.
+/// One inter-token gap in milliseconds: the `itl_ms` metric's value of a gap of `ns` (the gaps
+/// of every request, which [`crate::columns::Columns`] pools per label as it reads).
 pub fn gap_ms(ns: u64) -> f64 {
     ns as f64 / NS_PER_MS
 }

@@ -118,13 +118,19 @@ mod tests {
 
     use super::*;
 
+    /// The checked-in sim run's manifest and sample rows.
+    fn fixture() -> (crate::manifest::Manifest, Vec<crate::store::SampleRow>) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-sim-run");
+        let manifest = crate::manifest::read(&dir).expect("the fixture's manifest");
+        let rows = crate::store::read_sample_rows(&dir.join("samples.jsonl")).expect("its rows");
+        (manifest, rows)
+    }
+
     /// Requests only one side completed, ids of different lengths and prompts that differ: the
     /// counts are those of pairing every request of one side with the other's by hand.
     #[test]
     fn pairs_each_request_with_the_reference_one_of_its_key() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-sim-run");
-        let manifest = crate::manifest::read(&dir).expect("the fixture's manifest");
-        let rows = crate::store::read_sample_rows(&dir.join("samples.jsonl")).expect("its rows");
+        let (manifest, rows) = fixture();
         let labels = manifest.plan.labels();
         let mut state = 11;
         let mut next = move || shared_protocol::seed::splitmix64(&mut state);
@@ -201,9 +207,7 @@ mod tests {
 
     #[test]
     fn lists_the_first_divergences_and_counts_them_all() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-sim-run");
-        let manifest = crate::manifest::read(&dir).expect("the fixture's manifest");
-        let rows = crate::store::read_sample_rows(&dir.join("samples.jsonl")).expect("its rows");
+        let (manifest, rows) = fixture();
         let labels = manifest.plan.labels();
         assert_eq!(labels.len(), 2);
         let mut many = Vec::new();

@@ -16,7 +16,11 @@ fn request(
     let mut s = crate::summary::tests::sample(ttft_ms, e2e_ms, tokens_per_chunk.iter().sum());
     s.itl_ns = gaps_ms.iter().map(|g| g * 1_000_000).collect();
     s.tokens_per_chunk = Some(tokens_per_chunk.to_vec());
-    let gaps = crate::metrics::itl_ms(s.itl_ns.iter().copied()).collect();
+    let gaps = s
+        .itl_ns
+        .iter()
+        .map(|&g| crate::metrics::gap_ms(g))
+        .collect();
     (Request::of(0, EngineId::Sim, 0, &s), gaps)
 }
 
