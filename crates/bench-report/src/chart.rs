@@ -79,6 +79,9 @@ impl Chart {
         let mut encoder = png::Encoder::new(&mut out, width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
+        // A chart is flat colour: the PNG-tuned fast deflate keeps it within a few percent of
+        // the default's size in a fraction of the time.
+        encoder.set_compression(png::Compression::Fast);
         let mut writer = encoder.write_header()?;
         writer.write_image_data(&rgb)?;
         writer.finish()?;

@@ -124,7 +124,7 @@ pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 /// `values` sorted ascending; callers have already refused NaN.
 pub(crate) fn sorted(values: &[f64]) -> std::borrow::Cow<'_, [f64]> {
-    if values.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+    if bench_stats::is_sorted(values) {
         return std::borrow::Cow::Borrowed(values);
     }
     let mut out = values.to_vec();

@@ -68,7 +68,7 @@ pub use outliers::{
     ModifiedZ, OutlierCounts, Outliers, Tukey, TukeyCounts, outlier_counts, outliers,
 };
 pub use quantile::{median, quantile, tail_supported};
-pub use radix::{RadixKey, sort_unsigned};
+pub use radix::{RadixKey, is_sorted, sort_unsigned};
 pub use regression::{Regression, ols, ols_log_y};
 pub use sample::Sample;
 pub use stopping::{ci_half_width_below, cv_settled};

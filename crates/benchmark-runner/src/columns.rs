@@ -3,12 +3,11 @@
 //! and in file order, and the per-token arrays kept only in the form they are used.
 //!
 //! - Inter-token gaps are pooled per label at reading, over successful measured requests, as
-//!   whole nanoseconds in 32 bits while every gap fits (widened to 64 otherwise): the values of
-//!   the `itl_ms` metric, handed over once in milliseconds, sorted, by
-//!   [`Columns::take_itl_ms`] (at a million requests they are most of a run's numbers, 126 MB
-//!   per 31.5 million gaps): sorted by counting, and the integers' memory given back once
-//!   counted, before the milliseconds are written, so that a gap takes 8 bytes at most, not 12
-//!   (`GapPool::take_sorted_ms`).
+//!   whole nanoseconds: the values of the `itl_ms` metric, handed over once in milliseconds,
+//!   sorted, by [`Columns::take_itl_ms`]. At a million requests they are most of a run's
+//!   numbers (63 million gaps), so once a label's pool is long its gaps are counted in a window
+//!   of nanoseconds as they are read rather than kept, and only those outside it are kept, in
+//!   32 bits while every one fits ([`GapPool`]).
 //! - Generated ids sit in one arena ([`Columns::output_ids`]), in 16 bits while every id fits,
 //!   for the agreement check, which reads them before the metrics are made;
 //!   [`Columns::drop_output_ids`] then frees them.
@@ -131,8 +130,8 @@ impl Columns {
     /// Moves the requests of `parts`, read in this order from the lines after this one's, to
     /// the end of this one's, leaving each part with its labels and no request.
     ///
-    /// The requests, the ids and the gaps are moved on three threads: at a million requests
-    /// that is most of a gigabyte to copy.
+    /// The requests and the ids are moved, and the gaps counted or moved label by label, on
+    /// all cores: at a million requests that is most of a gigabyte to copy.
     fn take_from(&mut self, parts: &mut [&mut Columns]) {
         let labels: Vec<Vec<LabelIx>> = parts
             .iter()
@@ -190,11 +189,20 @@ impl Columns {
                         }
                     },
                     || {
+                        // Label by label on all cores: a long pool counts its gaps here.
+                        use rayon::prelude::*;
+                        let mut by_label: Vec<Vec<&mut GapPool>> =
+                            itl.iter().map(|_| Vec::new()).collect();
                         for (pools, map) in part_itl.iter_mut().zip(&labels) {
                             for (pool, &ix) in pools.iter_mut().zip(map) {
-                                itl[ix as usize].take_from(pool);
+                                by_label[ix as usize].push(pool);
                             }
                         }
+                        itl.par_iter_mut().zip(by_label).for_each(|(pool, more)| {
+                            for more in more {
+                                pool.take_from(more);
+                            }
+                        });
                     },
                 );
             },

@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
-use crate::data::{check_values, extent, no_data};
+use crate::data::{check_series, extent, no_data};
 use crate::frame::{DrawError, Grid, Mesh, plane, text};
 use crate::kde::{curve, quantile, silverman_bandwidth, sorted};
 use crate::palette::{self, MUTED};
@@ -35,12 +35,7 @@ pub fn box_violin(
 ) -> Result<Chart, ReportError> {
     let mut groups = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        check_values(
-            &meta.title,
-            &one.label,
-            one.values.iter().copied(),
-            Scale::Linear,
-        )?;
+        check_series(&meta.title, &one.label, &one.values, Scale::Linear)?;
         groups.push(Group::new(&one.label, &one.values));
     }
     if groups.is_empty() {

@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
-use crate::data::{check_values, extent, no_data};
+use crate::data::{check_series, extent, no_data};
 use crate::frame::{DrawError, Mesh, legend, plane, text};
 use crate::kde::{quantile, sorted};
 use crate::palette::{self, MUTED};
@@ -31,7 +31,7 @@ const TAIL_PER_DECADE: usize = 4;
 pub fn latency_cdf(meta: &FigureMeta, series: &[Series], x: &Axis) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        check_values(&meta.title, &one.label, one.values.iter().copied(), x.scale)?;
+        check_series(&meta.title, &one.label, &one.values, x.scale)?;
         kept.push(CdfLine {
             label: one.label.clone(),
             n: one.values.len(),

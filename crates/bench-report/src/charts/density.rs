@@ -54,7 +54,8 @@ impl Span {
     /// The cell `value` falls in.
     fn index(&self, value: f64) -> usize {
         let at = (to_screen(self.scale, value) - self.lo) / (self.hi - self.lo);
-        ((at * self.count as f64).floor().max(0.0) as usize).min(self.count - 1)
+        // Truncation is the floor of what is not negative (and a call-free instruction).
+        ((at * self.count as f64).max(0.0) as usize).min(self.count - 1)
     }
 
     /// Where cell edge `edge` (0..=count) lies, in data units.

@@ -11,7 +11,7 @@ use plotters::style::Color;
 
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
-use crate::data::{check_values, no_data};
+use crate::data::{check_series, no_data};
 use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
 use crate::kde::{curve, quantile, silverman_bandwidth, sorted};
 use crate::{Chart, FigureMeta, Quantity, ReportError, Scale, Series, format, palette};
@@ -29,12 +29,7 @@ pub fn histogram_kde(
 ) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        check_values(
-            &meta.title,
-            &one.label,
-            one.values.iter().copied(),
-            Scale::Linear,
-        )?;
+        check_series(&meta.title, &one.label, &one.values, Scale::Linear)?;
         kept.push((one.label.clone(), sorted(&one.values).into_owned()));
     }
     if kept.is_empty() {
@@ -115,7 +110,8 @@ impl Bins {
     fn counts(&self, values: &[f64]) -> Vec<usize> {
         let mut counts = vec![0; self.count];
         for v in values {
-            let bin = ((v - self.start) / self.width).floor().max(0.0) as usize;
+            // Truncation is the floor of what is not negative.
+            let bin = ((v - self.start) / self.width).max(0.0) as usize;
             counts[bin.min(self.count - 1)] += 1;
         }
         counts

@@ -3,82 +3,215 @@
 //!
 //! At a million requests a pool holds tens of millions of gaps, most of them within a few
 //! milliseconds of each other (a decode step takes about as long each time), so they are sorted
-//! by counting: a few thousand gaps spread through the pool choose the window of 2^21
-//! consecutive nanoseconds that holds the most of them; one pass counts each value in it, and
-//! the sorted milliseconds are written value by value, each converted once. The gaps below and
-//! above the window are sorted apart (a radix sort) and go before and after the counted ones. A
-//! pool whose gaps spread too wide for one window to hold most of them is radix-sorted whole
-//! instead, as is a short one. Either way the result is that of sorting every gap and converting
-//! each, as the conversion never reverses two values.
+//! by counting: once a pool is long, a few thousand gaps spread through it choose the window of
+//! 2^21 consecutive nanoseconds that holds the most of them, and from then on each gap in the
+//! window is counted rather than kept: gaps appended later are counted as they come, and only
+//! those outside the window are kept. The sorted milliseconds are written from the counts value
+//! by value, each converted once, with the kept gaps (sorted by a radix sort) before and after
+//! them. A pool whose gaps spread too wide for one window to hold most of them is kept whole
+//! and radix-sorted, as is a short one. Either way the result is that of sorting every gap and
+//! converting each, as the conversion never reverses two values.
 
 use super::widening::Widening;
 use crate::metrics::gap_ms;
 
-/// Gaps in nanoseconds, in 32 bits until one needs more.
-pub type GapPool = Widening<u32>;
+/// Gaps in nanoseconds: those counted in a window, and the rest kept in 32 bits until one
+/// needs more.
+#[derive(Debug, Clone, Default)]
+pub struct GapPool {
+    /// The gaps not counted: every one until a window is chosen, then those outside it.
+    kept: Widening<u32>,
+    /// The window and its counts, once chosen.
+    counted: Option<Counted>,
+    /// Whether a window was sought and none held enough of the gaps: it is not sought again.
+    spread: bool,
+}
 
-impl GapPool {
-    /// The gaps in milliseconds, as the `itl_ms` metric defines them, sorted ascending; the pool
-    /// is left empty.
-    pub fn take_sorted_ms(&mut self) -> Vec<f64> {
-        match std::mem::take(self) {
-            GapPool::Narrow(gaps) => sorted_ms(gaps, WINDOW),
-            GapPool::Wide(gaps) => sorted_ms(gaps, WINDOW),
-        }
-    }
+/// Gaps counted in a window of consecutive nanoseconds.
+#[derive(Debug, Clone)]
+struct Counted {
+    /// The window's first value.
+    start: u64,
+    /// How many gaps have each value of the window.
+    counts: Vec<u32>,
+    /// How many gaps are counted.
+    total: usize,
+    /// How many gaps may be counted: no more than a count holds, so that none overflows (the
+    /// others in the window are kept).
+    limit: usize,
 }
 
 /// The counting window, in nanoseconds: 8 MB of counts, which stay in a processor's cache (a
 /// wider table would make each count a trip to memory, slower than sorting).
 const WINDOW: u64 = 1 << 21;
-/// Pools shorter than this are sorted whole: counting would save little.
+/// A pool being read is counted from this length: its gaps then take as much memory as the
+/// counts.
+const COUNTED_WHILE_READ_FROM: usize = WINDOW as usize;
+/// A pool shorter than this when it is sorted is sorted whole: counting would save little.
 const COUNTED_FROM: usize = 1 << 16;
 /// How many gaps, evenly spaced through the pool, choose the window.
 const PROBES: usize = 4096;
 /// The share of the probes the window must hold for the pool to be counted.
 const COUNTED_SHARE: f64 = 0.75;
 
-/// `gaps` sorted ascending and made milliseconds (see the module's description), counting those
-/// in the `window` nanoseconds that hold most of them; `gaps` is given back once counted.
-fn sorted_ms<T>(gaps: Vec<T>, window: u64) -> Vec<f64>
+impl GapPool {
+    /// How many gaps.
+    pub fn len(&self) -> usize {
+        self.kept.len() + self.counted.as_ref().map_or(0, |c| c.total)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends `gaps`.
+    pub fn extend(&mut self, gaps: &[u64]) {
+        match &mut self.counted {
+            Some(counted) => counted.add(gaps, &mut self.kept),
+            None => self.kept.extend(gaps),
+        }
+    }
+
+    /// Moves `other`'s gaps, read after these, to this pool, leaving `other` empty (its memory
+    /// kept). A pool grown long enough starts counting here.
+    pub fn take_from(&mut self, other: &mut GapPool) {
+        if let Some(theirs) = other.counted.take() {
+            for (value, &count) in (theirs.start..).zip(&theirs.counts) {
+                for _ in 0..count {
+                    self.extend(&[value]);
+                }
+            }
+        }
+        if let Some(counted) = &mut self.counted {
+            counted.add_kept(&other.kept, &mut self.kept);
+            other.kept.clear();
+        } else {
+            self.kept.take_from(&mut other.kept);
+            self.count_from(COUNTED_WHILE_READ_FROM, WINDOW);
+        }
+        other.spread = false;
+    }
+
+    /// The gaps in milliseconds, as the `itl_ms` metric defines them, sorted ascending; the pool
+    /// is left empty.
+    pub fn take_sorted_ms(&mut self) -> Vec<f64> {
+        let mut pool = std::mem::take(self);
+        pool.count_from(COUNTED_FROM, WINDOW);
+        match pool.kept {
+            Widening::Narrow(kept) => sorted_ms(kept, pool.counted),
+            Widening::Wide(kept) => sorted_ms(kept, pool.counted),
+        }
+    }
+
+    /// Counts the gaps in a window of `window` nanoseconds from now on, the ones kept so far
+    /// included, when the pool holds at least `from` and none was sought before.
+    fn count_from(&mut self, from: usize, window: u64) {
+        if self.counted.is_some() || self.spread || self.kept.len() < from {
+            return;
+        }
+        let start = match &self.kept {
+            Widening::Narrow(gaps) => counting_window(gaps, window),
+            Widening::Wide(gaps) => counting_window(gaps, window),
+        };
+        let Some(start) = start else {
+            self.spread = true;
+            return;
+        };
+        let mut counted = Counted {
+            start,
+            counts: vec![0; usize::try_from(window).unwrap_or(usize::MAX)],
+            total: 0,
+            limit: u32::MAX as usize,
+        };
+        let gaps = std::mem::take(&mut self.kept);
+        counted.add_kept(&gaps, &mut self.kept);
+        self.counted = Some(counted);
+    }
+}
+
+impl Counted {
+    /// Counts each of `gaps` that falls in the window; the others go to `kept`.
+    #[inline]
+    fn add<T: Copy + Into<u64>>(&mut self, gaps: &[T], kept: &mut Widening<u32>) {
+        let mut rest = gaps;
+        while !rest.is_empty() {
+            // No more than the counts have room for, in one loop without that check.
+            let room = self.limit - self.total;
+            if room == 0 {
+                // The counts are full: the rest are kept.
+                for &g in rest {
+                    kept.push(g.into());
+                }
+                return;
+            }
+            let (now, later) = rest.split_at(rest.len().min(room));
+            let (start, counts) = (self.start, &mut self.counts[..]);
+            let len = counts.len() as u64;
+            let mut outside = 0;
+            for &g in now {
+                let g: u64 = g.into();
+                // Below the window wraps round to past its end: one comparison for both sides.
+                let at = g.wrapping_sub(start);
+                if at < len {
+                    counts[at as usize] += 1;
+                } else {
+                    kept.push(g);
+                    outside += 1;
+                }
+            }
+            self.total += now.len() - outside;
+            rest = later;
+        }
+    }
+
+    /// [`Counted::add`] for a pool's kept gaps.
+    fn add_kept(&mut self, gaps: &Widening<u32>, kept: &mut Widening<u32>) {
+        match gaps {
+            Widening::Narrow(gaps) => self.add(gaps, kept),
+            Widening::Wide(gaps) => self.add(gaps, kept),
+        }
+    }
+}
+
+/// The gaps kept and those counted, sorted ascending and made milliseconds (see the module's
+/// description).
+fn sorted_ms<T>(mut kept: Vec<T>, counted: Option<Counted>) -> Vec<f64>
 where
     T: Copy + Into<u64> + bench_stats::RadixKey,
 {
-    let len = gaps.len();
-    // A value cannot be counted more often than a count holds (a pool that long is 16 GiB).
-    let Some(start) = (u32::try_from(len).is_ok() && len >= COUNTED_FROM)
-        .then(|| counting_window(&gaps, window))
-        .flatten()
-    else {
-        let mut gaps = gaps;
-        bench_stats::sort_unsigned(&mut gaps);
-        return to_ms(gaps);
+    bench_stats::sort_unsigned(&mut kept);
+    let Some(counted) = counted else {
+        return to_ms(kept);
     };
-    let mut counts = vec![0u32; window as usize];
-    let (mut below, mut above): (Vec<T>, Vec<T>) = (Vec::new(), Vec::new());
-    for &g in &gaps {
-        let g64: u64 = g.into();
-        match g64.checked_sub(start) {
-            None => below.push(g),
-            Some(at) => match usize::try_from(at).ok().and_then(|at| counts.get_mut(at)) {
-                Some(count) => *count += 1,
-                None => above.push(g),
-            },
-        }
+    let start = counted.start;
+    let end = start.saturating_add(counted.counts.len() as u64);
+    // Kept gaps are outside the window, except those met once the counts were full.
+    let below = kept.partition_point(|&g| g.into() < start);
+    let inside = below + kept[below..].partition_point(|&g| g.into() < end);
+    let mut ms = vec![0.0; kept.len() + counted.total];
+    let (low, rest) = ms.split_at_mut(below);
+    for (m, &g) in low.iter_mut().zip(&kept[..below]) {
+        *m = gap_ms(g.into());
     }
-    drop(gaps);
-    bench_stats::sort_unsigned(&mut below);
-    bench_stats::sort_unsigned(&mut above);
-    let mut ms = Vec::with_capacity(len);
-    ms.extend(below.iter().map(|&g| gap_ms(g.into())));
-    drop(below);
-    for (at, &count) in (start..).zip(&counts) {
+    let (middle, high) = rest.split_at_mut(inside - below + counted.total);
+    let mut uncounted = kept[below..inside].iter().map(|&g| g.into()).peekable();
+    let mut at = 0;
+    for (value, &count) in (start..).zip(&counted.counts) {
+        while let Some(g) = uncounted.next_if(|&g| g <= value) {
+            middle[at] = gap_ms(g);
+            at += 1;
+        }
         if count > 0 {
-            ms.extend(std::iter::repeat_n(gap_ms(at), count as usize));
+            let next = at + count as usize;
+            middle[at..next].fill(gap_ms(value));
+            at = next;
         }
     }
-    drop(counts);
-    ms.extend(above.iter().map(|&g| gap_ms(g.into())));
+    drop(counted);
+    for (m, &g) in high.iter_mut().zip(&kept[inside..]) {
+        *m = gap_ms(g.into());
+    }
     ms
 }
 
@@ -141,15 +274,29 @@ mod tests {
         move || shared_protocol::seed::splitmix64(&mut state)
     }
 
+    fn pool_of(gaps: &[u64]) -> GapPool {
+        let mut pool = GapPool::default();
+        pool.extend(gaps);
+        pool
+    }
+
+    /// `pool`'s gaps sorted, in milliseconds, as they stand (no window sought).
+    fn sorted_as_is(pool: GapPool) -> Vec<f64> {
+        match pool.kept {
+            Widening::Narrow(kept) => sorted_ms(kept, pool.counted),
+            Widening::Wide(kept) => sorted_ms(kept, pool.counted),
+        }
+    }
+
     #[test]
     fn gaps_widen_when_one_needs_more_than_32_bits() {
-        let mut pool = GapPool::default();
-        pool.extend(&[1, 2_000_000]);
-        assert!(matches!(pool, GapPool::Narrow(_)));
+        let mut pool = pool_of(&[1, 2_000_000]);
+        assert!(matches!(pool.kept, Widening::Narrow(_)));
         let long = u64::from(u32::MAX) + 7;
         pool.extend(&[3, long, 4]);
-        assert!(matches!(pool, GapPool::Wide(_)));
+        assert!(matches!(pool.kept, Widening::Wide(_)));
         pool.extend(&[5]);
+        assert_eq!(pool.len(), 6);
         assert_eq!(
             pool.take_sorted_ms(),
             reference(&[1, 3, 4, 5, 2_000_000, long])
@@ -184,8 +331,8 @@ mod tests {
         assert_eq!(counting_window(&vec![42u32; 10_000], WINDOW), Some(42));
     }
 
-    /// Gaps counted with some below and above the window, gaps sorted whole (spread wide, or
-    /// few), in both widths: each time what a sort of every gap gives.
+    /// Pools counted with some gaps below and above the window, pools sorted whole (spread
+    /// wide, or few), in both widths: each time what a sort of every gap gives.
     #[test]
     fn sorted_gaps_are_those_a_full_sort_gives() {
         let mut next = random(5);
@@ -198,18 +345,75 @@ mod tests {
             (vec![0, 0, u64::from(u32::MAX)], false),
         ];
         for (gaps, counted) in &pools {
-            assert_eq!(
-                gaps.len() >= COUNTED_FROM && counting_window(gaps, WINDOW).is_some(),
-                *counted
-            );
+            let mut pool = pool_of(gaps);
+            pool.count_from(COUNTED_FROM, WINDOW);
+            assert_eq!(pool.counted.is_some(), *counted);
+            assert_eq!(pool.len(), gaps.len());
             let expected = reference(gaps);
-            let narrow: Vec<u32> = gaps.iter().map(|&g| g as u32).collect();
-            assert_eq!(sorted_ms(narrow, WINDOW), expected);
-            assert_eq!(sorted_ms(gaps.clone(), WINDOW), expected);
+            assert_eq!(sorted_as_is(pool), expected);
+            assert_eq!(pool_of(gaps).take_sorted_ms(), expected);
             let wide: Vec<u64> = gaps.iter().map(|&g| g + (1 << 40)).collect();
-            assert_eq!(sorted_ms(wide.clone(), WINDOW), reference(&wide));
+            assert_eq!(pool_of(&wide).take_sorted_ms(), reference(&wide));
         }
-        assert!(sorted_ms(Vec::<u32>::new(), WINDOW).is_empty());
+        assert!(GapPool::default().take_sorted_ms().is_empty());
+    }
+
+    /// Gaps appended a piece at a time, as reading does: once the pool is long enough a window
+    /// is chosen and the rest are counted as they come, only those outside it kept, whatever
+    /// their width; the result is that of sorting them all.
+    #[test]
+    fn gaps_appended_after_the_window_is_chosen_are_counted_as_they_come() {
+        let gaps = bimodal(60_000, 8);
+        let mut pool = GapPool::default();
+        let mut appended = Vec::new();
+        for (i, piece) in gaps.chunks(7_000).enumerate() {
+            let mut more = pool_of(piece);
+            if i == 5 {
+                more.extend(&[u64::from(u32::MAX) + 3]);
+                appended.push(u64::from(u32::MAX) + 3);
+            }
+            appended.extend_from_slice(piece);
+            pool.take_from(&mut more);
+            assert!(more.is_empty());
+            if i == 1 {
+                // Long enough here (the threshold is lowered for the test).
+                pool.count_from(10_000, WINDOW);
+                assert!(pool.counted.is_some());
+            }
+        }
+        assert_eq!(pool.len(), appended.len());
+        let kept = pool.kept.len();
+        assert!(
+            kept < appended.len() / 5,
+            "{kept} of {} kept",
+            appended.len()
+        );
+        assert!(matches!(pool.kept, Widening::Wide(_)));
+        assert_eq!(pool.take_sorted_ms(), reference(&appended));
+    }
+
+    /// Gaps in the window met once the counts are full are kept, and go among the counted
+    /// ones in order.
+    #[test]
+    fn gaps_in_the_window_beyond_what_counts_hold_are_kept_in_order() {
+        let gaps = bimodal(20_000, 9);
+        let mut pool = pool_of(&gaps[..10_000]);
+        pool.count_from(1_000, WINDOW);
+        let counted = pool.counted.as_mut().expect("a window");
+        counted.limit = counted.total + 500;
+        pool.extend(&gaps[10_000..]);
+        let counted = pool.counted.as_ref().expect("a window");
+        assert_eq!(counted.limit, counted.total);
+        let (start, end) = (counted.start, counted.start + WINDOW);
+        assert!(
+            pool.kept
+                .iter()
+                .filter(|g| (start..end).contains(g))
+                .count()
+                > 1_000,
+            "gaps in the window kept"
+        );
+        assert_eq!(sorted_as_is(pool), reference(&gaps));
     }
 
     #[test]

@@ -65,6 +65,38 @@ impl<N: Narrow> Widening<N> {
         }
     }
 
+    /// Appends `value`, widening every number when it does not fit.
+    pub fn push(&mut self, value: N::Wide) {
+        if let Widening::Narrow(narrow) = self {
+            if N::fits(value) {
+                narrow.push(N::narrow(value));
+                return;
+            }
+            *self = Widening::Wide(narrow.iter().map(|&v| v.into()).collect());
+        }
+        if let Widening::Wide(wide) = self {
+            wide.push(value);
+        }
+    }
+
+    /// Every number in order, widened.
+    #[cfg(test)]
+    pub fn iter(&self) -> impl Iterator<Item = N::Wide> + '_ {
+        let (narrow, wide) = match self {
+            Widening::Narrow(v) => (&v[..], &[][..]),
+            Widening::Wide(v) => (&[][..], &v[..]),
+        };
+        narrow.iter().map(|&v| v.into()).chain(wide.iter().copied())
+    }
+
+    /// Removes every number, keeping the memory.
+    pub fn clear(&mut self) {
+        match self {
+            Widening::Narrow(v) => v.clear(),
+            Widening::Wide(v) => v.clear(),
+        }
+    }
+
     /// Makes room for `more` numbers.
     pub fn reserve(&mut self, more: usize) {
         match self {
@@ -113,6 +145,15 @@ mod tests {
         w.extend(&[3]);
         assert_eq!(all(&w), [1, 65_535, 65_536, 2, 3]);
         assert_eq!(w.len(), 5);
+        assert_eq!(w.iter().collect::<Vec<_>>(), all(&w));
+        let mut pushed = Widening::<u16>::default();
+        for v in [1, 65_535, 65_536, 2] {
+            pushed.push(v);
+        }
+        assert!(matches!(pushed, Widening::Wide(_)));
+        assert_eq!(all(&pushed), [1, 65_535, 65_536, 2]);
+        pushed.clear();
+        assert_eq!(pushed.len(), 0);
     }
 
     #[test]

@@ -35,6 +35,19 @@ pub(super) struct Arrays {
     pub ids: Vec<u32>,
     /// `decode_device_ns`, folded into the row as it is read.
     device: Vec<u64>,
+    /// Each enum field's string on the line read before, and its variant.
+    last: LastVariants,
+}
+
+/// The string each enum field had on the last line that had one, with its variant.
+#[derive(Debug, Default)]
+struct LastVariants {
+    engine: Option<(Vec<u8>, EngineId)>,
+    phase: Option<(Vec<u8>, Phase)>,
+    prompt_tokens_source: Option<(Vec<u8>, TokenSource)>,
+    completion_tokens_source: Option<(Vec<u8>, TokenSource)>,
+    device_clock: Option<(Vec<u8>, DeviceClockKind)>,
+    finish_reason: Option<(Vec<u8>, FinishReason)>,
 }
 
 /// One line as serde reads it: [`crate::store::SampleRow`]'s fields, the ones the summary does

@@ -45,6 +45,50 @@ fn assert_agrees(line: &[u8]) {
     }
 }
 
+/// Lines read one after another through the same buffers, as a file is: each line's enum
+/// fields are its own, whether they repeat the line before's or not, and a field naming no
+/// variant still sends the line to `serde_json`.
+#[test]
+fn enum_fields_read_through_kept_buffers_are_each_lines_own() {
+    let lines = fixture_lines();
+    let edits: [(&str, &str); 4] = [
+        (r#""phase":"measure""#, r#""phase":"warmup""#),
+        (r#""finish_reason":"length""#, r#""finish_reason":"eos""#),
+        (r#""finish_reason":"length""#, r#""finish_reason":null"#),
+        (
+            r#""completion_tokens_source":"engine""#,
+            r#""completion_tokens_source":"tokenizer""#,
+        ),
+    ];
+    let mut arrays = Arrays::default();
+    let mut edited = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let (from, to) = edits[i % edits.len()];
+        for text in [line.clone(), line.replace(from, to), line.clone()] {
+            edited += usize::from(text != *line);
+            let kept = Reader::new(text.as_bytes())
+                .row(&mut arrays)
+                .expect("a row");
+            let fresh = Reader::new(text.as_bytes())
+                .row(&mut Arrays::default())
+                .expect("a row");
+            assert_eq!(kept, fresh, "{text}");
+            assert_eq!(
+                kept,
+                read_with_serde(text.as_bytes(), &mut Arrays::default()).expect("a good row")
+            );
+        }
+    }
+    assert!(
+        edited * 2 >= lines.len(),
+        "the edits applied to {edited} lines"
+    );
+    let line = lines[0].replace(r#""phase":"measure""#, r#""phase":"measured""#);
+    assert_ne!(line, lines[0]);
+    assert!(Reader::new(line.as_bytes()).row(&mut arrays).is_none());
+    assert!(read(line.as_bytes(), &mut arrays).is_err());
+}
+
 #[test]
 fn the_runners_rows_are_read_without_serde_and_alike() {
     let lines = fixture_lines();
@@ -342,7 +386,8 @@ fn array_elements_the_runner_writes_are_read_in_one_step() {
             let text = format!("{digits}{after}0000000000000000");
             let fast = Reader::new(text.as_bytes()).compact_uint();
             if len <= 15 {
-                assert_eq!(fast, Some((len, digits.parse().expect("digits"))), "{text}");
+                let expected = (len, digits.parse().expect("digits"), after == "]");
+                assert_eq!(fast, Some(expected), "{text}");
             } else {
                 assert_eq!(fast, None, "{text}");
             }
@@ -350,7 +395,7 @@ fn array_elements_the_runner_writes_are_read_in_one_step() {
     }
     for text in ["012,", "0,", "7 ,", "7.5,", "7e2,", "-7,", ",", "]", "7"] {
         let padded = format!("{text}                ");
-        let expected = (text == "0,").then_some((1, 0));
+        let expected = (text == "0,").then_some((1, 0, false));
         assert_eq!(
             Reader::new(padded.as_bytes()).compact_uint(),
             expected,

@@ -103,7 +103,8 @@ pub fn guidellm_tpot_ms(r: &Request) -> Option<(f64, u64)> {
 /// `searchsorted(cdf, q, side="left")`). `None` without positive weight.
 pub fn weighted_summary(mut values: Vec<(f64, u64)>) -> Option<Summary> {
     values.retain(|&(v, w)| w > 0 && v.is_finite());
-    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Stable, as equal values' terms are summed in their order; by `f64::total_cmp`'s order.
+    radsort::sort_by_key(&mut values, |&(v, _)| v);
     let total: u64 = values.iter().map(|&(_, w)| w).sum();
     let (first, last) = (values.first()?.0, values.last()?.0);
     let w_total = total as f64;

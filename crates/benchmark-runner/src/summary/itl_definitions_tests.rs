@@ -167,3 +167,34 @@ fn no_gaps_no_definitions_and_one_token_no_itl() {
     assert_eq!(guidellm_tpot_ms(&r), Some((10.0, 1)));
     assert_eq!(weighted_summary(vec![(3.0, 0)]), None);
 }
+
+/// The weighted statistics are those of the pairs in a stable sort by value: equal values keep
+/// their order, so their terms are summed as before and every figure is the same to the bit.
+#[test]
+fn weighted_statistics_are_those_of_a_stable_comparison_sort() {
+    let mut state = 11;
+    let mut next = move || shared_protocol::seed::splitmix64(&mut state);
+    // Few distinct values (many ties, each with its own weight), both zeros, and a long tail.
+    let values: Vec<(f64, u64)> = (0..5_000)
+        .map(|i| {
+            let v = match i % 7 {
+                0 => -0.0,
+                1 => 0.0,
+                2 => ((next() % 1_000) as f64).sqrt() * 1e3,
+                _ => ((next() % 40) as f64).sqrt(),
+            };
+            (v, next() % 1_000)
+        })
+        .collect();
+    let reference = |mut values: Vec<(f64, u64)>| {
+        values.retain(|&(v, w)| w > 0 && v.is_finite());
+        values.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Already sorted: the summary keeps this order.
+        weighted_summary(values)
+    };
+    let got = weighted_summary(values.clone()).expect("positive weight");
+    let expected = reference(values).expect("positive weight");
+    assert_eq!(got.mean.to_bits(), expected.mean.to_bits());
+    assert_eq!(got.sd.map(f64::to_bits), expected.sd.map(f64::to_bits));
+    assert_eq!(got, expected);
+}

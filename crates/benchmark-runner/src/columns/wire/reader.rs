@@ -88,13 +88,15 @@ impl<'a> Reader<'a> {
     fn plain_str(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = memchr::memchr2(b'"', b'\\', &self.b[start..])?;
-        let s = &self.b[start..start + len];
-        if self.b[start + len] != b'"' || s.iter().any(|&c| c < 0x20) {
+        // The runner's strings are a few bytes long: a loop over them beats a search's setup.
+        let len = self.b[start..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        if self.b[start + len] != b'"' {
             return None;
         }
         self.i = start + len + 1;
-        Some(s)
+        Some(&self.b[start..start + len])
     }
 
     /// A whole number as JSON writes one (no sign, fraction, exponent or leading zero) that fits
@@ -138,28 +140,32 @@ impl<'a> Reader<'a> {
 
     /// The array element at the cursor as the runner writes one: a whole number of 1 to 15
     /// digits right before a `,` or a `]`, read a word at a time without moving the cursor
-    /// (its digit count and value). `None` sends the element to [`Reader::uint`], which reads
-    /// every form JSON allows or refuses it.
+    /// (its digit count, its value, and whether a `]` ends the array after it). `None` sends
+    /// the element to [`Reader::uint`], which reads every form JSON allows or refuses it.
     #[allow(
         clippy::inline_always,
         reason = "called for every array element; measured, the call alone was a third of reading a line"
     )]
     #[inline(always)]
-    pub(super) fn compact_uint(&self) -> Option<(usize, u64)> {
+    pub(super) fn compact_uint(&self) -> Option<(usize, u64, bool)> {
         let word = |at: usize| -> Option<[u8; 8]> { self.b.get(at..at + 8)?.try_into().ok() };
         let first = word(self.i)?;
         let (mut len, mut value) = eight_digits(first);
+        // The byte after the digits, taken from the word already read.
+        let mut after = first.get(len).copied();
         if len == 8 {
-            let (more, rest) = eight_digits(word(self.i + 8)?);
-            if more == 8 {
-                return None;
-            }
+            let second = word(self.i + 8)?;
+            let (more, rest) = eight_digits(second);
             len += more;
             value = value * POW10[more] + rest;
+            after = second.get(more).copied();
         }
-        let leading_zero = len > 1 && first[0] == b'0';
-        match self.b.get(self.i + len)? {
-            b',' | b']' if len > 0 && !leading_zero => Some((len, value)),
+        if len == 0 || (len > 1 && first[0] == b'0') {
+            return None;
+        }
+        match after? {
+            b',' => Some((len, value, false)),
+            b']' => Some((len, value, true)),
             _ => None,
         }
     }
@@ -212,11 +218,11 @@ impl<'a> Reader<'a> {
             return Some(());
         }
         loop {
-            if let Some((len, value)) = self.compact_uint() {
+            if let Some((len, value, last)) = self.compact_uint() {
                 // A number the runner wrote, and the `,` or `]` after it.
                 push(value)?;
                 self.i += len + 1;
-                if self.b[self.i - 1] == b']' {
+                if last {
                     return Some(());
                 }
                 continue;
@@ -234,10 +240,22 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A string naming one of an enum's unit variants, as serde reads it.
-    fn variant<T: Deserialize<'a>>(&mut self) -> Option<T> {
-        let s = std::str::from_utf8(self.plain_str()?).ok()?;
-        T::deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(s)).ok()
+    /// A string naming one of an enum's unit variants, as serde reads it; `last` holds the
+    /// string this field had on the line before and its variant, which a line with the same
+    /// string takes without reading it again (a run's rows repeat a handful of them).
+    fn variant<T: Deserialize<'a> + Copy>(&mut self, last: &mut Option<(Vec<u8>, T)>) -> Option<T> {
+        let s = self.plain_str()?;
+        if let Some((before, variant)) = last
+            && before.as_slice() == s
+        {
+            return Some(*variant);
+        }
+        let variant = T::deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(
+            std::str::from_utf8(s).ok()?,
+        ))
+        .ok()?;
+        *last = Some((s.to_vec(), variant));
+        Some(variant)
     }
 
     /// Any value, read by `serde_json` from here to its end.
@@ -261,18 +279,21 @@ impl<'a> Reader<'a> {
 
     /// The whole line as a row, when it is an object this reader reads.
     pub(super) fn row(mut self, arrays: &mut Arrays) -> Option<Row<'a>> {
+        /// A row with every optional field absent until the line says otherwise.
+        static BLANK: std::sync::LazyLock<Request> = std::sync::LazyLock::new(|| {
+            Request::of(
+                0,
+                EngineId::Sim,
+                0,
+                &Sample::new(0, Phase::Measure, Outcome::Ok, 0, 0),
+            )
+        });
         arrays.itl.clear();
         arrays.ids.clear();
         let mut row = Row {
             label: Cow::Borrowed(""),
             has_ids: false,
-            // Every optional field absent until the line says otherwise.
-            request: Request::of(
-                0,
-                EngineId::Sim,
-                0,
-                &Sample::new(0, Phase::Measure, Outcome::Ok, 0, 0),
-            ),
+            request: BLANK.clone(),
         };
         let mut seen: u32 = 0;
         // The runner writes the keys in the order of `KEYS`: the key after the last one read is
@@ -324,11 +345,11 @@ impl<'a> Reader<'a> {
     fn field(&mut self, k: usize, row: &mut Row<'a>, arrays: &mut Arrays) -> Option<()> {
         let r = &mut row.request;
         match k {
-            0 => r.engine = self.variant()?,
+            0 => r.engine = self.variant(&mut arrays.last.engine)?,
             1 => row.label = Cow::Borrowed(std::str::from_utf8(self.plain_str()?).ok()?),
             2 => r.repetition = self.u32()?,
             3 => r.request_id = self.uint()?,
-            4 => r.phase = self.variant()?,
+            4 => r.phase = self.variant(&mut arrays.last.phase)?,
             5 => {
                 const OK: &[u8] = br#"{"status":"ok"}"#;
                 self.ws();
@@ -352,9 +373,15 @@ impl<'a> Reader<'a> {
                 })?;
             }
             12 => r.prompt_tokens = self.nullable(Self::u32)?,
-            13 => r.prompt_tokens_source = self.nullable(Self::variant)?,
+            13 => {
+                let last = &mut arrays.last.prompt_tokens_source;
+                r.prompt_tokens_source = self.nullable(|reader| reader.variant(last))?;
+            }
             14 => r.completion_tokens = self.u32()?,
-            15 => r.completion_tokens_source = self.variant()?,
+            15 => {
+                r.completion_tokens_source =
+                    self.variant(&mut arrays.last.completion_tokens_source)?;
+            }
             16 => {
                 // What the runner writes when no source counted anything.
                 const NONE: &[u8] = br#"{"server_prompt":null,"server_completion":null,"tokenizer_completion":null,"chunks":null}"#;
@@ -366,7 +393,10 @@ impl<'a> Reader<'a> {
                     r.token_counts = self.serde()?;
                 }
             }
-            17 => r.device_clock = self.nullable(Self::variant)?,
+            17 => {
+                let last = &mut arrays.last.device_clock;
+                r.device_clock = self.nullable(|reader| reader.variant(last))?;
+            }
             18 => r.prefill_device_ns = self.nullable(Self::uint)?,
             19 => {
                 let device = &mut arrays.device;
@@ -379,7 +409,10 @@ impl<'a> Reader<'a> {
                     Some(DecodeDevice::of(device))
                 })?;
             }
-            20 => r.finish_reason = self.nullable(Self::variant)?,
+            20 => {
+                let last = &mut arrays.last.finish_reason;
+                r.finish_reason = self.nullable(|reader| reader.variant(last))?;
+            }
             21 => {
                 let ids = &mut arrays.ids;
                 row.has_ids = self
