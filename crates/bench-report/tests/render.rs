@@ -65,3 +65,21 @@ fn a_figure_renders_at_a_chosen_size() {
     assert_eq!((width, height), (640, 400));
     assert!(chart.clone().with_size(100, 100).is_err());
 }
+
+/// A figure's SVG and PNG are drawn once and given again; at another size they are drawn
+/// anew.
+#[test]
+fn a_figure_keeps_its_drawings_until_resized() {
+    let (_, chart) = common::gallery().into_iter().next().expect("a figure");
+    let (svg, png) = (chart.svg().expect("svg"), chart.png().expect("png"));
+    assert_eq!(chart.svg().expect("svg"), svg);
+    assert_eq!(chart.clone().png().expect("png"), png);
+    let small = chart.with_size(640, 400).expect("size accepted");
+    let resized = small.svg().expect("svg");
+    assert_ne!(resized, svg);
+    assert!(resized.contains(r#"width="640""#), "{}", &resized[..200]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("small.png");
+    small.write_png(&path).expect("png written");
+    assert_eq!(decode(&path).0, 640);
+}

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use benchmark_runner::columns::Columns;
-use benchmark_runner::report::figures::figures;
+use benchmark_runner::report::figures::{figures, sample_figures};
 use benchmark_runner::summary::agreement::agreement;
 use benchmark_runner::summary::{RunData, metric_samples, summarize_run};
 use benchmark_runner::{energy, manifest, store};
@@ -66,7 +66,11 @@ fn bench(c: &mut Criterion) {
         });
         let (metrics, summary) = summarize(rows.clone());
         group.bench_function("figures", |b| {
-            b.iter(|| figures(&summary, &manifest, &rows, &metrics, energy.as_ref(), None).len());
+            let labels: Vec<String> = summary.engines.keys().cloned().collect();
+            b.iter(|| {
+                let drawn = sample_figures(&labels, &manifest, &rows, &metrics, None);
+                figures(&summary, &manifest, &rows, energy.as_ref(), drawn).len()
+            });
         });
         group.finish();
     }

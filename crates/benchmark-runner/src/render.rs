@@ -7,10 +7,10 @@ use crate::columns::Columns;
 use crate::energy;
 use crate::manifest;
 use crate::report::export::{Rendered, write_all};
-use crate::report::figures::figures;
+use crate::report::figures::{figures, sample_figures};
 use crate::store::{self, EngineRun};
 use crate::summary::agreement::agreement;
-use crate::summary::{RunData, RunSummary, metric_samples, summarize_run};
+use crate::summary::{RunData, RunSummary, metric_samples, run_labels, summarize_run};
 
 /// Summarise the run in `dir` from its manifest, samples, runs and energy, and write every
 /// output beside them.
@@ -32,23 +32,30 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
     let agreement = agreement(&manifest.plan, &rows);
     rows.drop_output_ids();
     let metrics = metric_samples(&mut rows);
-    let summary = summarize_run(RunData {
-        manifest: &manifest,
-        rows: &rows,
-        runs: &runs,
-        energy: energy.as_ref(),
-        metrics: &metrics,
-        agreement: &agreement,
-    });
     let telemetry = read_telemetry(dir);
-    let figures = figures(
-        &summary,
-        &manifest,
-        &rows,
-        &metrics,
-        energy.as_ref(),
-        telemetry.as_ref(),
+    // The figures that need no summary are drawn beside it.
+    let labels: Vec<String> = run_labels(&runs, &rows)
+        .into_iter()
+        .map(|(label, _)| label)
+        .collect();
+    let (summary, drawn) = rayon::join(
+        || {
+            summarize_run(RunData {
+                manifest: &manifest,
+                rows: &rows,
+                runs: &runs,
+                energy: energy.as_ref(),
+                metrics: &metrics,
+                agreement: &agreement,
+            })
+        },
+        || {
+            let drawn = sample_figures(&labels, &manifest, &rows, &metrics, telemetry.as_ref());
+            drawn.draw();
+            drawn
+        },
     );
+    let figures = figures(&summary, &manifest, &rows, energy.as_ref(), drawn);
     // What the figures were drawn from is not written: its memory goes back first.
     drop((rows, metrics));
     let rendered = Rendered {

@@ -36,6 +36,11 @@ pub const EXPORTERS: &[&dyn Exporter] = &[&Json, &Csv, &Markdown, &Plots, &Html]
 /// fails, in the order of [`EXPORTERS`], is the error.
 pub fn write_all(run: &Rendered<'_>, dir: &Path) -> anyhow::Result<()> {
     use rayon::prelude::*;
+    // Each figure's SVG drawn once, on all cores, for its file and the HTML alike (an error
+    // comes back when an exporter asks for it).
+    run.figures.par_iter().for_each(|f| {
+        let _ = f.chart.svg();
+    });
     let written: Vec<anyhow::Result<()>> = EXPORTERS
         .par_iter()
         .map(|e| {

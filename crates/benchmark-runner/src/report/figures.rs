@@ -68,37 +68,81 @@ pub(super) fn push(
     }
 }
 
-/// Every figure the data supports.
+/// The figures drawn from the samples alone, which need no summary (latency, lengths,
+/// power): drawn beside the summary, then placed among the others by [`figures`].
+pub struct SampleFigures {
+    latency: Vec<Figure>,
+    length: Vec<Figure>,
+    power: Vec<Figure>,
+}
+
+impl SampleFigures {
+    /// Draws each figure (SVG and PNG) now, on all cores, to be written later.
+    pub fn draw(&self) {
+        use rayon::prelude::*;
+        let all: Vec<&Figure> = self
+            .latency
+            .iter()
+            .chain(&self.length)
+            .chain(&self.power)
+            .collect();
+        all.par_iter().for_each(|f| {
+            // An error comes back when the figure is written.
+            let _ = (f.chart.svg(), f.chart.png());
+        });
+    }
+}
+
+/// The figures of engines `labels` (the summary's, in its order) that need no summary.
+pub fn sample_figures(
+    labels: &[String],
+    manifest: &Manifest,
+    rows: &Columns,
+    metrics: &BTreeMap<String, MetricSamples>,
+    telemetry: Option<&telemetry::Series>,
+) -> SampleFigures {
+    let meta = |title: &str| meta_for(manifest, title, labels.to_vec());
+    // The latency figures (the pooled gaps' CDF among them) beside the others.
+    let (latency, (length, power)) = rayon::join(
+        || {
+            let mut out = Vec::new();
+            latency_figures(labels, metrics, &meta, &mut out);
+            out
+        },
+        || {
+            let mut length = Vec::new();
+            length_figures(labels, rows, &meta, &mut length);
+            let mut power = Vec::new();
+            if let Some(series) = telemetry {
+                power_figure(series, rows, &meta, &mut power);
+            }
+            (length, power)
+        },
+    );
+    SampleFigures {
+        latency,
+        length,
+        power,
+    }
+}
+
+/// Every figure of the run, in the report's order: `drawn` (from [`sample_figures`]) with
+/// those drawn here from the summary.
 pub fn figures(
     summary: &RunSummary,
     manifest: &Manifest,
     rows: &Columns,
-    metrics: &BTreeMap<String, MetricSamples>,
     energy: Option<&EnergyReport>,
-    telemetry: Option<&telemetry::Series>,
+    drawn: SampleFigures,
 ) -> Vec<Figure> {
     let labels: Vec<String> = summary.engines.keys().cloned().collect();
     let meta = |title: &str| meta_for(manifest, title, labels.clone());
-    // The latency figures (the pooled gaps' CDF among them) beside the others, in this order.
-    let (mut out, rest) = rayon::join(
-        || {
-            let mut out = Vec::new();
-            latency_figures(&labels, metrics, &meta, &mut out);
-            out
-        },
-        || {
-            let mut out = Vec::new();
-            regression_figures(summary, &labels, rows, energy, &meta, &mut out);
-            length_figures(&labels, rows, &meta, &mut out);
-            sweep_figures(summary, &meta, &mut out);
-            super::tradeoff::tradeoff_figures(summary, manifest, &meta, &mut out);
-            if let Some(series) = telemetry {
-                power_figure(series, rows, &meta, &mut out);
-            }
-            out
-        },
-    );
-    out.extend(rest);
+    let mut out = drawn.latency;
+    regression_figures(summary, &labels, rows, energy, &meta, &mut out);
+    out.extend(drawn.length);
+    sweep_figures(summary, &meta, &mut out);
+    super::tradeoff::tradeoff_figures(summary, manifest, &meta, &mut out);
+    out.extend(drawn.power);
     out
 }
 

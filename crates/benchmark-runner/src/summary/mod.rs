@@ -268,6 +268,16 @@ fn stat(values: Vec<f64>) -> Option<Summary> {
     bench_stats::Sample::new(values).ok().map(|s| summarize(&s))
 }
 
+/// The engines a run's summary has, in its order: every label of its runs and its rows.
+pub fn run_labels(runs: &[EngineRun], rows: &Columns) -> Vec<(String, EngineId)> {
+    let mut labels: Vec<(String, EngineId)> =
+        runs.iter().map(|r| (r.label.clone(), r.engine)).collect();
+    labels.extend(rows.labels().map(|(l, e)| (l.to_owned(), e)));
+    labels.sort();
+    labels.dedup();
+    labels
+}
+
 /// Summarise a run.
 pub fn summarize_run(data: RunData<'_>) -> RunSummary {
     let RunData {
@@ -276,11 +286,7 @@ pub fn summarize_run(data: RunData<'_>) -> RunSummary {
         runs,
         ..
     } = data;
-    let mut labels: Vec<(String, EngineId)> =
-        runs.iter().map(|r| (r.label.clone(), r.engine)).collect();
-    labels.extend(rows.labels().map(|(l, e)| (l.to_owned(), e)));
-    labels.sort();
-    labels.dedup();
+    let labels = run_labels(runs, rows);
     let metrics = data.metrics;
     let empty = MetricSamples::default();
     // Each engine on a core of its own, beside the verdicts.
