@@ -57,7 +57,7 @@ pub fn agreement(plan: &Plan, rows: &Columns) -> Vec<Agreement> {
     others
         .par_iter()
         .zip(others_keyed)
-        .filter_map(|(other, keyed)| against(rows, reference, base, other, keyed))
+        .filter_map(|(other, keyed)| against(rows, reference, base, other, &keyed))
         .collect()
 }
 
@@ -68,48 +68,95 @@ fn against(
     reference: &str,
     base: &[((u32, u64), &Request)],
     other: &str,
-    keyed: Vec<((u32, u64), &Request)>,
+    keyed: &[((u32, u64), &Request)],
 ) -> Option<Agreement> {
-    let mut a = Agreement {
+    // Stretches of `other`'s requests on all cores, each against the reference's from its first
+    // key on; their tallies added in order.
+    let stretch = keyed
+        .len()
+        .div_ceil(rayon::current_num_threads() * 4)
+        .max(4096);
+    let tallies: Vec<Tally> = keyed
+        .par_chunks(stretch)
+        .map(|keyed| {
+            let from = base.partition_point(|(k, _)| *k < keyed[0].0);
+            Tally::of(rows, &base[from..], keyed)
+        })
+        .collect();
+    let t = tallies.into_iter().fold(Tally::default(), Tally::then);
+    (t.requests > 0).then(|| Agreement {
         engine: other.to_owned(),
         reference: reference.to_owned(),
-        requests: 0,
-        prompt_tokens_differ: 0,
-        outputs_compared: 0,
-        outputs_identical: 0,
-        mean_common_prefix: None,
-        first_divergence: Vec::new(),
-    };
-    let mut prefix_sum = 0usize;
-    // Both sides ascend by key, each key once: one merge pairs them.
-    let mut base = base.iter().peekable();
-    for (key, s) in keyed {
-        while base.next_if(|(k, _)| *k < key).is_some() {}
-        let Some(&(_, r)) = base.next_if(|(k, _)| *k == key) else {
-            continue;
-        };
-        a.requests += 1;
-        if let (Some(x), Some(y)) = (s.prompt_tokens, r.prompt_tokens) {
-            a.prompt_tokens_differ += u64::from(x != y);
-        }
-        if let (Some(x), Some(y)) = (rows.output_ids(s), rows.output_ids(r)) {
-            a.outputs_compared += 1;
-            if x == y {
-                a.outputs_identical += 1;
-                prefix_sum += x.len();
-            } else {
-                let common = x.common_prefix(y);
-                prefix_sum += common;
-                if key.0 == 0 && a.first_divergence.len() < DIVERGENCES_LISTED {
-                    a.first_divergence.push((key.1, common));
+        requests: t.requests,
+        prompt_tokens_differ: t.prompt_tokens_differ,
+        outputs_compared: t.outputs_compared,
+        outputs_identical: t.outputs_identical,
+        mean_common_prefix: (t.outputs_compared > 0)
+            .then(|| t.prefix_sum as f64 / t.outputs_compared as f64),
+        first_divergence: t.first_divergence,
+    })
+}
+
+/// The counts of [`Agreement`] over some of the requests.
+#[derive(Default)]
+struct Tally {
+    requests: u64,
+    prompt_tokens_differ: u64,
+    outputs_compared: u64,
+    outputs_identical: u64,
+    /// The common prefixes' lengths, summed.
+    prefix_sum: usize,
+    /// The first [`DIVERGENCES_LISTED`] of these requests that differ.
+    first_divergence: Vec<(u64, usize)>,
+}
+
+impl Tally {
+    /// `keyed` against `base`, both ascending by key, each key once: one merge pairs them.
+    fn of(
+        rows: &Columns,
+        base: &[((u32, u64), &Request)],
+        keyed: &[((u32, u64), &Request)],
+    ) -> Tally {
+        let mut t = Tally::default();
+        let mut base = base.iter().peekable();
+        for &(key, s) in keyed {
+            while base.next_if(|(k, _)| *k < key).is_some() {}
+            let Some(&(_, r)) = base.next_if(|(k, _)| *k == key) else {
+                continue;
+            };
+            t.requests += 1;
+            if let (Some(x), Some(y)) = (s.prompt_tokens, r.prompt_tokens) {
+                t.prompt_tokens_differ += u64::from(x != y);
+            }
+            if let (Some(x), Some(y)) = (rows.output_ids(s), rows.output_ids(r)) {
+                t.outputs_compared += 1;
+                if x == y {
+                    t.outputs_identical += 1;
+                    t.prefix_sum += x.len();
+                } else {
+                    let common = x.common_prefix(y);
+                    t.prefix_sum += common;
+                    if key.0 == 0 && t.first_divergence.len() < DIVERGENCES_LISTED {
+                        t.first_divergence.push((key.1, common));
+                    }
                 }
             }
         }
+        t
     }
-    if a.outputs_compared > 0 {
-        a.mean_common_prefix = Some(prefix_sum as f64 / a.outputs_compared as f64);
+
+    /// These counts followed by `later`'s (the requests after these).
+    fn then(mut self, later: Tally) -> Tally {
+        self.requests += later.requests;
+        self.prompt_tokens_differ += later.prompt_tokens_differ;
+        self.outputs_compared += later.outputs_compared;
+        self.outputs_identical += later.outputs_identical;
+        self.prefix_sum += later.prefix_sum;
+        let room = DIVERGENCES_LISTED - self.first_divergence.len();
+        self.first_divergence
+            .extend(later.first_divergence.into_iter().take(room));
+        self
     }
-    (a.requests > 0).then_some(a)
 }
 
 #[cfg(test)]
@@ -205,13 +252,16 @@ mod tests {
         assert_eq!(a.first_divergence, first);
     }
 
-    #[test]
-    fn lists_the_first_divergences_and_counts_them_all() {
-        let (manifest, rows) = fixture();
-        let labels = manifest.plan.labels();
-        assert_eq!(labels.len(), 2);
+    /// Requests `0..n` of each of `labels` (from a row of each in `rows`), generating ids
+    /// `[1, 2, 3]`, except that the second label's last id is 4 where `differs`.
+    fn ending_apart(
+        rows: &[crate::store::SampleRow],
+        labels: &[String],
+        n: u64,
+        differs: impl Fn(u64) -> bool,
+    ) -> Vec<crate::store::SampleRow> {
         let mut many = Vec::new();
-        for id in 0..250u64 {
+        for id in 0..n {
             for (k, label) in labels.iter().enumerate() {
                 let mut row = rows
                     .iter()
@@ -220,11 +270,45 @@ mod tests {
                     .clone();
                 row.repetition = 0;
                 row.sample.request_id = id;
-                let last = if k == 0 || id % 5 == 0 { 3 } else { 4 };
+                let last = if k == 1 && differs(id) { 4 } else { 3 };
                 row.sample.output_token_ids = Some(vec![1, 2, last]);
                 many.push(row);
             }
         }
+        many
+    }
+
+    /// Enough requests to be paired a stretch at a time on several cores, the differing ones
+    /// starting near the end of the first stretch: the counts and the listed divergences are
+    /// those of one merge.
+    #[test]
+    fn stretches_paired_apart_add_up_to_one_merge() {
+        let (manifest, rows) = fixture();
+        let labels = manifest.plan.labels();
+        let differs = |id: u64| !id.is_multiple_of(5) && id >= 4_090;
+        let many = ending_apart(&rows, &labels, 10_000, differs);
+        let a = &agreement(&manifest.plan, &Columns::from_rows(&many))[0];
+        let differing = (0..10_000).filter(|&id| differs(id)).count() as u64;
+        assert_eq!(
+            (a.requests, a.outputs_compared, a.outputs_identical),
+            (10_000, 10_000, 10_000 - differing)
+        );
+        let prefix = 3 * (10_000 - differing) + 2 * differing;
+        assert_eq!(a.mean_common_prefix, Some(prefix as f64 / 10_000.0));
+        let expected: Vec<(u64, usize)> = (0..10_000)
+            .filter(|&id| differs(id))
+            .take(DIVERGENCES_LISTED)
+            .map(|id| (id, 2))
+            .collect();
+        assert_eq!(a.first_divergence, expected);
+    }
+
+    #[test]
+    fn lists_the_first_divergences_and_counts_them_all() {
+        let (manifest, rows) = fixture();
+        let labels = manifest.plan.labels();
+        assert_eq!(labels.len(), 2);
+        let many = ending_apart(&rows, &labels, 250, |id| id % 5 != 0);
         let a = &agreement(&manifest.plan, &Columns::from_rows(&many))[0];
         assert_eq!((a.outputs_compared, a.outputs_identical), (250, 50));
         assert_eq!(a.first_divergence.len(), DIVERGENCES_LISTED);
