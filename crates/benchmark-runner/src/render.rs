@@ -33,11 +33,13 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
     rows.drop_output_ids();
     let metrics = metric_samples(&mut rows);
     let telemetry = read_telemetry(dir);
-    // The figures that need no summary are drawn beside it.
-    let labels: Vec<String> = run_labels(&runs, &rows)
+    // The figures that need no summary are drawn beside it, for its engines (its labels, each
+    // once, in its order).
+    let mut labels: Vec<String> = run_labels(&runs, &rows)
         .into_iter()
         .map(|(label, _)| label)
         .collect();
+    labels.dedup();
     let (summary, drawn) = rayon::join(
         || {
             summarize_run(RunData {
@@ -55,9 +57,12 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
             drawn
         },
     );
+    // The metric samples are done with (the figures still to draw read the rows): their
+    // memory goes back before those figures take theirs.
+    drop(metrics);
     let figures = figures(&summary, &manifest, &rows, energy.as_ref(), drawn);
     // What the figures were drawn from is not written: its memory goes back first.
-    drop((rows, metrics));
+    drop(rows);
     let rendered = Rendered {
         summary: &summary,
         manifest: &manifest,

@@ -42,10 +42,10 @@ struct Counted {
     total: usize,
 }
 
-/// The counting window, in nanoseconds: 4 MB of counts, which stay in a processor's cache (a
-/// wider table would make each count a trip to memory, slower than sorting).
+/// The counting window, in nanoseconds: 4 MB of counts, which stay in the processor's shared
+/// cache (a wider table would make each count a trip to memory, slower than sorting).
 const WINDOW: u64 = 1 << 21;
-/// A pool being read is counted from this length: its gaps then take as much memory as the
+/// A pool being read is counted from this length: its gaps then take twice the memory of the
 /// counts.
 const COUNTED_WHILE_READ_FROM: usize = WINDOW as usize;
 /// A pool shorter than this when it is sorted is sorted whole: counting would save little.
