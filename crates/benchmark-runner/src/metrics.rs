@@ -356,8 +356,7 @@ impl MetricSamples {
         let samples = metrics
             .iter()
             .zip(values)
-            .filter_map(|(&(m, _), values)| {
-                let mut values = values;
+            .filter_map(|(&(m, _), mut values)| {
                 values.shrink_to_fit();
                 bench_stats::Sample::new(values).ok().map(|s| (m, s))
             })

@@ -135,10 +135,11 @@ pub(super) fn read_with_serde<'a>(
     })
 }
 
+mod digits;
 mod reader;
-use reader::Reader;
 #[cfg(test)]
-use reader::eight_digits;
+use digits::eight_digits;
+use reader::Reader;
 
 #[cfg(test)]
 #[path = "wire_tests.rs"]

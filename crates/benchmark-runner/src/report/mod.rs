@@ -8,6 +8,7 @@ pub mod export;
 pub mod figures;
 mod html;
 mod markdown;
+mod power;
 mod table;
 pub mod tradeoff;
 #[cfg(test)]

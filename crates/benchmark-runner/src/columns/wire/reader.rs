@@ -8,6 +8,7 @@ use serde::de::IgnoredAny;
 use serde::de::value::BorrowedStrDeserializer;
 use shared_protocol::{EngineId, Outcome, Phase, Sample, TokenCounts};
 
+use super::digits::{POW10, eight_digits};
 use super::{Arrays, Row};
 use crate::metrics::{DecodeDevice, Request};
 
@@ -430,47 +431,4 @@ impl<'a> Reader<'a> {
         }
         Some(())
     }
-}
-
-/// Powers of ten up to 10^8.
-const POW10: [u64; 9] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-];
-
-/// How many of `bytes` are decimal digits before the first that is not (0 to 8), and their
-/// value, read with a few whole-word operations instead of a loop over the digits.
-#[inline]
-pub(super) fn eight_digits(bytes: [u8; 8]) -> (usize, u64) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The first character in the lowest byte.
-    let chunk = u64::from_le_bytes(bytes);
-    let values = chunk.wrapping_sub(ONES * u64::from(b'0'));
-    // A byte's high bit is set in `below` when it is under '0' (wrapped) and in `above` when it
-    // is over '9'; a borrow from a byte under '0' only ever reaches the bytes after it, so the
-    // lowest flagged byte is the first that is not a digit.
-    let below = values;
-    let above = chunk.wrapping_add(ONES * (0x7f - u64::from(b'9')));
-    let not_digit = (below | above | chunk) & HIGH;
-    let n = (not_digit.trailing_zeros() / 8) as usize;
-    if n == 0 {
-        return (0, 0);
-    }
-    // The digits moved to the top bytes; the bytes below them read as leading zeros.
-    let mut v = values << (8 * (8 - n));
-    // Pairs, then quads, then the eight: each step joins neighbouring groups of digits.
-    v = v.wrapping_mul(10).wrapping_add(v >> 8);
-    v = (v & 0x0000_00ff_0000_00ff)
-        .wrapping_mul(100 + (1_000_000 << 32))
-        .wrapping_add(((v >> 16) & 0x0000_00ff_0000_00ff).wrapping_mul(1 + (10_000 << 32)))
-        >> 32;
-    (n, v)
 }
