@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bench_worker::stdio;
 use shared_protocol::codec::WORKER_TYPES;
@@ -21,6 +21,13 @@ use crate::interpreter::Interpreter;
 /// How long the Python process may take to write its handshake (it imports no framework before
 /// it; the runner waits 30 s for ours).
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long a process that stopped reading its stdin or closed its stdout may take to end on
+/// its own, so that the relay can say how it ended, before it is killed.
+pub const DEATH_GRACE: Duration = Duration::from_secs(2);
+
+/// How often the relay looks whether a process whose stdout closed has exited.
+const EXIT_POLL: Duration = Duration::from_millis(5);
 
 /// A running Python worker whose stdout is being relayed.
 pub struct Python {
@@ -151,6 +158,20 @@ impl Python {
         }))
     }
 
+    /// The process was found gone (its stdout closed, or its stdin would take no more): close
+    /// its stdin and give it [`DEATH_GRACE`] to end on its own, so that the relay reports its
+    /// exit status (a fatal `error`) before anything is answered in its place; then end it.
+    pub fn end_after_death(&mut self) {
+        drop(self.stdin.take());
+        let started = Instant::now();
+        while self.relay.as_ref().is_some_and(|r| !r.is_finished())
+            && started.elapsed() < DEATH_GRACE
+        {
+            std::thread::sleep(EXIT_POLL);
+        }
+        self.kill();
+    }
+
     /// End the process now and wait for the relay to drain; returns how it ended.
     pub fn kill(&mut self) -> String {
         self.shared.killing.store(true, Ordering::SeqCst);
@@ -234,7 +255,18 @@ fn relay_stdout(
     if !relayed_hello || shared.killing.load(Ordering::SeqCst) {
         return;
     }
-    let status = lock(child).wait();
+    // Polled rather than waited on, so that `kill` can take the child meanwhile: a process may
+    // close its stdout and go on running.
+    let status = loop {
+        if shared.killing.load(Ordering::SeqCst) {
+            return;
+        }
+        match lock(child).try_wait() {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) => std::thread::sleep(EXIT_POLL),
+            Err(e) => break Err(e),
+        }
+    };
     let clean = status.as_ref().is_ok_and(std::process::ExitStatus::success);
     if clean && shared.stopping.load(Ordering::SeqCst) {
         return;

@@ -105,9 +105,10 @@ fn serve(input: impl BufRead) -> io::Result<()> {
                 python.interpreter.program.to_string_lossy()
             );
             let samples = python.samples();
-            // Wait for the relay thread before answering in the process's place, so that
-            // nothing it still writes (its own word on the exit) can follow our `done`.
-            python.kill();
+            // Let the relay thread give the process's own word on its exit first, and wait
+            // for it before answering in the process's place, so that nothing it still writes
+            // can follow our `done`.
+            python.end_after_death();
             backend = Backend::Unavailable { reason, samples };
         }
         let Backend::Unavailable { reason, samples } = &backend else {
