@@ -225,7 +225,8 @@ fn a_campaign_runs_its_grid_reports_it_and_resumes_only_what_is_missing() {
 fn sigint_marks_the_running_run_interrupted_and_a_resume_finishes_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let file = tmp.path().join("campaign.toml");
-    // About 40 requests of 16 tokens at 0.5 ms a token: time enough to stop it mid-run.
+    // 40 requests of 16 tokens at 3 ms a token, about 46 ms a request: stopped after 5, the
+    // first run has over a second to go, time enough for the signal on a loaded machine.
     std::fs::write(
         &file,
         r#"
@@ -240,7 +241,7 @@ telemetry = "none"
 idle = false
 [base.engine_options.sim]
 ttft_ms = "const:1"
-tpot_ms = "const:0.5"
+tpot_ms = "const:3"
 "#,
     )
     .expect("write campaign");

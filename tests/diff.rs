@@ -80,7 +80,7 @@ fn slower_configuration_is_a_regression_and_same_is_not() {
     assert!(ci[0].as_f64().expect("lo") > 1.0, "CI excludes 1: {ttft}");
     let ratio = ttft["ratio"].as_f64().expect("ratio");
     assert!(
-        (ratio - 1.25).abs() < 0.05,
+        (ratio - 1.25).abs() < 0.1,
         "ratio of medians near 5/4: {ratio}"
     );
     // Decode speed did not change.

@@ -37,8 +37,9 @@ fn args(out: &Path) -> Vec<String> {
     .collect();
     a.push(out.to_str().expect("utf-8 path").to_owned());
     a.extend(FAST_SIM.iter().map(|s| (*s).to_owned()));
-    // Slow enough that a kill lands mid-run: 16 tokens at 0.5 ms, about 9 ms a request.
-    a.extend(["-o".to_owned(), "sim.tpot_ms=const:0.5".to_owned()]);
+    // Slow enough that a kill lands in the repetition it is aimed at even on a loaded machine:
+    // 16 tokens at 1.5 ms, about 24 ms a request, over a second to spare each time.
+    a.extend(["-o".to_owned(), "sim.tpot_ms=const:1.5".to_owned()]);
     a
 }
 

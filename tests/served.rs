@@ -56,8 +56,10 @@ fn closed_loop_against_a_mock_with_known_delays() {
     assert_eq!(e["server_metrics"]["mock_tokens_total"], 24.0 * 8.0, "{e}");
     let ttft = e["ttft_ms"]["p50"].as_f64().expect("ttft");
     let itl = e["itl_ms"]["p50"].as_f64().expect("itl");
+    // Never early (the mock counts from its receipt of the request), and late by at most a
+    // loaded machine's stall.
     assert!(
-        (ttft - 30.0).abs() < 0.3 * 30.0,
+        ttft > 0.7 * 30.0 && ttft < 1.3 * 30.0 + 10.0,
         "TTFT p50 {ttft} ms vs 30 ms"
     );
     assert!((itl - 5.0).abs() < 0.4 * 5.0, "ITL p50 {itl} ms vs 5 ms");

@@ -139,7 +139,7 @@ fn device_clock_sees_every_mark_in_order() {
 fn queued_steps_time_the_passes_not_the_turnarounds() {
     // Far apart, so that a loaded machine oversleeping a pass cannot make it a turnaround.
     let pass = std::time::Duration::from_millis(1);
-    let turnaround = std::time::Duration::from_millis(30);
+    let turnaround = std::time::Duration::from_millis(150);
     let mut sink = TokenSink::new(Some(HostEventClock::boxed()));
     sink.prepare(8).expect("prepare");
     sink.start();

@@ -40,10 +40,12 @@ fn check_stream(remote: remote::Remote) {
         .collect();
     assert!(good.len() >= 2, "{} remote samples", good.len());
     // Same host, so the clock offset is near zero and the mapped times fall inside the local
-    // sampling span (less the connection, which precedes t0 by well under a second).
+    // sampling span (less the connection, which precedes t0 by well under a second), give or
+    // take the offset's own uncertainty: half a round trip, long on a loaded machine.
+    let slack = 20_000_000;
     assert!(
         good.iter()
-            .all(|p| p.t_ns >= t0 - 1_000_000_000 && p.t_ns <= t1)
+            .all(|p| p.t_ns >= t0 - 1_000_000_000 && p.t_ns <= t1 + slack)
     );
     let curve = EnergyCurve::from_channel(channel).expect("curve");
     let (s0, s1) = curve.span_ns();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{median, mock, ms, near, request, run, workload};
+use common::{median, mock, ms, near, near_or_late, request, run, workload};
 use http_bench::mock::MockConfig;
 use serde_json::json;
 use shared_protocol::{LoadPattern, TokenSource};
@@ -52,7 +52,10 @@ fn reasoning_then_answer_with_the_servers_reasoning_count() {
     }
     let ttft = median(samples.iter().filter_map(|s| s.ttft_ns).collect());
     let span = median(reasoning_span);
-    assert!(near(ttft, 30e6, 0.3), "median ttft {ttft} ns, mock 30 ms");
+    assert!(
+        near_or_late(ttft, 30e6, 0.3),
+        "median ttft {ttft} ns, mock 30 ms"
+    );
     assert!(
         near(span, 40e6, 0.3),
         "median reasoning span {span} ns, mock 40 ms"

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{median, mock, ms, near, request, run, workload};
+use common::{median, mock, ms, near, near_or_late, request, run, workload};
 use http_bench::mock::MockConfig;
 use serde_json::json;
 use shared_protocol::{Arrival, LoadPattern, TokenSource};
@@ -36,7 +36,10 @@ fn closed_loop_recovers_the_mock_delays() {
     }
     let ttft = median(samples.iter().filter_map(|s| s.ttft_ns).collect());
     let itl = median(samples.iter().flat_map(|s| s.itl_ns.clone()).collect());
-    assert!(near(ttft, 40e6, 0.2), "median ttft {ttft} ns, mock 40 ms");
+    assert!(
+        near_or_late(ttft, 40e6, 0.2),
+        "median ttft {ttft} ns, mock 40 ms"
+    );
     assert!(near(itl, 10e6, 0.2), "median itl {itl} ns, mock 10 ms");
 }
 

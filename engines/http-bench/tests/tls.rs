@@ -108,8 +108,9 @@ async fn stamped(addr: std::net::SocketAddr, ca: PathBuf) {
     conn.send(b"GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .expect("send");
-    // The reply reaches the socket while the client sleeps.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The reply reaches the socket while the client sleeps (long enough for a loaded machine
+    // to run the mock's side).
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     let before_read = mono_ns();
     assert_eq!(conn.head().await.expect("head").status, 200);
     let mut body = Vec::new();

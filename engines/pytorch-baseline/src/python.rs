@@ -24,7 +24,7 @@ pub const HELLO_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How long a process that stopped reading its stdin or closed its stdout may take to end on
 /// its own, so that the relay can say how it ended, before it is killed.
-pub const DEATH_GRACE: Duration = Duration::from_secs(2);
+pub const DEATH_GRACE: Duration = Duration::from_secs(5);
 
 /// How often the relay looks whether a process whose stdout closed has exited.
 const EXIT_POLL: Duration = Duration::from_millis(5);
