@@ -94,8 +94,12 @@ fn rapl_energy_is_attributed_at_the_known_power() {
     let sum = per_request["mean"].as_f64().expect("mean") * 30.0;
     assert!(sum <= gross * 1.01, "requests {sum} J within run {gross} J");
 
-    // Energy by phase: 20 ms of prefill and 7 tokens at 5 ms of decode per request, at 40 W.
-    let phases = &channel["phases"];
+    check_phases(&out, &channel["phases"], sum);
+}
+
+/// Energy by phase of the run in `out`: 20 ms of prefill and 7 tokens at 5 ms of decode per
+/// request, at 40 W, adding up to the requests' `sum`.
+fn check_phases(out: &Path, phases: &serde_json::Value, sum: f64) {
     assert_eq!(phases["requests"], 30, "{phases}");
     let prefill = phases["prefill_j"].as_f64().expect("prefill J");
     let decode = phases["decode_j"].as_f64().expect("decode J");

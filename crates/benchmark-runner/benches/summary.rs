@@ -12,7 +12,9 @@ use std::time::Duration;
 use benchmark_runner::columns::Columns;
 use benchmark_runner::report::figures::{figures, sample_figures};
 use benchmark_runner::summary::agreement::agreement;
-use benchmark_runner::summary::{RunData, metric_samples, summarize_run};
+use benchmark_runner::summary::{
+    RunData, metric_samples, regression_points_by_label, summarize_run,
+};
 use benchmark_runner::{energy, manifest, store};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
@@ -45,6 +47,7 @@ fn bench(c: &mut Criterion) {
             let agreement = agreement(&manifest.plan, &rows);
             rows.drop_output_ids();
             let metrics = metric_samples(&mut rows);
+            let points = regression_points_by_label(&rows, energy.as_ref());
             let summary = summarize_run(RunData {
                 manifest: &manifest,
                 rows: &rows,
@@ -52,25 +55,31 @@ fn bench(c: &mut Criterion) {
                 energy: energy.as_ref(),
                 metrics: &metrics,
                 agreement: &agreement,
+                points: &points,
             });
-            (metrics, summary)
+            (metrics, points, summary)
         };
         // Each iteration from a fresh copy of the rows (the summary takes their pooled gaps);
         // the copy is not timed.
         group.bench_function("summary", |b| {
             b.iter_batched(
                 || rows.clone(),
-                |rows| black_box(summarize(rows)).1.engines.len(),
+                |rows| black_box(summarize(rows)).2.engines.len(),
                 BatchSize::LargeInput,
             );
         });
-        let (metrics, summary) = summarize(rows.clone());
+        let (metrics, points, summary) = summarize(rows.clone());
         group.bench_function("figures", |b| {
             let labels: Vec<String> = summary.engines.keys().cloned().collect();
-            b.iter(|| {
-                let drawn = sample_figures(&labels, &manifest, &rows, &metrics, None);
-                figures(&summary, &manifest, &rows, energy.as_ref(), drawn).len()
-            });
+            // The points the figures take are copied for each iteration, untimed.
+            b.iter_batched(
+                || points.clone(),
+                |points| {
+                    let drawn = sample_figures(&labels, &manifest, &rows, &metrics, None);
+                    figures(&summary, &manifest, points, drawn).len()
+                },
+                BatchSize::LargeInput,
+            );
         });
         group.finish();
     }

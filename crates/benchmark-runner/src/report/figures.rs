@@ -10,10 +10,9 @@ use bench_report::{
 };
 
 use crate::columns::Columns;
-use crate::energy::EnergyReport;
 use crate::manifest::Manifest;
 use crate::metrics::{Metric, MetricSamples};
-use crate::summary::{RegressionPoints, RunSummary, regression_points};
+use crate::summary::{RegressionPoints, RunSummary};
 
 /// A figure with a file stem and a caption.
 pub struct Figure {
@@ -131,14 +130,13 @@ pub fn sample_figures(
 pub fn figures(
     summary: &RunSummary,
     manifest: &Manifest,
-    rows: &Columns,
-    energy: Option<&EnergyReport>,
+    points: BTreeMap<String, RegressionPoints>,
     drawn: SampleFigures,
 ) -> Vec<Figure> {
     let labels: Vec<String> = summary.engines.keys().cloned().collect();
     let meta = |title: &str| meta_for(manifest, title, labels.clone());
     let mut out = drawn.latency;
-    regression_figures(summary, &labels, rows, energy, &meta, &mut out);
+    regression_figures(summary, &labels, points, &meta, &mut out);
     out.extend(drawn.length);
     sweep_figures(summary, &meta, &mut out);
     super::tradeoff::tradeoff_figures(summary, manifest, &meta, &mut out);
@@ -207,13 +205,13 @@ fn latency_figures(
 fn regression_figures(
     summary: &RunSummary,
     labels: &[String],
-    rows: &Columns,
-    energy: Option<&EnergyReport>,
-    meta: &dyn Fn(&str) -> FigureMeta,
+    mut points: BTreeMap<String, RegressionPoints>,
+    meta: &(dyn Fn(&str) -> FigureMeta + Sync),
     out: &mut Vec<Figure>,
 ) {
+    use rayon::prelude::*;
     let tokens = || Quantity::new("prompt + completion", "tokens");
-    let regressions: [(&str, &str, Quantity, Quantity, bool); 5] = [
+    let regressions: [(&'static str, &str, Quantity, Quantity, bool); 5] = [
         (
             "input_tokens_vs_ttft_ms",
             "Input tokens vs TTFT",
@@ -250,18 +248,59 @@ fn regression_figures(
             true,
         ),
     ];
-    // Every engine's points once, for all five figures.
-    let points: BTreeMap<&String, RegressionPoints> = labels
+    // Each figure's scatters, the points moved into the last figure that draws them; then
+    // each figure binned on a core of its own, and placed in this order.
+    let keys: Vec<&str> = regressions
         .iter()
-        .map(|l| (l, regression_points(&rows.ok_measured(l), energy, l)))
+        .map(|r| r.0.trim_end_matches("_log"))
         .collect();
-    for (key, title, x, y, log) in regressions {
-        let points_key = key.trim_end_matches("_log");
-        let scatters: Vec<Scatter> = labels
-            .iter()
-            .map(|l| Scatter {
+    let mut prepared = Vec::new();
+    for (i, (key, title, x, y, log)) in regressions.into_iter().enumerate() {
+        let again = keys[i + 1..].contains(&keys[i]);
+        let scatters = scatters(summary, labels, &mut points, key, again, log);
+        if !scatters.is_empty() {
+            prepared.push((key, title, x, y, log, scatters));
+        }
+    }
+    let charts: Vec<_> = prepared
+        .into_par_iter()
+        .map(|(key, title, x, y, log, scatters)| {
+            let y_axis = if log { Axis::log(y) } else { Axis::linear(y) };
+            let caption =
+                format!("{title}, with the OLS fit per engine (summary.json: regressions.{key}).");
+            let chart = scatter_fit(&meta(title), &scatters, &Axis::linear(x), &y_axis);
+            (key, caption, chart)
+        })
+        .collect();
+    for (key, caption, chart) in charts {
+        push(out, key, &caption, chart);
+    }
+}
+
+/// The engines' scatters of regression `key` with their fits, from `points`: the engines' own
+/// (taken from them, or copied when a later figure draws them `again`), those without any
+/// left out.
+fn scatters(
+    summary: &RunSummary,
+    labels: &[String],
+    points: &mut BTreeMap<String, RegressionPoints>,
+    key: &str,
+    again: bool,
+    log: bool,
+) -> Vec<Scatter> {
+    let points_key = key.trim_end_matches("_log");
+    labels
+        .iter()
+        .filter_map(|l| {
+            let of_label = points.get_mut(l)?;
+            let points = if again {
+                of_label.get(points_key)?.clone()
+            } else {
+                of_label.remove(points_key)?
+            };
+            (!points.is_empty()).then(|| Scatter {
                 label: l.clone(),
-                points: points[l].get(points_key).cloned().unwrap_or_default(),
+                points,
                 fit: summary.engines[l].regressions.get(key).map(|r| Fit {
                     model: if log {
                         FitModel::LogLinear
@@ -273,19 +312,8 @@ fn regression_figures(
                     r_squared: Some(r.r2),
                 }),
             })
-            .filter(|s| !s.points.is_empty())
-            .collect();
-        if scatters.is_empty() {
-            continue;
-        }
-        let y_axis = if log { Axis::log(y) } else { Axis::linear(y) };
-        push(
-            out,
-            key,
-            &format!("{title}, with the OLS fit per engine (summary.json: regressions.{key})."),
-            scatter_fit(&meta(title), &scatters, &Axis::linear(x), &y_axis),
-        );
-    }
+        })
+        .collect()
 }
 
 /// Prompt and completion length distributions.

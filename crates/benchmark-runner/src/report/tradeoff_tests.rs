@@ -13,7 +13,9 @@ use super::tradeoff::{
 use crate::columns::Columns;
 use crate::manifest::{self, Manifest};
 use crate::summary::energy::ChannelEnergy;
-use crate::summary::{EngineSummary, RunData, RunSummary, metric_samples, summarize_run};
+use crate::summary::{
+    EngineSummary, RunData, RunSummary, metric_samples, regression_points_by_label, summarize_run,
+};
 
 /// The fixture run's summary and manifest (engines `sim` and `sim@slow`, no energy).
 fn fixture() -> (RunSummary, Manifest) {
@@ -28,6 +30,7 @@ fn fixture() -> (RunSummary, Manifest) {
         energy: None,
         metrics: &metrics,
         agreement: &[],
+        points: &regression_points_by_label(&rows, None),
     });
     (summary, manifest)
 }

@@ -56,12 +56,12 @@ pub use mfu::MfuFigures;
 pub use model::ModelNote;
 pub use outliers::OutlierCounts;
 pub use reasoning::ReasoningFigures;
-pub use regressions::{RegressionPoints, regression_points};
+pub use regressions::{RegressionPoints, regression_points, regression_points_by_label};
 pub use requests::{RequestCounts, RunFailure, Throughput};
 pub use token_counts::TokenCountCheck;
 pub use verdicts::Verdicts;
 
-use crate::columns::Columns;
+use crate::columns::{Columns, GapPool};
 use crate::energy::EnergyReport;
 use crate::manifest::{Manifest, SCHEMA_VERSION};
 use crate::metrics::{METRICS_VERSION, Metric, MetricSamples};
@@ -241,20 +241,40 @@ pub struct RunData<'a> {
     /// [`agreement::agreement`] over `rows`, made first: the generated ids it reads can then
     /// be freed ([`Columns::drop_output_ids`]) before the metrics are sorted.
     pub agreement: &'a [Agreement],
+    /// Each engine label's regression points, from [`regression_points_by_label`] over `rows`
+    /// and `energy` (the figures draw the same points).
+    pub points: &'a BTreeMap<String, RegressionPoints>,
 }
 
 /// Each engine label's metric samples over its measured successful rows, computed once for the
 /// summary and the figures (the rows' pooled inter-token gaps are handed over to them).
 pub fn metric_samples(rows: &mut Columns) -> BTreeMap<String, MetricSamples> {
-    use rayon::prelude::*;
+    let gaps = take_gaps(rows);
+    metric_samples_of(rows, gaps)
+}
+
+/// Each engine label with its pooled inter-token gaps, taken from `rows` (what
+/// [`metric_samples_of`] makes the `itl_ms` samples of).
+pub fn take_gaps(rows: &mut Columns) -> Vec<(String, GapPool)> {
     let labels: Vec<String> = rows.labels().map(|(l, _)| l.to_owned()).collect();
-    let gaps: Vec<_> = labels.iter().map(|label| rows.take_itl(label)).collect();
-    let rows = &*rows;
+    labels
+        .into_iter()
+        .map(|label| {
+            let gaps = rows.take_itl(&label);
+            (label, gaps)
+        })
+        .collect()
+}
+
+/// [`metric_samples`] of `rows` whose gaps, `gaps`, were taken first ([`take_gaps`]).
+pub fn metric_samples_of(
+    rows: &Columns,
+    gaps: Vec<(String, GapPool)>,
+) -> BTreeMap<String, MetricSamples> {
+    use rayon::prelude::*;
     // Each engine on a core of its own, and within one its pooled gaps (most of the work: they
     // are sorted) beside its per-request metrics.
-    labels
-        .into_par_iter()
-        .zip(gaps)
+    gaps.into_par_iter()
         .map(|(label, mut gaps)| {
             let ok = rows.ok_measured(&label);
             let (itl_ms, samples) =

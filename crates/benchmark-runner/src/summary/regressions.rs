@@ -3,12 +3,32 @@
 
 use std::collections::BTreeMap;
 
+use crate::columns::Columns;
 use crate::energy::EnergyReport;
 use crate::metrics;
 use crate::metrics::Request;
 
 /// Per-request `(x, y)` points by regression name.
 pub type RegressionPoints = BTreeMap<String, Vec<(f64, f64)>>;
+
+/// Each engine label's [`regression_points`] over its successful measured requests, computed
+/// once for the summary's fits and the figures' scatters, the labels on all cores.
+pub fn regression_points_by_label(
+    rows: &Columns,
+    energy: Option<&EnergyReport>,
+) -> BTreeMap<String, RegressionPoints> {
+    use rayon::prelude::*;
+    let labels: Vec<&str> = rows.labels().map(|(l, _)| l).collect();
+    labels
+        .into_par_iter()
+        .map(|l| {
+            (
+                l.to_owned(),
+                regression_points(&rows.ok_measured(l), energy, l),
+            )
+        })
+        .collect()
+}
 
 /// Per-request points `(x, y)` for the regressions over `ok`, the successful measured requests
 /// of `label`, in file order.
