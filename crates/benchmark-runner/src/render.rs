@@ -66,7 +66,7 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
         },
     );
     // The rows and metric samples are done with: their memory goes back (most of a gigabyte
-    // at a million requests, a good part of a second to unmap) beside the last figures.
+    // at a million requests, tens of milliseconds to unmap) beside the last figures.
     let ((), figures) = rayon::join(
         || drop((metrics, rows)),
         || figures(&summary, &manifest, points, drawn),

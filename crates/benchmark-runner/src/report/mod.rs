@@ -6,6 +6,8 @@ mod cost;
 mod csv;
 pub mod export;
 pub mod figures;
+#[cfg(test)]
+mod figures_tests;
 mod html;
 mod markdown;
 mod power;
