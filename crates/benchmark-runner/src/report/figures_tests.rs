@@ -1,14 +1,10 @@
 //! Tests of the figures drawn from a summary, on the checked-in fixture run.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::figures::{figures, sample_figures};
-use crate::columns::Columns;
-use crate::manifest;
-use crate::summary::{
-    RegressionPoints, RunData, metric_samples, regression_points_by_label, summarize_run,
-};
+use super::tradeoff_tests::{FixtureRun, fixture_run};
+use crate::summary::RegressionPoints;
 
 /// Points `(x, x / 10)` for `n` requests.
 fn line(n: u32) -> Vec<(f64, f64)> {
@@ -23,20 +19,13 @@ fn line(n: u32) -> Vec<(f64, f64)> {
 /// figures).
 #[test]
 fn regression_figures_draw_each_engines_points_in_their_order() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-sim-run");
-    let manifest = manifest::read(&dir).expect("fixture manifest");
-    let mut rows = Columns::read_dir(&dir).expect("fixture samples");
-    let metrics = metric_samples(&mut rows);
-    let mut points = regression_points_by_label(&rows, None);
-    let summary = summarize_run(RunData {
-        manifest: &manifest,
-        rows: &rows,
-        runs: &[],
-        energy: None,
-        metrics: &metrics,
-        agreement: &[],
-        points: &points,
-    });
+    let FixtureRun {
+        manifest,
+        rows,
+        metrics,
+        mut points,
+        summary,
+    } = fixture_run();
     let labels: Vec<String> = summary.engines.keys().cloned().collect();
     assert_eq!(labels, ["sim", "sim@slow"]);
     // Power per request for one engine only, as a run with energy telemetry has it.

@@ -1,6 +1,7 @@
 //! Tests of the trade-off figures' data: the Pareto front, the energy-latency points and the
 //! grouping of concurrency sweeps, on summaries built from the checked-in fixture run.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use bench_report::{Line, TradeoffPoint};
@@ -12,17 +13,28 @@ use super::tradeoff::{
 };
 use crate::columns::Columns;
 use crate::manifest::{self, Manifest};
+use crate::metrics::MetricSamples;
 use crate::summary::energy::ChannelEnergy;
 use crate::summary::{
-    EngineSummary, RunData, RunSummary, metric_samples, regression_points_by_label, summarize_run,
+    EngineSummary, RegressionPoints, RunData, RunSummary, metric_samples,
+    regression_points_by_label, summarize_run,
 };
 
-/// The fixture run's summary and manifest (engines `sim` and `sim@slow`, no energy).
-fn fixture() -> (RunSummary, Manifest) {
+/// The checked-in fixture run (engines `sim` and `sim@slow`, no energy), read and summarised.
+pub(super) struct FixtureRun {
+    pub manifest: Manifest,
+    pub rows: Columns,
+    pub metrics: BTreeMap<String, MetricSamples>,
+    pub points: BTreeMap<String, RegressionPoints>,
+    pub summary: RunSummary,
+}
+
+pub(super) fn fixture_run() -> FixtureRun {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1-sim-run");
     let manifest = manifest::read(&dir).expect("fixture manifest");
     let mut rows = Columns::read_dir(&dir).expect("fixture samples");
     let metrics = metric_samples(&mut rows);
+    let points = regression_points_by_label(&rows, None);
     let summary = summarize_run(RunData {
         manifest: &manifest,
         rows: &rows,
@@ -30,9 +42,21 @@ fn fixture() -> (RunSummary, Manifest) {
         energy: None,
         metrics: &metrics,
         agreement: &[],
-        points: &regression_points_by_label(&rows, None),
+        points: &points,
     });
-    (summary, manifest)
+    FixtureRun {
+        manifest,
+        rows,
+        metrics,
+        points,
+        summary,
+    }
+}
+
+/// The fixture run's summary and manifest.
+fn fixture() -> (RunSummary, Manifest) {
+    let run = fixture_run();
+    (run.summary, run.manifest)
 }
 
 /// The fixture's `sim` summary under `label`, with TPOT p50 `tpot` ms.

@@ -56,7 +56,7 @@ pub use mfu::MfuFigures;
 pub use model::ModelNote;
 pub use outliers::OutlierCounts;
 pub use reasoning::ReasoningFigures;
-pub use regressions::{RegressionPoints, regression_points, regression_points_by_label};
+pub use regressions::{RegressionPoints, regression_points_by_label};
 pub use requests::{RequestCounts, RunFailure, Throughput};
 pub use token_counts::TokenCountCheck;
 pub use verdicts::Verdicts;

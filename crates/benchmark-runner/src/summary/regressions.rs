@@ -11,7 +11,7 @@ use crate::metrics::Request;
 /// Per-request `(x, y)` points by regression name.
 pub type RegressionPoints = BTreeMap<String, Vec<(f64, f64)>>;
 
-/// Each engine label's [`regression_points`] over its successful measured requests, computed
+/// Each engine label's regression points over its successful measured requests, computed
 /// once for the summary's fits and the figures' scatters, the labels on all cores.
 pub fn regression_points_by_label(
     rows: &Columns,
@@ -32,7 +32,7 @@ pub fn regression_points_by_label(
 
 /// Per-request points `(x, y)` for the regressions over `ok`, the successful measured requests
 /// of `label`, in file order.
-pub fn regression_points(
+fn regression_points(
     ok: &[&Request],
     energy: Option<&EnergyReport>,
     label: &str,
