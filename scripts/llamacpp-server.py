@@ -7,7 +7,8 @@ Usage: llamacpp-server.py --model PATH [--port 8080] [--host 127.0.0.1] [--paral
 Install once: python3 -m venv /tmp/xl && /tmp/xl/bin/pip install xllamacpp
 Then run it with that interpreter: /tmp/xl/bin/python scripts/llamacpp-server.py --model ...
 
-Prints one JSON line {"listening": URL} on stdout once the server answers, then blocks until
+Prints one JSON line {"listening": URL} on stdout once the server answers (with --port 0 the
+server binds a free port of its own choosing, and URL has it), then blocks until
 SIGTERM or SIGINT. The routes are llama.cpp's: /health, /v1/models, /v1/chat/completions,
 /v1/completions, /props, /metrics.
 """
@@ -40,7 +41,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", required=True, help="path to a .gguf file")
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=8080)
+    ap.add_argument("--port", type=int, default=8080, help="0: a free port, reported in the URL")
     ap.add_argument("--parallel", type=int, default=4, help="concurrent request slots")
     ap.add_argument("--ctx", type=int, default=2048, help="context shared by all slots")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)

@@ -17,7 +17,7 @@
 //!
 //! `samples.jsonl` is read once per line, straight into these types (`columns/wire.rs` reads a
 //! line), in batches whose pieces are read into columns of their own on all cores, then appended
-//! in file order ([`crate::store`] streams the lines).
+//! in file order while the next batch is read ([`crate::store`] streams the lines).
 
 use std::path::Path;
 
@@ -77,22 +77,33 @@ impl Columns {
     /// [`Columns::read_more`] in batches of about `batch_bytes`.
     fn read_more_in(&mut self, path: &Path, batch_bytes: usize) -> anyhow::Result<()> {
         // Each piece of a batch is read into columns of its own on its own core; the pieces'
-        // columns are then appended in file order.
-        // The pieces' columns and buffers are kept from batch to batch, emptied, so that their
-        // memory is not given back and asked for again each time.
-        let mut parts: Vec<(Columns, wire::Arrays)> = Vec::new();
+        // columns are then appended in file order, while the next batch is read (on the cores
+        // that reading leaves idle: counting a long pool's gaps is one core's work).
+        // Two sets of pieces take turns, one filled while the other is appended. Their columns
+        // and buffers are kept from batch to batch, emptied, so that their memory is not given
+        // back and asked for again each time.
+        let mut parts: [Vec<(Columns, wire::Arrays)>; 2] = Default::default();
+        // The set read last, and how many of its pieces wait to be appended.
+        let (mut last, mut waiting) = (0, 0);
         let torn = store::for_each_line_batch(path, batch_bytes, |batch| {
-            let (pieces, lines) =
-                batch.fold(&mut parts, Default::default, &|(part, arrays), line| {
-                    let row = wire::read(line, arrays)?;
-                    part.push_row(row, arrays);
-                    Ok(())
-                })?;
-            let mut taken: Vec<&mut Columns> =
-                parts[..pieces].iter_mut().map(|(part, _)| part).collect();
-            self.take_from(&mut taken);
+            let [a, b] = &mut parts;
+            let (appended, filling) = if last == 0 { (a, b) } else { (b, a) };
+            let appended = &mut appended[..waiting];
+            let ((), folded) = rayon::join(
+                || self.take_parts(appended),
+                || {
+                    batch.fold(filling, Default::default, &|(part, arrays), line| {
+                        let row = wire::read(line, arrays)?;
+                        part.push_row(row, arrays);
+                        Ok(())
+                    })
+                },
+            );
+            let (pieces, lines) = folded?;
+            (last, waiting) = (1 - last, pieces);
             Ok(lines)
         })?;
+        self.take_parts(&mut parts[last][..waiting]);
         if torn > 0 {
             let name = path.file_name().map_or_else(
                 || path.display().to_string(),
@@ -125,6 +136,15 @@ impl Columns {
         request.ids = row.has_ids.then(|| self.push_ids(&arrays.ids));
         request.itl_sum_ns = arrays.itl.iter().sum();
         self.push_request(request, &arrays.itl);
+    }
+
+    /// [`Columns::take_from`] for pieces read with their buffers.
+    fn take_parts(&mut self, parts: &mut [(Columns, wire::Arrays)]) {
+        if parts.is_empty() {
+            return;
+        }
+        let mut taken: Vec<&mut Columns> = parts.iter_mut().map(|(part, _)| part).collect();
+        self.take_from(&mut taken);
     }
 
     /// Moves the requests of `parts`, read in this order from the lines after this one's, to

@@ -82,6 +82,49 @@ fn reading_in_any_batch_size_gives_what_the_rows_give() {
     assert!(!built.take_itl_ms(&first).is_empty());
 }
 
+/// A torn last line read in batches of any size: every whole line before it is appended (the
+/// last batch's pieces too, after the reading ends), the torn one is set aside; a bad line
+/// before the last is an error naming it.
+#[test]
+fn a_torn_last_line_in_any_batch_leaves_every_line_before_it() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("samples.jsonl");
+    let text = std::fs::read_to_string(fixture().join("samples.jsonl")).expect("fixture");
+    let rows = store::read_sample_rows(&fixture().join("samples.jsonl")).expect("rows");
+    let built = Columns::from_rows(&rows);
+    let last = text.lines().last().expect("a line");
+    std::fs::write(&path, format!("{text}{}", &last[..last.len() / 2])).expect("write");
+    for batch in [1, 700, 5000, store::READ_BATCH_BYTES] {
+        let mut read = Columns::default();
+        read.read_more_in(&path, batch).expect("columns");
+        assert_eq!(read.requests, built.requests, "batches of {batch} bytes");
+        assert_eq!(
+            read.torn_lines,
+            ["samples.jsonl"],
+            "batches of {batch} bytes"
+        );
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let bad = lines.len() - 3;
+    let mut edited = String::new();
+    for (k, line) in lines.iter().enumerate() {
+        edited += if k == bad { &line[..10] } else { line };
+        edited.push('\n');
+    }
+    std::fs::write(&path, edited).expect("write");
+    for batch in [1, 700, 5000, store::READ_BATCH_BYTES] {
+        let error = Columns::default()
+            .read_more_in(&path, batch)
+            .expect_err("a bad line before the last");
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("samples.jsonl:{}:", bad + 1)),
+            "batches of {batch} bytes: {error}"
+        );
+    }
+}
+
 #[test]
 fn device_gaps_fold_into_first_and_rest() {
     let d = DecodeDevice::of(&[9, 2, 3, 4]);

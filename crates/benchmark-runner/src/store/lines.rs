@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 
@@ -20,8 +21,9 @@ pub(crate) struct LineBatch<'a> {
     first_line: usize,
     /// Whether it holds the file's last line.
     at_end: bool,
-    /// Torn last lines met (0 or 1).
-    torn: std::cell::Cell<usize>,
+    /// Torn last lines met (0 or 1); atomic, as a batch may be read beside other work on other
+    /// threads.
+    torn: AtomicUsize,
 }
 
 /// A piece's line that did not parse: where it starts in the batch's text, and why.
@@ -99,7 +101,7 @@ impl<'a> LineBatch<'a> {
                 .is_none_or(|i| start + i + 1 == self.text.len());
         if last {
             eprintln!("{}: skipping a torn last line ({e})", self.path.display());
-            self.torn.set(self.torn.get() + 1);
+            self.torn.fetch_add(1, Ordering::Relaxed);
             Ok(())
         } else {
             let line_no = self.first_line + memchr::memchr_iter(b'\n', &self.text[..start]).count();
@@ -246,7 +248,7 @@ pub(crate) fn for_each_line_batch(
             text: &window[..*taken],
             first_line,
             at_end,
-            torn: std::cell::Cell::new(0),
+            torn: AtomicUsize::new(0),
         };
         let (lines, next) = std::thread::scope(|s| {
             let next = (!at_end).then(|| s.spawn(|| batch_at(&source, end, len, batch_bytes)));
@@ -256,7 +258,7 @@ pub(crate) fn for_each_line_batch(
         });
         let lines = lines?;
         let Some(next) = next else {
-            return Ok(batch.torn.get());
+            return Ok(batch.torn.load(Ordering::Relaxed));
         };
         current = next.with_context(cannot_read)?;
         first_line += lines;

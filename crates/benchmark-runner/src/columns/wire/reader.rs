@@ -54,6 +54,32 @@ const REQUIRED: u32 = {
     bits
 };
 
+/// Whether `a` and `b` hold the same bytes, compared a word at a time in line: the keys and
+/// enum strings compared for every line are a few bytes long, and a call to `memcmp` for each
+/// cost more than the comparison itself.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word =
+        |s: &[u8], at: usize| <[u8; 8]>::try_from(&s[at..at + 8]).map_or(0, u64::from_ne_bytes);
+    if len >= 8 {
+        // Whole words, the last one overlapping the one before it.
+        let mut at = 0;
+        while at + 8 < len {
+            if word(a, at) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        word(a, len - 8) == word(b, len - 8)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
 /// A cursor over one line; every method answers `None` for anything it does not read itself.
 pub(super) struct Reader<'a> {
     b: &'a [u8],
@@ -150,21 +176,27 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     pub(super) fn compact_uint(&self) -> Option<(usize, u64, bool)> {
         let word = |at: usize| -> Option<[u8; 8]> { self.b.get(at..at + 8)?.try_into().ok() };
+        // The byte `n` (below 8) of `bytes`, shifted out of the word rather than indexed.
+        let byte = |bytes: [u8; 8], n: usize| (u64::from_le_bytes(bytes) >> (8 * n)) as u8;
         let first = word(self.i)?;
         let (mut len, mut value) = eight_digits(first);
-        // The byte after the digits, taken from the word already read.
-        let mut after = first.get(len).copied();
-        if len == 8 {
-            let second = word(self.i + 8)?;
-            let (more, rest) = eight_digits(second);
-            len += more;
-            value = value * POW10[more] + rest;
-            after = second.get(more).copied();
-        }
         if len == 0 || (len > 1 && first[0] == b'0') {
             return None;
         }
-        match after? {
+        // The byte after the digits, taken from the word already read.
+        let after = if len < 8 {
+            byte(first, len)
+        } else {
+            let second = word(self.i + 8)?;
+            let (more, rest) = eight_digits(second);
+            if more == 8 {
+                return None;
+            }
+            len += more;
+            value = value * POW10[more] + rest;
+            byte(second, more)
+        };
+        match after {
             b',' => Some((len, value, false)),
             b']' => Some((len, value, true)),
             _ => None,
@@ -247,7 +279,7 @@ impl<'a> Reader<'a> {
     fn variant<T: Deserialize<'a> + Copy>(&mut self, last: &mut Option<(Vec<u8>, T)>) -> Option<T> {
         let s = self.plain_str()?;
         if let Some((before, variant)) = last
-            && before.as_slice() == s
+            && same(before, s)
         {
             return Some(*variant);
         }
@@ -274,7 +306,7 @@ impl<'a> Reader<'a> {
         let key = KEYS.get(k)?;
         self.ws();
         let rest = self.b.get(self.i..self.i + key.len() + 2)?;
-        (rest[0] == b'"' && rest[1..=key.len()] == **key && rest[key.len() + 1] == b'"')
+        (rest[0] == b'"' && same(&rest[1..=key.len()], key) && rest[key.len() + 1] == b'"')
             .then(|| self.i += key.len() + 2)
     }
 
@@ -354,7 +386,11 @@ impl<'a> Reader<'a> {
             5 => {
                 const OK: &[u8] = br#"{"status":"ok"}"#;
                 self.ws();
-                if self.b[self.i..].starts_with(OK) {
+                if self
+                    .b
+                    .get(self.i..self.i + OK.len())
+                    .is_some_and(|b| same(b, OK))
+                {
                     self.i += OK.len();
                     r.outcome = Outcome::Ok;
                 } else {
@@ -387,7 +423,11 @@ impl<'a> Reader<'a> {
                 // What the runner writes when no source counted anything.
                 const NONE: &[u8] = br#"{"server_prompt":null,"server_completion":null,"tokenizer_completion":null,"chunks":null}"#;
                 self.ws();
-                if self.b[self.i..].starts_with(NONE) {
+                if self
+                    .b
+                    .get(self.i..self.i + NONE.len())
+                    .is_some_and(|b| same(b, NONE))
+                {
                     self.i += NONE.len();
                     r.token_counts = TokenCounts::default();
                 } else {
