@@ -181,11 +181,12 @@ fn a_token_is_not_sent_in_plaintext_beyond_loopback() {
 
 #[test]
 fn connecting_to_nothing_is_an_error_naming_the_url() {
-    // Bind then drop a listener to get a port that nothing serves.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
+    // A client socket's own port: bound while the socket lives, and nothing listens there (a
+    // port picked free and closed could be taken by another test before it is used).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let client =
+        std::net::TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
+    let port = client.local_addr().expect("client address").port();
     let Err(err) = remote::connect(
         &format!("http://127.0.0.1:{port}"),
         &ClientSecurity::default(),

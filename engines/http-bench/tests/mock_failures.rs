@@ -89,11 +89,12 @@ fn refused_connections_are_failed_samples() {
     use http_bench::load::Plan;
     use std::sync::Arc;
 
-    // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    // A client socket's own port: bound while the socket lives, and nothing listens there (a
+    // port picked free and closed could be taken by another test before it is used).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let client =
+        std::net::TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
+    let port = client.local_addr().expect("client address").port();
     let runtime = http_bench::engine::client_runtime(1).expect("runtime");
     let base = http_bench::url::BaseUrl::parse(&format!("http://127.0.0.1:{port}")).expect("url");
     let target = Arc::new(
