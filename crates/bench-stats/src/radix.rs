@@ -193,13 +193,49 @@ fn differing_bits<T: RadixKey>(values: &[T]) -> u64 {
     }
 }
 
+/// A table of zeros on the heap. A sort's tables are tens of kilobytes, and a sort recurses into
+/// its buckets on every core's stack (with other work stolen on top of it), where a build
+/// without optimisation would keep several copies of each: they stay off the stack.
+#[allow(
+    clippy::unnecessary_box_returns,
+    reason = "the box is the point: the table stays off the stack"
+)]
+fn zeroed<A: Zeroed>() -> Box<A> {
+    A::zeroed()
+}
+
+/// A table [`zeroed`] makes.
+trait Zeroed {
+    fn zeroed() -> Box<Self>;
+}
+
+impl<const B: usize> Zeroed for [usize; B] {
+    fn zeroed() -> Box<Self> {
+        vec![0; B]
+            .into_boxed_slice()
+            .try_into()
+            .expect("a slice of B counts")
+    }
+}
+
+impl<const B: usize> Zeroed for [[u32; B]; 4] {
+    fn zeroed() -> Box<Self> {
+        let tables: Vec<[u32; B]> = (0..4).map(|_| [0; B]).collect();
+        tables.into_boxed_slice().try_into().expect("four tables")
+    }
+}
+
 /// How many of `values` fall in each of `B` buckets by the digit at `shift`.
-fn histogram<const B: usize, T: RadixKey>(values: &[T], shift: u32) -> [usize; B] {
+#[allow(
+    clippy::unnecessary_box_returns,
+    reason = "kept off the stack, as `zeroed` says"
+)]
+fn histogram<const B: usize, T: RadixKey>(values: &[T], shift: u32) -> Box<[usize; B]> {
     // Runs of equal digits are the rule in latency data; spreading the counting over four
     // tables keeps each increment from waiting on the previous one. A chunk is shorter than
     // 2^32, so `u32` counts do not overflow and the tables stay small.
     let count = |chunk: &[T]| {
-        let mut tables = [[0_u32; B]; 4];
+        let mut tables: Box<[[u32; B]; 4]> = zeroed();
         let mut quads = chunk.chunks_exact(4);
         for quad in &mut quads {
             for (table, &value) in tables.iter_mut().zip(quad) {
@@ -209,8 +245,8 @@ fn histogram<const B: usize, T: RadixKey>(values: &[T], shift: u32) -> [usize; B
         for &value in quads.remainder() {
             tables[0][digit::<B, T>(value, shift)] += 1;
         }
-        let mut counts = [0; B];
-        for table in &tables {
+        let mut counts: Box<[usize; B]> = zeroed();
+        for table in tables.iter() {
             for (count, &n) in counts.iter_mut().zip(table) {
                 *count += n as usize;
             }
@@ -220,15 +256,15 @@ fn histogram<const B: usize, T: RadixKey>(values: &[T], shift: u32) -> [usize; B
     if values.len() < PARALLEL {
         return count(values);
     }
-    values.par_chunks(PARALLEL).map(count).reduce(
-        || [0; B],
-        |mut counts, more| {
-            for (count, m) in counts.iter_mut().zip(more) {
+    values
+        .par_chunks(PARALLEL)
+        .map(count)
+        .reduce(zeroed, |mut counts, more| {
+            for (count, m) in counts.iter_mut().zip(more.iter()) {
                 *count += m;
             }
             counts
-        },
-    )
+        })
 }
 
 /// Moves every value into its bucket by the digit at `shift`, bucket `b` holding `counts[b]`
@@ -240,8 +276,8 @@ fn histogram<const B: usize, T: RadixKey>(values: &[T], shift: u32) -> [usize; B
 /// one value for good, and unlike following each displaced value to its home at once, the
 /// swaps of a scan do not wait on one another's memory reads.
 fn permute<const B: usize, T: RadixKey>(values: &mut [T], counts: &[usize; B], shift: u32) {
-    let mut next = [0; B];
-    let mut end = [0; B];
+    let mut next: Box<[usize; B]> = zeroed();
+    let mut end: Box<[usize; B]> = zeroed();
     let mut start = 0;
     for bucket in 0..B {
         next[bucket] = start;
@@ -305,6 +341,30 @@ mod tests {
         assert!(!is_sorted(&[1.0, f64::NAN, 2.0]));
         assert!(u32::is_sorted(&[3, 3, 7]));
         assert!(!u64::is_sorted(&[3, 2]));
+    }
+
+    /// A large sort fits in small stacks on every core, as an unoptimised build runs it
+    /// (with the work stolen on top of it): its tables are on the heap. With them on the stack
+    /// it overflowed stacks of 1 MiB.
+    #[test]
+    fn a_large_sort_fits_in_small_stacks() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .stack_size(256 << 10)
+            .build()
+            .expect("a thread pool");
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let values: Vec<f64> = (0..1_000_000)
+            .map(|_| rng.random_range(0.0_f64..1e6).floor())
+            .collect();
+        let mut expected = values.clone();
+        expected.sort_by(f64::total_cmp);
+        let sorted = pool.install(|| {
+            let mut sorted = values;
+            sort_in_place(&mut sorted);
+            sorted
+        });
+        assert_eq!(sorted, expected);
     }
 
     #[test]
