@@ -193,49 +193,31 @@ fn differing_bits<T: RadixKey>(values: &[T]) -> u64 {
     }
 }
 
-/// A table of zeros on the heap. A sort's tables are tens of kilobytes, and a sort recurses into
-/// its buckets on every core's stack (with other work stolen on top of it), where a build
+/// `N` copies of `value` on the heap. A sort's tables are tens of kilobytes, and a sort recurses
+/// into its buckets on every core's stack (with other work stolen on top of it), where a build
 /// without optimisation would keep several copies of each: they stay off the stack.
 #[allow(
     clippy::unnecessary_box_returns,
     reason = "the box is the point: the table stays off the stack"
 )]
-fn zeroed<A: Zeroed>() -> Box<A> {
-    A::zeroed()
-}
-
-/// A table [`zeroed`] makes.
-trait Zeroed {
-    fn zeroed() -> Box<Self>;
-}
-
-impl<const B: usize> Zeroed for [usize; B] {
-    fn zeroed() -> Box<Self> {
-        vec![0; B]
-            .into_boxed_slice()
-            .try_into()
-            .expect("a slice of B counts")
-    }
-}
-
-impl<const B: usize> Zeroed for [[u32; B]; 4] {
-    fn zeroed() -> Box<Self> {
-        let tables: Vec<[u32; B]> = (0..4).map(|_| [0; B]).collect();
-        tables.into_boxed_slice().try_into().expect("four tables")
-    }
+fn boxed<T: Clone, const N: usize>(value: T) -> Box<[T; N]> {
+    let Ok(table) = vec![value; N].into_boxed_slice().try_into() else {
+        unreachable!("a vector of N values")
+    };
+    table
 }
 
 /// How many of `values` fall in each of `B` buckets by the digit at `shift`.
 #[allow(
     clippy::unnecessary_box_returns,
-    reason = "kept off the stack, as `zeroed` says"
+    reason = "kept off the stack, as `boxed` says"
 )]
 fn histogram<const B: usize, T: RadixKey>(values: &[T], shift: u32) -> Box<[usize; B]> {
     // Runs of equal digits are the rule in latency data; spreading the counting over four
     // tables keeps each increment from waiting on the previous one. A chunk is shorter than
     // 2^32, so `u32` counts do not overflow and the tables stay small.
     let count = |chunk: &[T]| {
-        let mut tables: Box<[[u32; B]; 4]> = zeroed();
+        let mut tables: Box<[[u32; B]; 4]> = boxed([0; B]);
         let mut quads = chunk.chunks_exact(4);
         for quad in &mut quads {
             for (table, &value) in tables.iter_mut().zip(quad) {
@@ -245,7 +227,7 @@ fn histogram<const B: usize, T: RadixKey>(values: &[T], shift: u32) -> Box<[usiz
         for &value in quads.remainder() {
             tables[0][digit::<B, T>(value, shift)] += 1;
         }
-        let mut counts: Box<[usize; B]> = zeroed();
+        let mut counts: Box<[usize; B]> = boxed(0);
         for table in tables.iter() {
             for (count, &n) in counts.iter_mut().zip(table) {
                 *count += n as usize;
@@ -256,15 +238,15 @@ fn histogram<const B: usize, T: RadixKey>(values: &[T], shift: u32) -> Box<[usiz
     if values.len() < PARALLEL {
         return count(values);
     }
-    values
-        .par_chunks(PARALLEL)
-        .map(count)
-        .reduce(zeroed, |mut counts, more| {
+    values.par_chunks(PARALLEL).map(count).reduce(
+        || boxed(0),
+        |mut counts, more| {
             for (count, m) in counts.iter_mut().zip(more.iter()) {
                 *count += m;
             }
             counts
-        })
+        },
+    )
 }
 
 /// Moves every value into its bucket by the digit at `shift`, bucket `b` holding `counts[b]`
@@ -276,8 +258,8 @@ fn histogram<const B: usize, T: RadixKey>(values: &[T], shift: u32) -> Box<[usiz
 /// one value for good, and unlike following each displaced value to its home at once, the
 /// swaps of a scan do not wait on one another's memory reads.
 fn permute<const B: usize, T: RadixKey>(values: &mut [T], counts: &[usize; B], shift: u32) {
-    let mut next: Box<[usize; B]> = zeroed();
-    let mut end: Box<[usize; B]> = zeroed();
+    let mut next: Box<[usize; B]> = boxed(0);
+    let mut end: Box<[usize; B]> = boxed(0);
     let mut start = 0;
     for bucket in 0..B {
         next[bucket] = start;

@@ -90,7 +90,7 @@ impl Columns {
             let (appended, filling) = if last == 0 { (a, b) } else { (b, a) };
             let appended = &mut appended[..waiting];
             let ((), folded) = rayon::join(
-                || self.take_parts(appended),
+                || self.take_from(appended),
                 || {
                     batch.fold(filling, Default::default, &|(part, arrays), line| {
                         let row = wire::read(line, arrays)?;
@@ -103,7 +103,7 @@ impl Columns {
             (last, waiting) = (1 - last, pieces);
             Ok(lines)
         })?;
-        self.take_parts(&mut parts[last][..waiting]);
+        self.take_from(&mut parts[last][..waiting]);
         if torn > 0 {
             let name = path.file_name().map_or_else(
                 || path.display().to_string(),
@@ -138,21 +138,16 @@ impl Columns {
         self.push_request(request, &arrays.itl);
     }
 
-    /// [`Columns::take_from`] for pieces read with their buffers.
-    fn take_parts(&mut self, parts: &mut [(Columns, wire::Arrays)]) {
-        if parts.is_empty() {
-            return;
-        }
-        let mut taken: Vec<&mut Columns> = parts.iter_mut().map(|(part, _)| part).collect();
-        self.take_from(&mut taken);
-    }
-
     /// Moves the requests of `parts`, read in this order from the lines after this one's, to
     /// the end of this one's, leaving each part with its labels and no request.
     ///
     /// The requests and the ids are moved, and the gaps counted or moved label by label, on
     /// all cores: at a million requests that is most of a gigabyte to copy.
-    fn take_from(&mut self, parts: &mut [&mut Columns]) {
+    fn take_from(&mut self, parts: &mut [(Columns, wire::Arrays)]) {
+        if parts.is_empty() {
+            return;
+        }
+        let mut parts: Vec<&mut Columns> = parts.iter_mut().map(|(part, _)| part).collect();
         let labels: Vec<Vec<LabelIx>> = parts
             .iter()
             .map(|part| {
@@ -171,14 +166,14 @@ impl Columns {
         } = self;
         let mut ids_offsets = Vec::with_capacity(parts.len());
         let mut offset = ids.len();
-        for part in parts.iter() {
+        for part in &parts {
             ids_offsets.push(offset);
             offset += part.ids.len();
         }
         let mut part_requests: Vec<Vec<Vec<Request>>> = Vec::with_capacity(parts.len());
         let mut part_ids: Vec<IdArena> = Vec::with_capacity(parts.len());
         let mut part_itl: Vec<Vec<GapPool>> = Vec::with_capacity(parts.len());
-        for part in parts.iter_mut() {
+        for part in &mut parts {
             part_requests.push(std::mem::take(&mut part.requests));
             part_ids.push(std::mem::take(&mut part.ids));
             part_itl.push(std::mem::take(&mut part.itl));

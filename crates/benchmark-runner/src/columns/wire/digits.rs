@@ -1,4 +1,5 @@
-//! Whole numbers read from decimal text a 64-bit word at a time.
+//! A line's bytes taken a 64-bit word at a time: whole numbers read from decimal text, and
+//! short strings compared.
 
 /// Powers of ten up to 10^8.
 pub(super) const POW10: [u64; 9] = [
@@ -41,4 +42,30 @@ pub(super) fn eight_digits(bytes: [u8; 8]) -> (usize, u64) {
         .wrapping_add(((v >> 16) & 0x0000_00ff_0000_00ff).wrapping_mul(1 + (10_000 << 32)))
         >> 32;
     (n, v)
+}
+
+/// Whether `a` and `b` hold the same bytes, compared a word at a time in line: the keys and
+/// enum strings compared for every line are a few bytes long, and a call to `memcmp` for each
+/// cost more than the comparison itself.
+#[inline]
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word =
+        |s: &[u8], at: usize| <[u8; 8]>::try_from(&s[at..at + 8]).map_or(0, u64::from_ne_bytes);
+    if len >= 8 {
+        // Whole words, the last one overlapping the one before it.
+        let mut at = 0;
+        while at + 8 < len {
+            if word(a, at) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        word(a, len - 8) == word(b, len - 8)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
 }

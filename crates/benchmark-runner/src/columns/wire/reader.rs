@@ -8,7 +8,7 @@ use serde::de::IgnoredAny;
 use serde::de::value::BorrowedStrDeserializer;
 use shared_protocol::{EngineId, Outcome, Phase, Sample, TokenCounts};
 
-use super::digits::{POW10, eight_digits};
+use super::digits::{POW10, eight_digits, same};
 use super::{Arrays, Row};
 use crate::metrics::{DecodeDevice, Request};
 
@@ -53,32 +53,6 @@ const REQUIRED: u32 = {
     }
     bits
 };
-
-/// Whether `a` and `b` hold the same bytes, compared a word at a time in line: the keys and
-/// enum strings compared for every line are a few bytes long, and a call to `memcmp` for each
-/// cost more than the comparison itself.
-#[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let len = a.len();
-    if len != b.len() {
-        return false;
-    }
-    let word =
-        |s: &[u8], at: usize| <[u8; 8]>::try_from(&s[at..at + 8]).map_or(0, u64::from_ne_bytes);
-    if len >= 8 {
-        // Whole words, the last one overlapping the one before it.
-        let mut at = 0;
-        while at + 8 < len {
-            if word(a, at) != word(b, at) {
-                return false;
-            }
-            at += 8;
-        }
-        word(a, len - 8) == word(b, len - 8)
-    } else {
-        a.iter().zip(b).all(|(x, y)| x == y)
-    }
-}
 
 /// A cursor over one line; every method answers `None` for anything it does not read itself.
 pub(super) struct Reader<'a> {
@@ -300,6 +274,17 @@ impl<'a> Reader<'a> {
         Some(value)
     }
 
+    /// Takes `text` when it comes next, after any whitespace.
+    fn literal(&mut self, text: &[u8]) -> bool {
+        self.ws();
+        let next = self.b.get(self.i..self.i + text.len());
+        let taken = next.is_some_and(|next| same(next, text));
+        if taken {
+            self.i += text.len();
+        }
+        taken
+    }
+
     /// Takes the key `KEYS[k]`, quoted, when it comes next.
     #[inline]
     fn expected_key(&mut self, k: usize) -> Option<()> {
@@ -385,13 +370,7 @@ impl<'a> Reader<'a> {
             4 => r.phase = self.variant(&mut arrays.last.phase)?,
             5 => {
                 const OK: &[u8] = br#"{"status":"ok"}"#;
-                self.ws();
-                if self
-                    .b
-                    .get(self.i..self.i + OK.len())
-                    .is_some_and(|b| same(b, OK))
-                {
-                    self.i += OK.len();
+                if self.literal(OK) {
                     r.outcome = Outcome::Ok;
                 } else {
                     r.outcome = self.serde()?;
@@ -422,13 +401,7 @@ impl<'a> Reader<'a> {
             16 => {
                 // What the runner writes when no source counted anything.
                 const NONE: &[u8] = br#"{"server_prompt":null,"server_completion":null,"tokenizer_completion":null,"chunks":null}"#;
-                self.ws();
-                if self
-                    .b
-                    .get(self.i..self.i + NONE.len())
-                    .is_some_and(|b| same(b, NONE))
-                {
-                    self.i += NONE.len();
+                if self.literal(NONE) {
                     r.token_counts = TokenCounts::default();
                 } else {
                     r.token_counts = self.serde()?;
