@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use crate::describe::{mean_of, variance_about};
 use crate::error::{StatsError, check_finite};
-use crate::radix::sort_in_place;
+use crate::radix::{is_sorted, sort_in_place};
 
 /// A non-empty set of finite observations.
 ///
@@ -72,9 +72,14 @@ impl Sample {
         if values.is_empty() {
             return Err(StatsError::Empty);
         }
-        check_finite(&values)?;
+        // Pooled values often come sorted: then one pass checks both (a NaN is never found in
+        // order, and values in order between two finite ends are finite).
         let mut sorted = values;
-        sort_in_place(&mut sorted);
+        let ends_finite = sorted[0].is_finite() && sorted[sorted.len() - 1].is_finite();
+        if !(ends_finite && is_sorted(&sorted)) {
+            check_finite(&sorted)?;
+            sort_in_place(&mut sorted);
+        }
         Ok(Self {
             recorded: None,
             sorted,

@@ -16,6 +16,43 @@ fn refuses_empty_and_non_finite_input() {
     ));
 }
 
+/// Pooled values, sorted or not, with a value that is not finite anywhere: refused, naming the
+/// first such value's place, as [`Sample::new`] names it.
+#[test]
+fn unordered_refuses_non_finite_input_in_order_or_not() {
+    let inf = f64::INFINITY;
+    let cases: [(Vec<f64>, usize); 8] = [
+        (vec![1.0, 2.0, inf], 2),
+        (vec![-inf, 1.0, 2.0], 0),
+        (vec![1.0, f64::NAN, 2.0], 1),
+        (vec![f64::NAN], 0),
+        (vec![1.0, 2.0, f64::NAN], 2),
+        (vec![3.0, 1.0, inf, 2.0], 2),
+        (vec![inf, inf], 0),
+        (vec![-inf], 0),
+    ];
+    for (values, at) in cases {
+        assert!(
+            matches!(
+                Sample::unordered(values.clone()),
+                Err(StatsError::NonFinite { index, .. }) if index == at
+            ),
+            "{values:?}"
+        );
+        assert!(matches!(
+            Sample::new(values.clone()),
+            Err(StatsError::NonFinite { index, .. }) if index == at
+        ));
+    }
+    // In order, finite, zeros of both signs included: kept as given.
+    let s = Sample::unordered(vec![-2.0, -0.0, 0.0, 5.0]).unwrap();
+    assert_eq!(s.sorted(), &[-2.0, -0.0, 0.0, 5.0]);
+    assert!(s.sorted()[1].is_sign_negative());
+    // Out of order in the signs of zero only: sorted.
+    let s = Sample::unordered(vec![0.0, -0.0]).unwrap();
+    assert!(s.sorted()[0].is_sign_negative() && s.sorted()[1].is_sign_positive());
+}
+
 #[test]
 fn sorted_copy_orders_like_total_cmp() {
     let values = vec![

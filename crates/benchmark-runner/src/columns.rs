@@ -20,6 +20,7 @@
 //! in file order while the next batch is read ([`crate::store`] streams the lines).
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use shared_protocol::EngineId;
 
@@ -43,8 +44,14 @@ pub struct Columns {
     /// Per label: its requests, in file order (each label's apart, so that finding them does
     /// not read every other label's).
     requests: Vec<Vec<Request>>,
+    /// Per label: where its successful measured requests are among its requests, found on
+    /// first asking (the summary, the figures and the agreement check each ask for them, and
+    /// finding them reads every request of the label); emptied when requests are added.
+    ok_measured: Vec<OnceLock<Vec<u32>>>,
     /// Generated ids of every request that has them, back to back.
     ids: IdArena,
+    /// Whether the ids were freed ([`Columns::drop_output_ids`]).
+    ids_dropped: bool,
     /// Per label: the inter-token gaps of its successful measured requests.
     itl: Vec<GapPool>,
     /// Torn last lines set aside while reading (a writer killed mid-line), by file name.
@@ -157,6 +164,9 @@ impl Columns {
                     .collect()
             })
             .collect();
+        for found in &mut self.ok_measured {
+            found.take();
+        }
         let Columns {
             requests,
             ids,
@@ -236,6 +246,7 @@ impl Columns {
     }
 
     fn push_request(&mut self, request: Request, itl_ns: &[u64]) {
+        self.ok_measured[request.label as usize].take();
         if request.is_ok_measured() {
             self.itl[request.label as usize].extend(itl_ns);
         }
@@ -254,6 +265,7 @@ impl Columns {
         }
         self.labels.push((label.to_owned(), engine));
         self.requests.push(Vec::new());
+        self.ok_measured.push(OnceLock::new());
         self.itl.push(GapPool::default());
         (self.labels.len() - 1) as LabelIx
     }
@@ -288,15 +300,27 @@ impl Columns {
             .iter()
     }
 
-    /// The successful measured requests of `label`.
+    /// The successful measured requests of `label`, in file order.
     pub fn ok_measured<'a>(&'a self, label: &str) -> Vec<&'a Request> {
-        self.of_label(label)
-            .filter(|r| r.is_ok_measured())
-            .collect()
+        let Some(ix) = self.find_label(label) else {
+            return Vec::new();
+        };
+        let requests = &self.requests[ix as usize];
+        let found = self.ok_measured[ix as usize].get_or_init(|| {
+            (0u32..)
+                .zip(requests)
+                .filter(|(_, r)| r.is_ok_measured())
+                .map(|(i, _)| i)
+                .collect()
+        });
+        found.iter().map(|&i| &requests[i as usize]).collect()
     }
 
-    /// A request's generated ids, when its sample had them.
+    /// A request's generated ids, when its sample had them (none once they are freed).
     pub fn output_ids(&self, request: &Request) -> Option<Ids<'_>> {
+        if self.ids_dropped {
+            return None;
+        }
         let (start, len) = request.ids?;
         Some(self.ids.get(start, len as usize))
     }
@@ -326,9 +350,7 @@ impl Columns {
     /// then answers `None`.
     pub fn drop_output_ids(&mut self) {
         self.ids = IdArena::default();
-        for r in self.requests.iter_mut().flatten() {
-            r.ids = None;
-        }
+        self.ids_dropped = true;
     }
 }
 

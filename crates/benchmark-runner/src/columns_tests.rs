@@ -210,3 +210,82 @@ fn reasoning_reads_from_the_file_without_its_text() {
         })
     );
 }
+
+/// The successful measured requests of each label, found once and kept: the same as filtering
+/// the label's requests, warm-up rows left out, and found again once more requests are added
+/// (a second file read, or rows pushed one by one).
+#[test]
+fn ok_measured_requests_are_found_again_when_requests_are_added() {
+    let ids = |requests: Vec<&Request>| -> Vec<(u32, u64)> {
+        requests
+            .iter()
+            .map(|r| (r.repetition, r.request_id))
+            .collect()
+    };
+    let filtered = |columns: &Columns, label: &str| -> Vec<(u32, u64)> {
+        ids(columns
+            .of_label(label)
+            .filter(|r| r.is_ok_measured())
+            .collect())
+    };
+    let mut columns = Columns::read_dir(&fixture()).expect("columns");
+    let labels: Vec<String> = columns.labels().map(|(l, _)| l.to_owned()).collect();
+    let mut first = Vec::new();
+    for label in &labels {
+        let found = ids(columns.ok_measured(label));
+        assert!(!found.is_empty());
+        assert!(
+            found.len() < columns.of_label(label).count(),
+            "warm-up rows"
+        );
+        assert_eq!(found, filtered(&columns, label));
+        assert_eq!(ids(columns.ok_measured(label)), found, "asked again");
+        first.push(found);
+    }
+    assert!(columns.ok_measured("no such label").is_empty());
+    // The same rows read again: each label's successful requests twice over.
+    columns
+        .read_more(&fixture().join("samples.jsonl"))
+        .expect("read again");
+    for (label, first) in labels.iter().zip(&first) {
+        let found = ids(columns.ok_measured(label));
+        assert_eq!(found, [first.clone(), first.clone()].concat());
+        assert_eq!(found, filtered(&columns, label));
+    }
+    // Rows pushed one at a time after asking.
+    let rows = store::read_sample_rows(&fixture().join("samples.jsonl")).expect("rows");
+    let mut built = Columns::from_rows(&rows[..rows.len() / 2]);
+    let before: Vec<usize> = labels.iter().map(|l| built.ok_measured(l).len()).collect();
+    for row in &rows[rows.len() / 2..] {
+        let label = built.label_ix(&row.label, row.engine);
+        let request = Request::of(label, row.engine, row.repetition, &row.sample);
+        built.push_request(request, &row.sample.itl_ns);
+    }
+    for ((label, before), first) in labels.iter().zip(before).zip(&first) {
+        let found = ids(built.ok_measured(label));
+        assert!(found.len() > before);
+        assert_eq!(found, filtered(&built, label));
+        assert_eq!(&found, first);
+    }
+}
+
+#[test]
+fn ids_dropped_are_no_longer_given() {
+    let mut columns = Columns::read(&fixture().join("samples.jsonl")).expect("columns");
+    let with_ids = columns
+        .requests()
+        .filter(|r| columns.output_ids(r).is_some())
+        .count();
+    assert!(with_ids > 0);
+    let ok_before: Vec<usize> = columns
+        .labels()
+        .map(|(l, _)| columns.ok_measured(l).len())
+        .collect();
+    columns.drop_output_ids();
+    assert!(columns.requests().all(|r| columns.output_ids(r).is_none()));
+    let ok_after: Vec<usize> = columns
+        .labels()
+        .map(|(l, _)| columns.ok_measured(l).len())
+        .collect();
+    assert_eq!(ok_before, ok_after);
+}

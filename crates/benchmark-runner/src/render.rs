@@ -33,6 +33,7 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
     };
     let energy = energy::read(dir)?;
     let agreement = agreement(&manifest.plan, &rows);
+    // The generated ids are done with, and freed before the metrics take their memory.
     rows.drop_output_ids();
     let gaps = take_gaps(&mut rows);
     let (metrics, points) = rayon::join(
@@ -66,17 +67,21 @@ pub fn render_dir(dir: &Path) -> anyhow::Result<RunSummary> {
         },
     );
     // The rows and metric samples are done with: their memory goes back (most of a gigabyte
-    // at a million requests, tens of milliseconds to unmap) beside the last figures.
-    let ((), figures) = rayon::join(
+    // at a million requests, tens of milliseconds to unmap, on one core) beside the last
+    // figures and the writing of every output.
+    let ((), written) = rayon::join(
         || drop((metrics, rows)),
-        || figures(&summary, &manifest, points, drawn),
+        || {
+            let figures = figures(&summary, &manifest, points, drawn);
+            let rendered = Rendered {
+                summary: &summary,
+                manifest: &manifest,
+                figures: &figures,
+            };
+            write_all(&rendered, dir)
+        },
     );
-    let rendered = Rendered {
-        summary: &summary,
-        manifest: &manifest,
-        figures: &figures,
-    };
-    write_all(&rendered, dir)?;
+    written?;
     Ok(summary)
 }
 

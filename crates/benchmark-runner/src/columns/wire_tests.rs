@@ -3,6 +3,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use shared_protocol::{FailureKind, Reasoning, Sample};
 
+use super::reader::compact_run;
 use super::*;
 use crate::store::SampleRow;
 
@@ -383,23 +384,48 @@ fn array_elements_the_runner_writes_are_read_in_one_step() {
     for len in 1..=16 {
         digits.push(char::from(b'0' + (len % 9 + 1) as u8));
         for after in [",", "]"] {
+            // A run stops at the zeros after a `,`: a leading zero is not how JSON writes one.
             let text = format!("{digits}{after}0000000000000000");
-            let fast = Reader::new(text.as_bytes()).compact_uint();
+            let mut out: Vec<u64> = Vec::new();
+            let run = compact_run(text.as_bytes(), 0, &mut out);
             if len <= 15 {
-                let expected = (len, digits.parse().expect("digits"), after == "]");
-                assert_eq!(fast, Some(expected), "{text}");
+                assert_eq!(run, (len + 1, after == "]"), "{text}");
+                assert_eq!(out, [digits.parse::<u64>().expect("digits")], "{text}");
             } else {
-                assert_eq!(fast, None, "{text}");
+                assert_eq!((run, out.len()), ((0, false), 0), "{text}");
             }
         }
     }
     for text in ["012,", "0,", "7 ,", "7.5,", "7e2,", "-7,", ",", "]", "7"] {
         let padded = format!("{text}                ");
-        let expected = (text == "0,").then_some((1, 0, false));
-        assert_eq!(
-            Reader::new(padded.as_bytes()).compact_uint(),
-            expected,
-            "{text}"
-        );
+        let mut out: Vec<u64> = Vec::new();
+        let run = compact_run(padded.as_bytes(), 0, &mut out);
+        let expected = if text == "0," {
+            (2, vec![0])
+        } else {
+            (0, vec![])
+        };
+        assert_eq!((run.0, out), expected, "{text}");
+        assert!(!run.1, "{text}");
     }
+}
+
+#[test]
+fn a_run_of_elements_stops_at_the_first_it_does_not_take() {
+    let text = b"5,60,700,4294967296,8,9]                ";
+    // In 64 bits every element is taken and the `]` ends the array.
+    let mut wide: Vec<u64> = vec![1];
+    assert_eq!(compact_run(text, 0, &mut wide), (text.len() - 16, true));
+    assert_eq!(wide, [1, 5, 60, 700, 4_294_967_296, 8, 9]);
+    // In 32 bits the run stops before the element past `u32::MAX`, the cursor on it.
+    let mut narrow: Vec<u32> = Vec::new();
+    assert_eq!(compact_run(text, 0, &mut narrow), (9, false));
+    assert_eq!(narrow, [5, 60, 700]);
+    // A run from a later element, and one that meets the end of the text before a `]`.
+    let mut rest: Vec<u32> = Vec::new();
+    assert_eq!(compact_run(text, 20, &mut rest), (text.len() - 16, true));
+    assert_eq!(rest, [8, 9]);
+    let mut cut: Vec<u64> = Vec::new();
+    assert_eq!(compact_run(b"5,60,7", 0, &mut cut), (0, false));
+    assert!(cut.is_empty());
 }
