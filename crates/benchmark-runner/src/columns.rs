@@ -29,6 +29,7 @@ use crate::store::{self, SampleRow};
 
 mod gaps;
 mod ids;
+mod pages;
 mod widening;
 mod wire;
 

@@ -196,7 +196,7 @@ where
     // Every kept gap is below the window or above it.
     let below = kept.partition_point(|&g| g.into() < counted.start);
     let mut ms = vec![0.0; kept.len() + counted.total];
-    prefault(&mut ms);
+    super::pages::prefault(&mut ms);
     let (low, rest) = ms.split_at_mut(below);
     for (m, &g) in low.iter_mut().zip(&kept[..below]) {
         *m = gap_ms(g.into());
@@ -215,38 +215,6 @@ where
         *m = gap_ms(g.into());
     }
     ms
-}
-
-/// Has the kernel fault in `values`' pages in one call, as writing them would, rather than one
-/// page fault per page as each is first written: at tens of millions of gaps that is a hundred
-/// thousand faults, each a trip into the kernel. Where the call is refused (before Linux 5.14,
-/// or on another system) the pages fault in as they are written.
-fn prefault(values: &mut [f64]) {
-    #[cfg(not(target_os = "linux"))]
-    let _ = values;
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: a query without arguments.
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        let Ok(page @ 1..) = usize::try_from(page) else {
-            return;
-        };
-        let start = values.as_mut_ptr() as usize;
-        let end = start + std::mem::size_of_val(values);
-        let first = start.next_multiple_of(page);
-        let pages = end.saturating_sub(first) / page;
-        if pages > 0 {
-            // SAFETY: advice on whole pages inside `values`, which this function holds mutably:
-            // MADV_POPULATE_WRITE faults them in writable and leaves their contents as they are.
-            unsafe {
-                libc::madvise(
-                    first as *mut libc::c_void,
-                    pages * page,
-                    libc::MADV_POPULATE_WRITE,
-                );
-            }
-        }
-    }
 }
 
 /// Where a window of `window` nanoseconds starts that holds the most of [`PROBES`] gaps spread
@@ -442,24 +410,6 @@ mod tests {
         assert_eq!(counted.carries.len(), 3 + 1 + 1, "{:?}", counted.carries);
         assert_eq!(pool.len(), gaps.len());
         assert_eq!(pool.take_sorted_ms(), reference(&gaps));
-    }
-
-    #[test]
-    fn prefaulting_leaves_the_values_as_they_are() {
-        // Written values, zeroed pages never written, and a buffer under a page.
-        let mut values: Vec<f64> = vec![0.0; 300_000];
-        for (i, v) in values.iter_mut().enumerate().step_by(7) {
-            *v = i as f64 * 0.5;
-        }
-        let before = values.clone();
-        prefault(&mut values);
-        assert_eq!(values, before);
-        let mut zeros = vec![0.0; 1 << 20];
-        prefault(&mut zeros);
-        assert!(zeros.iter().all(|&v| v == 0.0));
-        let mut few = vec![1.5; 3];
-        prefault(&mut few);
-        assert_eq!(few, [1.5; 3]);
     }
 
     #[test]
