@@ -105,6 +105,32 @@ pub(crate) fn check_series(
     }
 }
 
+/// A series' values checked as [`check_series`] checks them, and sorted ascending (by
+/// `f64::total_cmp`). Values that come sorted are borrowed and checked in one pass: in order
+/// between two finite ends they are all finite, and on a log axis all positive when the first
+/// is. Others are checked, then sorted into a copy.
+pub(crate) fn checked_sorted<'v>(
+    figure: &str,
+    series: &str,
+    values: &'v [f64],
+    scale: Scale,
+) -> Result<Cow<'v, [f64]>, ReportError> {
+    let (Some(&first), Some(&last)) = (values.first(), values.last()) else {
+        return Ok(Cow::Borrowed(values));
+    };
+    if first.is_finite()
+        && last.is_finite()
+        && (scale == Scale::Linear || first > 0.0)
+        && bench_stats::is_sorted(values)
+    {
+        return Ok(Cow::Borrowed(values));
+    }
+    check_series(figure, series, values, scale)?;
+    let mut out = values.to_vec();
+    out.sort_unstable_by(f64::total_cmp);
+    Ok(Cow::Owned(out))
+}
+
 /// The error for a figure left with nothing to draw.
 pub(crate) fn no_data(figure: &str) -> ReportError {
     ReportError::NoData {
@@ -136,6 +162,41 @@ mod tests {
             Err(ReportError::NonPositiveOnLog { .. })
         ));
         assert!(check_values("f", "s", [0.0, -1.0], Scale::Linear).is_ok());
+    }
+
+    /// Sorted or not, a series is refused as [`check_series`] refuses it, and otherwise given
+    /// back sorted: borrowed when it came sorted.
+    #[test]
+    fn a_series_checked_and_sorted_is_refused_or_ordered_as_its_values_are() {
+        let check = |values: &[f64], scale| {
+            checked_sorted("f", "s", values, scale)
+                .map(|v| (v.to_vec(), matches!(v, Cow::Borrowed(_))))
+        };
+        assert_eq!(
+            check(&[1.0, 2.0, 2.0], Scale::Log).unwrap(),
+            (vec![1.0, 2.0, 2.0], true)
+        );
+        assert_eq!(
+            check(&[3.0, -0.0, 0.0, -1.0], Scale::Linear).unwrap(),
+            (vec![-1.0, -0.0, 0.0, 3.0], false)
+        );
+        assert_eq!(check(&[], Scale::Log).unwrap(), (vec![], true));
+        for (values, scale) in [
+            (vec![1.0, f64::NAN, 2.0], Scale::Linear),
+            (vec![f64::NEG_INFINITY, 1.0], Scale::Linear),
+            (vec![1.0, f64::INFINITY], Scale::Log),
+            (vec![0.0, 1.0, 2.0], Scale::Log),
+            (vec![2.0, 1.0, -1.0], Scale::Log),
+            (vec![2.0, f64::NAN, 1.0], Scale::Linear),
+        ] {
+            let expected = check_series("f", "s", &values, scale).expect_err("refused");
+            let got = check(&values, scale).expect_err("refused");
+            assert_eq!(
+                std::mem::discriminant(&got),
+                std::mem::discriminant(&expected),
+                "{values:?}"
+            );
+        }
     }
 
     /// A series is checked as its values are one by one, the first offender deciding.

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use crate::describe::{mean_of, variance_about};
 use crate::error::{StatsError, check_finite};
-use crate::radix::{is_sorted, sort_in_place};
+use crate::radix::{sort_in_place, sum_if_sorted};
 
 /// A non-empty set of finite observations.
 ///
@@ -16,14 +16,18 @@ use crate::radix::{is_sorted, sort_in_place};
 ///
 /// Its mean and variance are computed the first time any statistic asks for them, and kept: a
 /// summary and a comparison read them several times (the sd, the CV, the interval of the mean,
-/// Welch's test, Cohen's d), and each computation walks every value twice, in order.
+/// Welch's test, Cohen's d), and each computation walks every value twice, in order. An
+/// [`unordered`](Self::unordered) sample whose values come sorted has its mean from the pass
+/// that checks their order.
 #[derive(Debug, Clone)]
 pub struct Sample {
     /// `None` for a sample without a recorded order.
     recorded: Option<Vec<f64>>,
     sorted: Vec<f64>,
-    /// The mean of [`Sample::values`] (unclamped) and their variance (`None` below two values).
-    moments: OnceLock<(f64, Option<f64>)>,
+    /// The mean of [`Sample::values`] (unclamped).
+    mean: OnceLock<f64>,
+    /// Their variance (`None` below two values).
+    variance: OnceLock<Option<f64>>,
 }
 
 /// Two samples are equal when their values are, in the same order.
@@ -54,7 +58,8 @@ impl Sample {
         Ok(Self {
             recorded: Some(values),
             sorted,
-            moments: OnceLock::new(),
+            mean: OnceLock::new(),
+            variance: OnceLock::new(),
         })
     }
 
@@ -72,18 +77,23 @@ impl Sample {
         if values.is_empty() {
             return Err(StatsError::Empty);
         }
-        // Pooled values often come sorted: then one pass checks both (a NaN is never found in
-        // order, and values in order between two finite ends are finite).
+        // Pooled values often come sorted: then one pass checks both, and sums them for the
+        // mean (a NaN is never found in order, and values in order between two finite ends are
+        // finite).
         let mut sorted = values;
         let ends_finite = sorted[0].is_finite() && sorted[sorted.len() - 1].is_finite();
-        if !(ends_finite && is_sorted(&sorted)) {
+        let mean = if let Some(sum) = ends_finite.then(|| sum_if_sorted(&sorted)).flatten() {
+            OnceLock::from(sum / sorted.len() as f64)
+        } else {
             check_finite(&sorted)?;
             sort_in_place(&mut sorted);
-        }
+            OnceLock::new()
+        };
         Ok(Self {
             recorded: None,
             sorted,
-            moments: OnceLock::new(),
+            mean,
+            variance: OnceLock::new(),
         })
     }
 
@@ -111,14 +121,12 @@ impl Sample {
     /// The mean of the values, summed in their order and not clamped to their range, and their
     /// variance with divisor `n - 1` about that mean (`None` for a single value): computed once.
     pub(crate) fn raw_moments(&self) -> (f64, Option<f64>) {
-        *self.moments.get_or_init(|| {
-            let values = self.values();
-            let mean = mean_of(values);
-            (
-                mean,
-                (values.len() >= 2).then(|| variance_about(values, mean)),
-            )
-        })
+        let values = self.values();
+        let mean = *self.mean.get_or_init(|| mean_of(values));
+        let variance = *self
+            .variance
+            .get_or_init(|| (values.len() >= 2).then(|| variance_about(values, mean)));
+        (mean, variance)
     }
 
     /// The smallest value.

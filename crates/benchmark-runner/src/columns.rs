@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 
 use shared_protocol::EngineId;
 
-use crate::metrics::{LabelIx, MetricSamples, Request};
+use crate::metrics::{IdSpan, LabelIx, MetricSamples, Request};
 use crate::store::{self, SampleRow};
 
 mod gaps;
@@ -198,9 +198,7 @@ impl Columns {
                     for (rows, &ix) in rows.iter_mut().zip(map) {
                         requests[ix as usize].extend(rows.drain(..).map(|mut r| {
                             r.label = ix;
-                            if let Some((start, _)) = &mut r.ids {
-                                *start += ids_offset;
-                            }
+                            r.ids = r.ids.map(|span| span.shifted(*ids_offset));
                             r
                         }));
                     }
@@ -254,10 +252,10 @@ impl Columns {
         self.requests[request.label as usize].push(request);
     }
 
-    fn push_ids(&mut self, ids: &[u32]) -> (usize, u32) {
+    fn push_ids(&mut self, ids: &[u32]) -> IdSpan {
         let start = self.ids.len();
         self.ids.extend(ids);
-        (start, u32::try_from(ids.len()).unwrap_or(u32::MAX))
+        IdSpan::new(start, u32::try_from(ids.len()).unwrap_or(u32::MAX))
     }
 
     fn label_ix(&mut self, label: &str, engine: EngineId) -> LabelIx {
@@ -322,8 +320,8 @@ impl Columns {
         if self.ids_dropped {
             return None;
         }
-        let (start, len) = request.ids?;
-        Some(self.ids.get(start, len as usize))
+        let span = request.ids?;
+        Some(self.ids.get(span.start(), span.len() as usize))
     }
 
     /// Takes `label`'s pooled inter-token gaps (milliseconds, successful measured requests),

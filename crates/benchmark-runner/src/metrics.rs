@@ -36,6 +36,10 @@ const NS_PER_S: f64 = 1e9;
 pub type LabelIx = u32;
 
 /// One request of a run, as the summary reads it.
+///
+/// Kept small (184 bytes): a million of them are held through a summary. What most requests
+/// lack is boxed (a failure, device-clock figures, reasoning figures), read through
+/// [`Request::outcome`] and the device accessors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     pub label: LabelIx,
@@ -43,7 +47,8 @@ pub struct Request {
     pub repetition: u32,
     pub request_id: u64,
     pub phase: Phase,
-    pub outcome: Outcome,
+    /// The outcome when it is not [`Outcome::Ok`] (see [`Request::outcome`]).
+    pub(crate) failure: Option<Box<Outcome>>,
     pub start_mono_ns: u64,
     pub scheduled_mono_ns: Option<u64>,
     pub prefill_ns: Option<u64>,
@@ -57,18 +62,60 @@ pub struct Request {
     pub completion_tokens: u32,
     pub completion_tokens_source: TokenSource,
     pub token_counts: TokenCounts,
-    pub device_clock: Option<DeviceClockKind>,
-    pub prefill_device_ns: Option<u64>,
-    /// The sample's `decode_device_ns`, folded.
-    pub decode_device: Option<DecodeDevice>,
+    /// The sample's device-clock figures, when it has any (see [`Request::device_clock`]).
+    pub(crate) device: Option<Box<RequestDevice>>,
     pub finish_reason: Option<FinishReason>,
-    /// The sample's reasoning figures, when the reply reasoned (boxed: most replies do not,
-    /// and a million requests then keep 24 MB less).
+    /// The sample's reasoning figures, when the reply reasoned (boxed: most replies do not).
     pub reasoning: Option<Box<RequestReasoning>>,
-    /// Where the generated ids sit in the arena (start, length), when the sample has them.
-    pub(crate) ids: Option<(usize, u32)>,
+    /// Where the generated ids sit in the arena, when the sample has them.
+    pub(crate) ids: Option<IdSpan>,
     /// Failed attempts before this one (served engines with `--retries`): 0 for a first attempt.
     pub retry: u32,
+}
+
+// A million requests are held through a summary: a field added inline costs a megabyte per byte.
+const _: () = assert!(std::mem::size_of::<Request>() <= 184);
+
+/// A request's device-clock figures (the sample's `device_clock`, `prefill_device_ns` and
+/// `decode_device_ns`, folded), held apart from the request: only workers timing on a device
+/// record them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RequestDevice {
+    pub clock: Option<DeviceClockKind>,
+    pub prefill_ns: Option<u64>,
+    pub decode: Option<DecodeDevice>,
+}
+
+/// Where a request's generated ids sit in its [`crate::columns::Columns`]' arena: the first
+/// id's index (kept plus one, so that an absent span takes no room of its own) and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IdSpan {
+    start_plus_one: std::num::NonZeroU64,
+    len: u32,
+}
+
+impl IdSpan {
+    pub(crate) fn new(start: usize, len: u32) -> IdSpan {
+        let start = u64::try_from(start).expect("an arena index fits 64 bits");
+        IdSpan {
+            start_plus_one: std::num::NonZeroU64::MIN.saturating_add(start),
+            len,
+        }
+    }
+
+    /// The first id's index in the arena.
+    pub(crate) fn start(self) -> usize {
+        (self.start_plus_one.get() - 1) as usize
+    }
+
+    pub(crate) fn len(self) -> u32 {
+        self.len
+    }
+
+    /// The same span moved `by` ids further into the arena.
+    pub(crate) fn shifted(self, by: usize) -> IdSpan {
+        IdSpan::new(self.start() + by, self.len)
+    }
 }
 
 /// A reasoning reply's figures as the summary reads them (the sample's
@@ -119,13 +166,13 @@ impl DecodeDevice {
 impl Request {
     /// `sample` as a request of label `label` (no ids: those live in a [`crate::columns::Columns`]).
     pub fn of(label: LabelIx, engine: EngineId, repetition: u32, sample: &Sample) -> Request {
-        Request {
+        let mut request = Request {
             label,
             engine,
             repetition,
             request_id: sample.request_id,
             phase: sample.phase,
-            outcome: sample.outcome.clone(),
+            failure: None,
             start_mono_ns: sample.start_mono_ns,
             scheduled_mono_ns: sample.scheduled_mono_ns,
             prefill_ns: sample.prefill_ns,
@@ -137,9 +184,7 @@ impl Request {
             completion_tokens: sample.completion_tokens,
             completion_tokens_source: sample.completion_tokens_source,
             token_counts: sample.token_counts,
-            device_clock: sample.device_clock,
-            prefill_device_ns: sample.prefill_device_ns,
-            decode_device: sample.decode_device_ns.as_deref().map(DecodeDevice::of),
+            device: None,
             finish_reason: sample.finish_reason,
             reasoning: sample
                 .reasoning
@@ -147,12 +192,53 @@ impl Request {
                 .map(|r| Box::new(RequestReasoning::of(r))),
             retry: sample.retry,
             ids: None,
-        }
+        };
+        request.set_outcome(sample.outcome.clone());
+        request.set_device(RequestDevice {
+            clock: sample.device_clock,
+            prefill_ns: sample.prefill_device_ns,
+            decode: sample.decode_device_ns.as_deref().map(DecodeDevice::of),
+        });
+        request
     }
 
     /// A successful measured request: what every statistic is computed over.
     pub fn is_ok_measured(&self) -> bool {
-        self.phase == Phase::Measure && self.outcome.is_ok()
+        self.phase == Phase::Measure && self.outcome().is_ok()
+    }
+
+    /// How the request ended.
+    pub fn outcome(&self) -> &Outcome {
+        self.failure.as_deref().unwrap_or(&Outcome::Ok)
+    }
+
+    pub fn set_outcome(&mut self, outcome: Outcome) {
+        self.failure = (!outcome.is_ok()).then(|| Box::new(outcome));
+    }
+
+    /// The device clock its device figures were taken on, when it has any.
+    pub fn device_clock(&self) -> Option<DeviceClockKind> {
+        self.device.as_ref()?.clock
+    }
+
+    /// The sample's `prefill_device_ns`.
+    pub fn prefill_device_ns(&self) -> Option<u64> {
+        self.device.as_ref()?.prefill_ns
+    }
+
+    /// The sample's `decode_device_ns`, folded.
+    pub fn decode_device(&self) -> Option<DecodeDevice> {
+        self.device.as_ref()?.decode
+    }
+
+    /// Its device figures, all of them (none held apart when none is present).
+    pub fn set_device(&mut self, device: RequestDevice) {
+        self.device = (device != RequestDevice::default()).then(|| Box::new(device));
+    }
+
+    /// Its device figures, to be set one by one (held apart from here on).
+    pub(crate) fn device_mut(&mut self) -> &mut RequestDevice {
+        self.device.get_or_insert_with(Box::default)
     }
 }
 
@@ -217,8 +303,8 @@ pub fn gap_ms(ns: u64) -> f64 {
 /// `prefill_ns` is then present) and from the start mark otherwise, when `prefill_device_ns`
 /// already spans start to first token.
 pub fn device_ttft_ms(s: &Request) -> Option<f64> {
-    let prefill = s.prefill_device_ns?;
-    let first_gap = s.decode_device?.first_ns?;
+    let prefill = s.prefill_device_ns()?;
+    let first_gap = s.decode_device()?.first_ns?;
     let ns = if s.prefill_ns.is_some() {
         prefill + first_gap
     } else {
@@ -232,7 +318,7 @@ pub fn device_ttft_ms(s: &Request) -> Option<f64> {
 /// previous token where the engine marks no step starts; the pass that produced end-of-sequence
 /// included, as in the host's end-to-end time), over `completion_tokens - 1`.
 pub fn device_tpot_ms(s: &Request) -> Option<f64> {
-    let gaps = s.decode_device?;
+    let gaps = s.decode_device()?;
     if s.completion_tokens < 2 || gaps.rest_len == 0 {
         return None;
     }
@@ -241,7 +327,7 @@ pub fn device_tpot_ms(s: &Request) -> Option<f64> {
 
 /// Device-clock prefill time in milliseconds.
 pub fn device_prefill_ms(s: &Request) -> Option<f64> {
-    s.prefill_device_ns.map(|t| t as f64 / NS_PER_MS)
+    s.prefill_device_ns().map(|t| t as f64 / NS_PER_MS)
 }
 
 /// Schedule lag (actual minus intended send time) in milliseconds, for open-loop runs.

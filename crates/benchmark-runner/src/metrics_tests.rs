@@ -90,3 +90,62 @@ fn prefill_prefers_the_engine_mark() {
     s.prefill_ns = Some(10_000_000);
     assert_eq!(prefill_tok_s(&r(&s)), Some(10_000.0));
 }
+
+#[test]
+fn failures_and_device_figures_are_held_apart_and_given_back_as_recorded() {
+    use shared_protocol::{DeviceClockKind, FailureKind};
+    let plain = r(&sample(10, 16, 4));
+    assert_eq!(plain.outcome(), &Outcome::Ok);
+    assert!(plain.is_ok_measured());
+    assert_eq!(
+        (
+            plain.device_clock(),
+            plain.prefill_device_ns(),
+            plain.decode_device()
+        ),
+        (None, None, None)
+    );
+    // Nothing held apart for what most requests lack.
+    assert!(plain.failure.is_none() && plain.device.is_none());
+
+    let failed = Outcome::Failed {
+        kind: FailureKind::HttpStatus,
+        message: "busy".to_owned(),
+        http_status: Some(503),
+    };
+    let mut s = sample(10, 16, 4);
+    s.outcome = failed.clone();
+    s.device_clock = Some(DeviceClockKind::CudaEvent);
+    s.prefill_device_ns = Some(7);
+    s.decode_device_ns = Some(vec![3, 4, 5]);
+    let request = r(&s);
+    assert_eq!(request.outcome(), &failed);
+    assert!(!request.is_ok_measured());
+    assert_eq!(request.device_clock(), Some(DeviceClockKind::CudaEvent));
+    assert_eq!(request.prefill_device_ns(), Some(7));
+    assert_eq!(request.decode_device(), Some(DecodeDevice::of(&[3, 4, 5])));
+
+    // One device figure alone is kept, and an outcome set back to ok frees the failure.
+    let mut one = r(&sample(10, 16, 4));
+    one.device_mut().prefill_ns = Some(9);
+    assert_eq!(
+        (one.device_clock(), one.prefill_device_ns()),
+        (None, Some(9))
+    );
+    let mut healed = request.clone();
+    healed.set_outcome(Outcome::Ok);
+    assert!(healed.failure.is_none() && healed.is_ok_measured());
+}
+
+#[test]
+fn an_id_span_keeps_its_start_and_length_and_moves_along_the_arena() {
+    let span = IdSpan::new(0, 0);
+    assert_eq!((span.start(), span.len()), (0, 0));
+    let span = IdSpan::new(40, 64).shifted(1_000);
+    assert_eq!((span.start(), span.len()), (1_040, 64));
+    // An absent span takes no room beside a present one.
+    assert_eq!(
+        std::mem::size_of::<Option<IdSpan>>(),
+        std::mem::size_of::<IdSpan>()
+    );
+}

@@ -11,9 +11,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
-use crate::data::{check_series, extent, no_data};
+use crate::data::{checked_sorted, extent, no_data};
 use crate::frame::{DrawError, Grid, Mesh, plane, text};
-use crate::kde::{curve, quantile, silverman_bandwidth, sorted};
+use crate::kde::{curve, quantile, silverman_bandwidth};
 use crate::palette::{self, MUTED};
 use crate::{Chart, FigureMeta, Quantity, ReportError, Scale, Series};
 
@@ -35,8 +35,8 @@ pub fn box_violin(
 ) -> Result<Chart, ReportError> {
     let mut groups = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        check_series(&meta.title, &one.label, &one.values, Scale::Linear)?;
-        groups.push(Group::new(&one.label, &one.values));
+        let values = checked_sorted(&meta.title, &one.label, &one.values, Scale::Linear)?;
+        groups.push(Group::of_sorted(&one.label, &values));
     }
     if groups.is_empty() {
         return Err(no_data(&meta.title));
@@ -76,16 +76,21 @@ struct Group {
 }
 
 impl Group {
+    #[cfg(test)]
     fn new(label: &str, values: &[f64]) -> Self {
-        let s = sorted(values);
-        let (q1, median, q3) = (quantile(&s, 0.25), quantile(&s, 0.5), quantile(&s, 0.75));
+        Self::of_sorted(label, &crate::kde::sorted(values))
+    }
+
+    /// The group of `s`, values sorted ascending.
+    fn of_sorted(label: &str, s: &[f64]) -> Self {
+        let (q1, median, q3) = (quantile(s, 0.25), quantile(s, 0.5), quantile(s, 0.75));
         let fence = 1.5 * (q3 - q1);
         let inside = |v: &&f64| **v >= q1 - fence && **v <= q3 + fence;
         let low = s.iter().find(inside).copied().unwrap_or(q1);
         let high = s.iter().rev().find(inside).copied().unwrap_or(q3);
         let outliers: Vec<f64> = s.iter().filter(|v| !inside(v)).copied().collect();
         let violin =
-            silverman_bandwidth(&s).map(|h| curve(&s, h, s[0], s[s.len() - 1], VIOLIN_POINTS));
+            silverman_bandwidth(s).map(|h| curve(s, h, s[0], s[s.len() - 1], VIOLIN_POINTS));
         Self {
             label: label.to_owned(),
             n: s.len(),

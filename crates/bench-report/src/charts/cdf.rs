@@ -13,9 +13,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
-use crate::data::{check_series, extent, no_data};
+use crate::data::{checked_sorted, extent, no_data};
 use crate::frame::{DrawError, Mesh, legend, plane, text};
-use crate::kde::{quantile, sorted};
+use crate::kde::quantile;
 use crate::palette::{self, MUTED};
 use crate::{Axis, Chart, FigureMeta, ReportError, Series};
 
@@ -31,11 +31,11 @@ const TAIL_PER_DECADE: usize = 4;
 pub fn latency_cdf(meta: &FigureMeta, series: &[Series], x: &Axis) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        check_series(&meta.title, &one.label, &one.values, x.scale)?;
+        let values = checked_sorted(&meta.title, &one.label, &one.values, x.scale)?;
         kept.push(CdfLine {
             label: one.label.clone(),
-            n: one.values.len(),
-            steps: steps(&sorted(&one.values)),
+            n: values.len(),
+            steps: steps(&values),
         });
     }
     if kept.is_empty() {

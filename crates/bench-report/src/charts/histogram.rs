@@ -11,7 +11,7 @@ use plotters::style::Color;
 
 use crate::axis::AxisCoord;
 use crate::charts::Plot;
-use crate::data::{check_series, no_data};
+use crate::data::{checked_sorted, no_data};
 use crate::frame::{DrawError, Mesh, legend, legend_room, plane};
 use crate::kde::{curve, quantile, silverman_bandwidth, sorted};
 use crate::{Chart, FigureMeta, Quantity, ReportError, Scale, Series, format, palette};
@@ -29,8 +29,8 @@ pub fn histogram_kde(
 ) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        check_series(&meta.title, &one.label, &one.values, Scale::Linear)?;
-        kept.push((one.label.clone(), sorted(&one.values).into_owned()));
+        let values = checked_sorted(&meta.title, &one.label, &one.values, Scale::Linear)?;
+        kept.push((one.label.clone(), values.into_owned()));
     }
     if kept.is_empty() {
         return Err(no_data(&meta.title));

@@ -15,7 +15,7 @@ use shared_protocol::{
     DeviceClockKind, EngineId, FinishReason, Outcome, Phase, TokenCounts, TokenSource,
 };
 
-use crate::metrics::{DecodeDevice, Request, RequestReasoning};
+use crate::metrics::{DecodeDevice, Request, RequestDevice, RequestReasoning};
 
 /// A line's fields as [`super::Columns`] keeps them; its per-token arrays are in [`Arrays`].
 #[derive(Debug, Clone, PartialEq)]
@@ -103,35 +103,40 @@ pub(super) fn read_with_serde<'a>(
     arrays.itl = w.itl_ns;
     let has_ids = w.output_token_ids.is_some();
     arrays.ids = w.output_token_ids.unwrap_or_default();
+    let mut request = Request {
+        label: 0,
+        engine: w.engine,
+        repetition: w.repetition,
+        request_id: w.request_id,
+        phase: w.phase,
+        failure: None,
+        start_mono_ns: w.start_mono_ns,
+        scheduled_mono_ns: w.scheduled_mono_ns,
+        prefill_ns: w.prefill_ns,
+        ttft_ns: w.ttft_ns,
+        e2e_ns: w.e2e_ns,
+        itl_sum_ns: 0,
+        prompt_tokens: w.prompt_tokens,
+        prompt_tokens_source: w.prompt_tokens_source,
+        completion_tokens: w.completion_tokens,
+        completion_tokens_source: w.completion_tokens_source,
+        token_counts: w.token_counts,
+        device: None,
+        finish_reason: w.finish_reason,
+        reasoning: w.reasoning,
+        ids: None,
+        retry: w.retry,
+    };
+    request.set_outcome(w.outcome);
+    request.set_device(RequestDevice {
+        clock: w.device_clock,
+        prefill_ns: w.prefill_device_ns,
+        decode: w.decode_device_ns.as_deref().map(DecodeDevice::of),
+    });
     Ok(Row {
         label: w.label,
         has_ids,
-        request: Request {
-            label: 0,
-            engine: w.engine,
-            repetition: w.repetition,
-            request_id: w.request_id,
-            phase: w.phase,
-            outcome: w.outcome,
-            start_mono_ns: w.start_mono_ns,
-            scheduled_mono_ns: w.scheduled_mono_ns,
-            prefill_ns: w.prefill_ns,
-            ttft_ns: w.ttft_ns,
-            e2e_ns: w.e2e_ns,
-            itl_sum_ns: 0,
-            prompt_tokens: w.prompt_tokens,
-            prompt_tokens_source: w.prompt_tokens_source,
-            completion_tokens: w.completion_tokens,
-            completion_tokens_source: w.completion_tokens_source,
-            token_counts: w.token_counts,
-            device_clock: w.device_clock,
-            prefill_device_ns: w.prefill_device_ns,
-            decode_device: w.decode_device_ns.as_deref().map(DecodeDevice::of),
-            finish_reason: w.finish_reason,
-            reasoning: w.reasoning,
-            ids: None,
-            retry: w.retry,
-        },
+        request,
     })
 }
 

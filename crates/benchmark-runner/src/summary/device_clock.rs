@@ -30,9 +30,9 @@ pub fn device_clock_figures(ok: &[&Request]) -> Option<DeviceClockFigures> {
     let timed: Vec<&Request> = ok
         .iter()
         .copied()
-        .filter(|s| s.device_clock.is_some())
+        .filter(|s| s.device_clock().is_some())
         .collect();
-    let clock = timed.first()?.device_clock?;
+    let clock = timed.first()?.device_clock()?;
     let over = |f: Figure| stat(timed.iter().filter_map(|s| f(s)).collect());
     let paired = |host: Figure, device: Figure| {
         stat(

@@ -37,7 +37,7 @@ pub(super) fn summarize_engine(
     let ok: Vec<&Request> = measured
         .iter()
         .copied()
-        .filter(|r| r.outcome.is_ok())
+        .filter(|r| r.outcome().is_ok())
         .collect();
     let of = |m: Metric| metrics.get(m).map(summarize);
     let plan = &manifest.plan;

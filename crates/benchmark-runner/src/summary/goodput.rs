@@ -31,7 +31,7 @@ pub fn goodput(slo: &BTreeMap<SloMetric, f64>, rows: &[&Request], wall_s: f64) -
         .filter(|r| r.phase == shared_protocol::Phase::Measure)
         .collect();
     let meets = |s: &Request| {
-        s.outcome.is_ok()
+        s.outcome().is_ok()
             && slo
                 .iter()
                 .all(|(metric, &limit)| metric.value(s).is_some_and(|v| v <= limit))

@@ -80,10 +80,10 @@ pub fn counts(
         if r.retry > 0 {
             counts.retried += 1;
         }
-        if r.retry > 0 || !r.outcome.is_ok() {
+        if r.retry > 0 || !r.outcome().is_ok() {
             first_failed += 1;
         }
-        if let Outcome::Failed { kind, .. } = &r.outcome {
+        if let Outcome::Failed { kind, .. } = r.outcome() {
             counts.failed += 1;
             *counts
                 .failed_by_reason

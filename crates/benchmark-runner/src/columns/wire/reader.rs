@@ -331,9 +331,9 @@ impl<'a> Reader<'a> {
             5 => {
                 const OK: &[u8] = br#"{"status":"ok"}"#;
                 if self.literal(OK) {
-                    r.outcome = Outcome::Ok;
+                    r.set_outcome(Outcome::Ok);
                 } else {
-                    r.outcome = self.serde()?;
+                    r.set_outcome(self.serde()?);
                 }
             }
             6 => r.start_mono_ns = self.uint()?,
@@ -365,16 +365,24 @@ impl<'a> Reader<'a> {
             }
             17 => {
                 let last = &mut arrays.last.device_clock;
-                r.device_clock = self.nullable(|reader| reader.variant(last))?;
+                if let Some(clock) = self.nullable(|reader| reader.variant(last))? {
+                    r.device_mut().clock = Some(clock);
+                }
             }
-            18 => r.prefill_device_ns = self.nullable(Self::uint)?,
+            18 => {
+                if let Some(ns) = self.nullable(Self::uint)? {
+                    r.device_mut().prefill_ns = Some(ns);
+                }
+            }
             19 => {
                 let device = &mut arrays.device;
                 device.clear();
-                r.decode_device = self.nullable(|reader| {
+                if let Some(decode) = self.nullable(|reader| {
                     reader.array(device)?;
                     Some(DecodeDevice::of(device))
-                })?;
+                })? {
+                    r.device_mut().decode = Some(decode);
+                }
             }
             20 => {
                 let last = &mut arrays.last.finish_reason;
