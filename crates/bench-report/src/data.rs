@@ -14,6 +14,10 @@ pub struct Series<'a> {
     pub label: String,
     /// The measured values, in the unit of the figure's axis.
     pub values: Cow<'a, [f64]>,
+    /// The sample whose sorted values `values` borrows, for a series made by
+    /// [`Series::of_sample`]: they are finite and in order, and need no check of their own.
+    #[serde(skip)]
+    sample: Option<&'a bench_stats::Sample>,
 }
 
 impl<'a> Series<'a> {
@@ -22,7 +26,24 @@ impl<'a> Series<'a> {
         Self {
             label: label.into(),
             values: values.into(),
+            sample: None,
         }
+    }
+
+    /// A series labelled `label` of `sample`'s values, sorted (borrowed, not copied). A figure
+    /// takes them as they are: a sample's values are finite, and these are in order.
+    pub fn of_sample(label: impl Into<String>, sample: &'a bench_stats::Sample) -> Self {
+        Self {
+            label: label.into(),
+            values: Cow::Borrowed(sample.sorted()),
+            sample: Some(sample),
+        }
+    }
+
+    /// Whether its values are still the sorted values of the sample it was made of.
+    pub(crate) fn of_sorted_sample(&self) -> bool {
+        self.sample
+            .is_some_and(|s| std::ptr::eq(self.values.as_ref(), s.sorted()))
     }
 }
 
@@ -106,18 +127,24 @@ pub(crate) fn check_series(
 }
 
 /// A series' values checked as [`check_series`] checks them, and sorted ascending (by
-/// `f64::total_cmp`). Values that come sorted are borrowed and checked in one pass: in order
-/// between two finite ends they are all finite, and on a log axis all positive when the first
-/// is. Others are checked, then sorted into a copy.
+/// `f64::total_cmp`). A sample's sorted values ([`Series::of_sample`]) are borrowed as they are
+/// (on a log axis, once the first is found positive). Other values that come sorted are
+/// borrowed and checked in one pass: in order between two finite ends they are all finite, and
+/// on a log axis all positive when the first is. Others are checked, then sorted into a copy.
 pub(crate) fn checked_sorted<'v>(
     figure: &str,
-    series: &str,
-    values: &'v [f64],
+    series: &'v Series<'_>,
     scale: Scale,
 ) -> Result<Cow<'v, [f64]>, ReportError> {
+    let values: &'v [f64] = &series.values;
     let (Some(&first), Some(&last)) = (values.first(), values.last()) else {
         return Ok(Cow::Borrowed(values));
     };
+    // A sample's sorted values need no pass at all.
+    if series.of_sorted_sample() && (scale == Scale::Linear || first > 0.0) {
+        return Ok(Cow::Borrowed(values));
+    }
+    let series = series.label.as_str();
     if first.is_finite()
         && last.is_finite()
         && (scale == Scale::Linear || first > 0.0)
@@ -169,8 +196,8 @@ mod tests {
     #[test]
     fn a_series_checked_and_sorted_is_refused_or_ordered_as_its_values_are() {
         let check = |values: &[f64], scale| {
-            checked_sorted("f", "s", values, scale)
-                .map(|v| (v.to_vec(), matches!(v, Cow::Borrowed(_))))
+            let series = Series::new("s", values);
+            checked_sorted("f", &series, scale).map(|v| (v.to_vec(), matches!(v, Cow::Borrowed(_))))
         };
         assert_eq!(
             check(&[1.0, 2.0, 2.0], Scale::Log).unwrap(),
@@ -197,6 +224,30 @@ mod tests {
                 "{values:?}"
             );
         }
+    }
+
+    /// A sample's sorted values are taken as they are, and refused on a log axis from a value
+    /// that is not positive; once replaced, a series' values are checked again.
+    #[test]
+    fn a_series_of_a_sample_is_taken_as_it_is_while_it_holds_the_sample_s_values() {
+        let sample = bench_stats::Sample::new(vec![3.0, 1.0, 2.0]).expect("a sample");
+        let series = Series::of_sample("s", &sample);
+        assert!(series.of_sorted_sample());
+        let taken = checked_sorted("f", &series, Scale::Log).expect("positive and in order");
+        assert!(matches!(taken, Cow::Borrowed(v) if std::ptr::eq(v, sample.sorted())));
+        let at_zero = bench_stats::Sample::new(vec![0.0, 1.0]).expect("a sample");
+        assert!(matches!(
+            checked_sorted("f", &Series::of_sample("s", &at_zero), Scale::Log),
+            Err(ReportError::NonPositiveOnLog { .. })
+        ));
+        // Values replaced after the series was made are no longer the sample's.
+        let mut replaced = Series::of_sample("s", &sample);
+        replaced.values = Cow::Owned(vec![1.0, f64::NAN]);
+        assert!(!replaced.of_sorted_sample());
+        assert!(matches!(
+            checked_sorted("f", &replaced, Scale::Linear),
+            Err(ReportError::NonFinite { .. })
+        ));
     }
 
     /// A series is checked as its values are one by one, the first offender deciding.

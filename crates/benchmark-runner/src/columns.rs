@@ -29,7 +29,6 @@ use crate::store::{self, SampleRow};
 
 mod gaps;
 mod ids;
-mod pages;
 mod widening;
 mod wire;
 

@@ -96,9 +96,12 @@ pub(crate) struct IdSpan {
 
 impl IdSpan {
     pub(crate) fn new(start: usize, len: u32) -> IdSpan {
-        let start = u64::try_from(start).expect("an arena index fits 64 bits");
+        let start_plus_one = u64::try_from(start)
+            .ok()
+            .and_then(|start| std::num::NonZeroU64::MIN.checked_add(start))
+            .expect("an arena index below 2^64 - 1");
         IdSpan {
-            start_plus_one: std::num::NonZeroU64::MIN.saturating_add(start),
+            start_plus_one,
             len,
         }
     }
@@ -212,6 +215,7 @@ impl Request {
         self.failure.as_deref().unwrap_or(&Outcome::Ok)
     }
 
+    /// Sets how the request ended: a failure is held apart, and an ok outcome takes no room.
     pub fn set_outcome(&mut self, outcome: Outcome) {
         self.failure = (!outcome.is_ok()).then(|| Box::new(outcome));
     }

@@ -35,7 +35,7 @@ pub fn box_violin(
 ) -> Result<Chart, ReportError> {
     let mut groups = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        let values = checked_sorted(&meta.title, &one.label, &one.values, Scale::Linear)?;
+        let values = checked_sorted(&meta.title, one, Scale::Linear)?;
         groups.push(Group::of_sorted(&one.label, &values));
     }
     if groups.is_empty() {

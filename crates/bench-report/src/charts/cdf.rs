@@ -31,7 +31,7 @@ const TAIL_PER_DECADE: usize = 4;
 pub fn latency_cdf(meta: &FigureMeta, series: &[Series], x: &Axis) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        let values = checked_sorted(&meta.title, &one.label, &one.values, x.scale)?;
+        let values = checked_sorted(&meta.title, one, x.scale)?;
         kept.push(CdfLine {
             label: one.label.clone(),
             n: values.len(),

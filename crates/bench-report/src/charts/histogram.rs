@@ -29,7 +29,7 @@ pub fn histogram_kde(
 ) -> Result<Chart, ReportError> {
     let mut kept = Vec::new();
     for one in series.iter().filter(|s| !s.values.is_empty()) {
-        let values = checked_sorted(&meta.title, &one.label, &one.values, Scale::Linear)?;
+        let values = checked_sorted(&meta.title, one, Scale::Linear)?;
         kept.push((one.label.clone(), values.into_owned()));
     }
     if kept.is_empty() {

@@ -196,7 +196,6 @@ where
     // Every kept gap is below the window or above it.
     let below = kept.partition_point(|&g| g.into() < counted.start);
     let mut ms = vec![0.0; kept.len() + counted.total];
-    super::pages::prefault(&mut ms);
     let (low, rest) = ms.split_at_mut(below);
     for (m, &g) in low.iter_mut().zip(&kept[..below]) {
         *m = gap_ms(g.into());

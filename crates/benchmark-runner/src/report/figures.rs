@@ -155,17 +155,14 @@ fn latency_figures(
     meta: &dyn Fn(&str) -> FigureMeta,
     out: &mut Vec<Figure>,
 ) {
-    // The sorted values: these figures need no request order, and sorted input costs their own
-    // sorting a single pass.
+    // The samples' sorted values: these figures need no request order, and take a sample's
+    // sorted values as they are (no pass to check or sort them).
     let series = |metric: Metric| -> Vec<Series<'_>> {
         labels
             .iter()
-            .map(|l| {
-                let values = metrics
-                    .get(l)
-                    .and_then(|m| m.get(metric))
-                    .map_or(&[][..], bench_stats::Sample::sorted);
-                Series::new(l.clone(), values)
+            .map(|l| match metrics.get(l).and_then(|m| m.get(metric)) {
+                Some(sample) => Series::of_sample(l.clone(), sample),
+                None => Series::new(l.clone(), &[][..]),
             })
             .collect()
     };
