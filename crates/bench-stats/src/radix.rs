@@ -107,15 +107,15 @@ pub fn is_sorted(values: &[f64]) -> bool {
 }
 
 /// The values of a block checked at once by [`is_sorted`].
-const SORTED_BLOCK: usize = 2048;
+pub(crate) const SORTED_BLOCK: usize = 2048;
 
 /// Whether `previous` and the values of `block` (not empty) are in ascending total order: the
-/// step [`is_sorted`] and [`sum_if_sorted`] take for each block.
+/// step [`is_sorted`] and [`crate::describe::sum_if_sorted`] take for each block.
 #[allow(
     clippy::needless_bitwise_bool,
     reason = "a branch-free step is what lets the loop vectorise"
 )]
-fn block_in_order(previous: f64, block: &[f64]) -> bool {
+pub(crate) fn block_in_order(previous: f64, block: &[f64]) -> bool {
     // The pair across the blocks' boundary, then the block's own.
     let start = (previous <= block[0], previous == 0.0);
     let (ascending, zero) = block
@@ -129,26 +129,6 @@ fn block_in_order(previous: f64, block: &[f64]) -> bool {
             || std::iter::once(&previous)
                 .chain(block)
                 .is_sorted_by(|a, b| a.total_cmp(b).is_le()))
-}
-
-/// The sum of `values` in their order ([`crate::describe::add_in_order`] from `-0.0`, bit for
-/// bit what [`crate::describe::mean_of`] sums), when they are in ascending order as
-/// [`is_sorted`] has it; `None` when they are not.
-///
-/// One pass does both: the additions, one after another, take several cycles each, and the
-/// block's check beside them reads values already in cache, where a check of its own reads
-/// them all from memory once more (a pooled metric's values are hundreds of megabytes).
-pub(crate) fn sum_if_sorted(values: &[f64]) -> Option<f64> {
-    let mut sum = -0.0;
-    let mut previous = *values.first()?;
-    for block in values.chunks(SORTED_BLOCK) {
-        if !block_in_order(previous, block) {
-            return None;
-        }
-        sum = crate::describe::add_in_order(sum, block);
-        previous = block[block.len() - 1];
-    }
-    Some(sum)
 }
 
 /// The digit of `value`'s key at `shift` (its lowest bit) for `B` buckets.
@@ -351,46 +331,6 @@ mod tests {
         assert!(!is_sorted(&[1.0, f64::NAN, 2.0]));
         assert!(u32::is_sorted(&[3, 3, 7]));
         assert!(!u64::is_sorted(&[3, 2]));
-    }
-
-    /// Sorted values are summed as `Iterator::sum` sums them, bit for bit, across blocks;
-    /// any descent (inside a block, across two, between the zeros) gives none.
-    #[test]
-    fn a_sum_checked_for_order_is_the_plain_sum_or_none() {
-        let mut rng = ChaCha8Rng::seed_from_u64(8);
-        for n in [1_usize, 2, 2_047, 2_048, 2_049, 10_000] {
-            // Magnitudes far apart, so that the order of the additions shows in the sum.
-            let mut sorted: Vec<f64> = (0..n)
-                .map(|_| rng.random_range(-1e3..1e3) * 10f64.powi(rng.random_range(-9..9)))
-                .collect();
-            sorted.sort_unstable_by(f64::total_cmp);
-            let plain: f64 = sorted.iter().sum();
-            assert_eq!(
-                sum_if_sorted(&sorted).map(f64::to_bits),
-                Some(plain.to_bits())
-            );
-            for at in [1, 2_048, n - 1] {
-                if at == 0 || at >= n {
-                    continue;
-                }
-                let mut descent = sorted.clone();
-                descent.swap(at - 1, at);
-                if descent[at - 1] != descent[at] {
-                    assert_eq!(sum_if_sorted(&descent), None, "n={n} at={at}");
-                }
-            }
-        }
-        assert_eq!(
-            sum_if_sorted(&[-0.0, -0.0]).map(f64::to_bits),
-            Some((-0.0f64).to_bits())
-        );
-        let mut zeros = vec![-0.0; 4_096];
-        zeros[2_048..].fill(0.0);
-        assert_eq!(sum_if_sorted(&zeros), Some(0.0));
-        zeros[2_049] = -0.0;
-        assert_eq!(sum_if_sorted(&zeros), None);
-        assert_eq!(sum_if_sorted(&[1.0, f64::NAN]), None);
-        assert_eq!(sum_if_sorted(&[]), None);
     }
 
     /// A large sort fits in small stacks on every core, as an unoptimised build runs it

@@ -2,9 +2,9 @@
 
 use std::sync::OnceLock;
 
-use crate::describe::{mean_of, variance_about};
+use crate::describe::{mean_of, sum_if_sorted, variance_about};
 use crate::error::{StatsError, check_finite};
-use crate::radix::{sort_in_place, sum_if_sorted};
+use crate::radix::sort_in_place;
 
 /// A non-empty set of finite observations.
 ///

@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 
 use shared_protocol::EngineId;
 
-use crate::metrics::{IdSpan, LabelIx, MetricSamples, Request};
+use crate::metrics::{LabelIx, MetricSamples, Request};
 use crate::store::{self, SampleRow};
 
 mod gaps;
@@ -34,6 +34,7 @@ mod wire;
 
 pub use gaps::GapPool;
 use ids::IdArena;
+pub(crate) use ids::IdSpan;
 pub use ids::Ids;
 
 /// A run's requests (measured and warm-up), with the arrays the summary reads.

@@ -68,7 +68,7 @@ pub struct Request {
     /// The sample's reasoning figures, when the reply reasoned (boxed: most replies do not).
     pub reasoning: Option<Box<RequestReasoning>>,
     /// Where the generated ids sit in the arena, when the sample has them.
-    pub(crate) ids: Option<IdSpan>,
+    pub(crate) ids: Option<crate::columns::IdSpan>,
     /// Failed attempts before this one (served engines with `--retries`): 0 for a first attempt.
     pub retry: u32,
 }
@@ -84,41 +84,6 @@ pub struct RequestDevice {
     pub clock: Option<DeviceClockKind>,
     pub prefill_ns: Option<u64>,
     pub decode: Option<DecodeDevice>,
-}
-
-/// Where a request's generated ids sit in its [`crate::columns::Columns`]' arena: the first
-/// id's index (kept plus one, so that an absent span takes no room of its own) and how many.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct IdSpan {
-    start_plus_one: std::num::NonZeroU64,
-    len: u32,
-}
-
-impl IdSpan {
-    pub(crate) fn new(start: usize, len: u32) -> IdSpan {
-        let start_plus_one = u64::try_from(start)
-            .ok()
-            .and_then(|start| std::num::NonZeroU64::MIN.checked_add(start))
-            .expect("an arena index below 2^64 - 1");
-        IdSpan {
-            start_plus_one,
-            len,
-        }
-    }
-
-    /// The first id's index in the arena.
-    pub(crate) fn start(self) -> usize {
-        (self.start_plus_one.get() - 1) as usize
-    }
-
-    pub(crate) fn len(self) -> u32 {
-        self.len
-    }
-
-    /// The same span moved `by` ids further into the arena.
-    pub(crate) fn shifted(self, by: usize) -> IdSpan {
-        IdSpan::new(self.start() + by, self.len)
-    }
 }
 
 /// A reasoning reply's figures as the summary reads them (the sample's
@@ -238,11 +203,6 @@ impl Request {
     /// Its device figures, all of them (none held apart when none is present).
     pub fn set_device(&mut self, device: RequestDevice) {
         self.device = (device != RequestDevice::default()).then(|| Box::new(device));
-    }
-
-    /// Its device figures, to be set one by one (held apart from here on).
-    pub(crate) fn device_mut(&mut self) -> &mut RequestDevice {
-        self.device.get_or_insert_with(Box::default)
     }
 }
 

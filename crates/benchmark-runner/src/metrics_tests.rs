@@ -127,7 +127,10 @@ fn failures_and_device_figures_are_held_apart_and_given_back_as_recorded() {
 
     // One device figure alone is kept, and an outcome set back to ok frees the failure.
     let mut one = r(&sample(10, 16, 4));
-    one.device_mut().prefill_ns = Some(9);
+    one.set_device(RequestDevice {
+        prefill_ns: Some(9),
+        ..RequestDevice::default()
+    });
     assert_eq!(
         (one.device_clock(), one.prefill_device_ns()),
         (None, Some(9))
@@ -135,17 +138,4 @@ fn failures_and_device_figures_are_held_apart_and_given_back_as_recorded() {
     let mut healed = request.clone();
     healed.set_outcome(Outcome::Ok);
     assert!(healed.failure.is_none() && healed.is_ok_measured());
-}
-
-#[test]
-fn an_id_span_keeps_its_start_and_length_and_moves_along_the_arena() {
-    let span = IdSpan::new(0, 0);
-    assert_eq!((span.start(), span.len()), (0, 0));
-    let span = IdSpan::new(40, 64).shifted(1_000);
-    assert_eq!((span.start(), span.len()), (1_040, 64));
-    // An absent span takes no room beside a present one.
-    assert_eq!(
-        std::mem::size_of::<Option<IdSpan>>(),
-        std::mem::size_of::<IdSpan>()
-    );
 }

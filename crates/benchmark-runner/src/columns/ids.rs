@@ -69,6 +69,41 @@ impl IdArena {
     }
 }
 
+/// Where a request's generated ids sit in its [`crate::columns::Columns`]' arena: the first
+/// id's index (kept plus one, so that an absent span takes no room of its own) and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IdSpan {
+    start_plus_one: std::num::NonZeroU64,
+    len: u32,
+}
+
+impl IdSpan {
+    pub(crate) fn new(start: usize, len: u32) -> IdSpan {
+        let start_plus_one = u64::try_from(start)
+            .ok()
+            .and_then(|start| std::num::NonZeroU64::MIN.checked_add(start))
+            .expect("an arena index below 2^64 - 1");
+        IdSpan {
+            start_plus_one,
+            len,
+        }
+    }
+
+    /// The first id's index in the arena.
+    pub(crate) fn start(self) -> usize {
+        (self.start_plus_one.get() - 1) as usize
+    }
+
+    pub(crate) fn len(self) -> u32 {
+        self.len
+    }
+
+    /// The same span moved `by` ids further into the arena.
+    pub(crate) fn shifted(self, by: usize) -> IdSpan {
+        IdSpan::new(self.start() + by, self.len)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +129,18 @@ mod tests {
         assert_eq!(Ids::Narrow(narrow).common_prefix(Ids::Wide(other)), 1);
         assert_eq!(Ids::Wide(wide).common_prefix(Ids::Narrow(&narrow[..2])), 2);
         assert_eq!(Ids::Wide(wide).common_prefix(Ids::Wide(wide)), 3);
+    }
+
+    #[test]
+    fn an_id_span_keeps_its_start_and_length_and_moves_along_the_arena() {
+        let span = IdSpan::new(0, 0);
+        assert_eq!((span.start(), span.len()), (0, 0));
+        let span = IdSpan::new(40, 64).shifted(1_000);
+        assert_eq!((span.start(), span.len()), (1_040, 64));
+        // An absent span takes no room beside a present one.
+        assert_eq!(
+            std::mem::size_of::<Option<IdSpan>>(),
+            std::mem::size_of::<IdSpan>()
+        );
     }
 }

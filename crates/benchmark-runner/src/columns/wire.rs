@@ -28,6 +28,17 @@ pub(super) struct Row<'a> {
     pub request: Request,
 }
 
+/// A request with every optional field absent: what the reader starts each line from, until
+/// the line says otherwise.
+static BLANK: std::sync::LazyLock<Request> = std::sync::LazyLock::new(|| {
+    Request::of(
+        0,
+        EngineId::Sim,
+        0,
+        &shared_protocol::Sample::new(0, Phase::Measure, Outcome::Ok, 0, 0),
+    )
+});
+
 /// The per-token arrays of the last line read, in buffers kept from line to line.
 #[derive(Debug, Default)]
 pub(super) struct Arrays {
@@ -35,6 +46,8 @@ pub(super) struct Arrays {
     pub ids: Vec<u32>,
     /// `decode_device_ns`, folded into the row as it is read.
     device: Vec<u64>,
+    /// The line's device-clock figures, set on its request once the line is read.
+    device_figures: RequestDevice,
     /// Each enum field's string on the line read before, and its variant.
     last: LastVariants,
 }

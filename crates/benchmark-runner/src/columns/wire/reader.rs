@@ -6,11 +6,11 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde::de::value::BorrowedStrDeserializer;
-use shared_protocol::{EngineId, Outcome, Phase, Sample, TokenCounts};
+use shared_protocol::{Outcome, TokenCounts};
 
 use super::digits::{POW10, eight_digits, same};
 use super::{Arrays, Row};
-use crate::metrics::{DecodeDevice, Request};
+use crate::metrics::{DecodeDevice, RequestDevice};
 
 /// The keys [`super::WireRow`] reads; [`Reader::field`] reads the value of `KEYS[k]`.
 const KEYS: [&[u8]; 24] = [
@@ -257,21 +257,13 @@ impl<'a> Reader<'a> {
 
     /// The whole line as a row, when it is an object this reader reads.
     pub(super) fn row(mut self, arrays: &mut Arrays) -> Option<Row<'a>> {
-        /// A row with every optional field absent until the line says otherwise.
-        static BLANK: std::sync::LazyLock<Request> = std::sync::LazyLock::new(|| {
-            Request::of(
-                0,
-                EngineId::Sim,
-                0,
-                &Sample::new(0, Phase::Measure, Outcome::Ok, 0, 0),
-            )
-        });
         arrays.itl.clear();
         arrays.ids.clear();
+        arrays.device_figures = RequestDevice::default();
         let mut row = Row {
             label: Cow::Borrowed(""),
             has_ids: false,
-            request: BLANK.clone(),
+            request: super::BLANK.clone(),
         };
         let mut seen: u32 = 0;
         // The runner writes the keys in the order of `KEYS`: the key after the last one read is
@@ -316,6 +308,7 @@ impl<'a> Reader<'a> {
         }
         self.i += 1;
         self.ws();
+        row.request.set_device(arrays.device_figures);
         (self.i == self.b.len() && seen & REQUIRED == REQUIRED).then_some(row)
     }
 
@@ -365,24 +358,16 @@ impl<'a> Reader<'a> {
             }
             17 => {
                 let last = &mut arrays.last.device_clock;
-                if let Some(clock) = self.nullable(|reader| reader.variant(last))? {
-                    r.device_mut().clock = Some(clock);
-                }
+                arrays.device_figures.clock = self.nullable(|reader| reader.variant(last))?;
             }
-            18 => {
-                if let Some(ns) = self.nullable(Self::uint)? {
-                    r.device_mut().prefill_ns = Some(ns);
-                }
-            }
+            18 => arrays.device_figures.prefill_ns = self.nullable(Self::uint)?,
             19 => {
                 let device = &mut arrays.device;
                 device.clear();
-                if let Some(decode) = self.nullable(|reader| {
+                arrays.device_figures.decode = self.nullable(|reader| {
                     reader.array(device)?;
                     Some(DecodeDevice::of(device))
-                })? {
-                    r.device_mut().decode = Some(decode);
-                }
+                })?;
             }
             20 => {
                 let last = &mut arrays.last.finish_reason;
